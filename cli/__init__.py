@@ -1,0 +1,1 @@
+"""The `mapkit` command line: a typer app assembled from one module per command group."""

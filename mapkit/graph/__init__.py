@@ -1,0 +1,44 @@
+"""The metro graph model and its queries.
+
+Example:
+    >>> from mapkit.graph import toy_city, lines_through
+    >>> lines_through(toy_city(), "b")
+    ['red', 'green']
+"""
+
+from mapkit.graph.examples import toy_city
+from mapkit.graph.model import Branch, Line, MetroGraph, Station
+from mapkit.graph.queries import (
+    Span,
+    common_lines,
+    lines_through,
+    share_line,
+    stations_of_line,
+    stops_between,
+    transfer_stations,
+)
+from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Leg, Route, best_routes, route_from_stations
+from mapkit.graph.serialize import from_city_dict, from_node_link, to_node_link
+
+__all__ = [
+    "Branch",
+    "DEFAULT_TRANSFER_COST",
+    "Leg",
+    "Line",
+    "MetroGraph",
+    "Route",
+    "Span",
+    "Station",
+    "best_routes",
+    "common_lines",
+    "from_city_dict",
+    "from_node_link",
+    "lines_through",
+    "route_from_stations",
+    "share_line",
+    "stations_of_line",
+    "stops_between",
+    "to_node_link",
+    "toy_city",
+    "transfer_stations",
+]

@@ -1,0 +1,290 @@
+"""The curated metro graph: stations, lines (with loops and branches) and a networkx view.
+
+A :class:`Line` is a set of *services*: each :class:`Branch` is one ordered station
+sequence that a train runs end to end (``loop=True``: the last station connects back to
+the first). A plain line has one branch; a Y-shaped line has two that share the trunk.
+The networkx graph ``MetroGraph.graph`` has one node per station id and one edge per
+adjacent pair on any branch, whose ``lines`` attribute lists the line ids running on it.
+
+Example:
+    >>> g = MetroGraph(
+    ...     city="toy", country="nowhere",
+    ...     stations=[Station("a", "A"), Station("b", "B"), Station("c", "C")],
+    ...     lines=[Line("red", "Red", (Branch(("a", "b", "c")),))],
+    ... )
+    >>> sorted(g.graph.edges(data="lines"))
+    [('a', 'b', ('red',)), ('b', 'c', ('red',))]
+    >>> g.station("b").name
+    'B'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from mapkit.errors import (
+    AmbiguousStationError,
+    DisconnectedNetworkWarning,
+    GraphBuildError,
+    LineNotFoundError,
+    StationNotFoundError,
+)
+from mapkit.names import name_key
+
+GRAPH_FORMAT = "mapkit.metro-graph/1"
+
+
+@dataclass(frozen=True)
+class Station:
+    """A station: canonical ``id``, display ``name``, other spellings, optional map coordinates."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    coords: tuple[float, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.aliases:
+            d["aliases"] = list(self.aliases)
+        if self.coords is not None:
+            d["coords"] = [self.coords[0], self.coords[1]]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Station:
+        coords = d.get("coords")
+        return cls(
+            id=str(d["id"]),
+            name=str(d["name"]),
+            aliases=tuple(d.get("aliases", ())),
+            coords=None if coords is None else (float(coords[0]), float(coords[1])),
+        )
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One service of a line: station ids in running order; ``loop`` closes last -> first."""
+
+    stations: tuple[str, ...]
+    loop: bool = False
+
+    def edges(self) -> Iterator[tuple[str, str]]:
+        """Adjacent pairs along the service, the closing pair included for a loop."""
+        seq = self.stations
+        yield from zip(seq, seq[1:])
+        if self.loop and len(seq) > 2:
+            yield seq[-1], seq[0]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line: ``branches[0]`` is the main service; others are branch services of the same line."""
+
+    id: str
+    name: str
+    branches: tuple[Branch, ...]
+    color: str | None = None
+
+    @property
+    def loop(self) -> bool:
+        """True when any service of the line is circular."""
+        return any(b.loop for b in self.branches)
+
+    @property
+    def station_ids(self) -> tuple[str, ...]:
+        """Every station of the line once: main service order, then branch-only stations."""
+        seen: dict[str, None] = {}
+        for branch in self.branches:
+            for sid in branch.stations:
+                seen.setdefault(sid, None)
+        return tuple(seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.color:
+            d["color"] = self.color
+        d["branches"] = [{"stations": list(b.stations), "loop": b.loop} for b in self.branches]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Line:
+        return cls(
+            id=str(d["id"]),
+            name=str(d["name"]),
+            color=d.get("color"),
+            branches=tuple(
+                Branch(tuple(str(s) for s in b["stations"]), bool(b.get("loop", False)))
+                for b in d["branches"]
+            ),
+        )
+
+
+@dataclass
+class MetroGraph:
+    """A city's metro network with canonical ids; the single source of truth for answers."""
+
+    city: str
+    country: str
+    stations: Iterable[Station]
+    lines: Iterable[Line]
+    source: str = "unknown"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.stations = {s.id: s for s in self.stations}
+        self.lines = {ln.id: ln for ln in self.lines}
+        self._check()
+        self.graph = self._build_graph()
+        self._name_index = self._build_name_index()
+        self._line_index = {name_key(ln.name): ln.id for ln in self.lines.values()}
+        self._lines_at: dict[str, tuple[str, ...]] = {sid: () for sid in self.stations}
+        for ln in self.lines.values():
+            for sid in ln.station_ids:
+                self._lines_at[sid] += (ln.id,)
+        self._hash: str | None = None
+
+    # --- construction -------------------------------------------------------------------
+
+    def _check(self) -> None:
+        if not self.lines:
+            raise GraphBuildError(f"{self.city}: the network has no lines.")
+        for ln in self.lines.values():
+            if not ln.branches:
+                raise GraphBuildError(f"{self.city}: line {ln.name!r} has no stations (an empty line).")
+            for i, br in enumerate(ln.branches):
+                where = f"{self.city}: line {ln.name!r}" + (f", branch {i}" if i else "")
+                if len(br.stations) < 2:
+                    raise GraphBuildError(f"{where} has fewer than two stations.")
+                missing = [s for s in br.stations if s not in self.stations]
+                if missing:
+                    raise GraphBuildError(f"{where} names unknown station id(s): {', '.join(missing)}.")
+                dupes = sorted({s for s in br.stations if br.stations.count(s) > 1})
+                if dupes:
+                    names = ", ".join(self.stations[s].name for s in dupes)
+                    raise GraphBuildError(
+                        f"{where} visits {names} twice.",
+                        hint="If the line is circular, flag it as a loop (the closing edge is implied); "
+                        "if it has a branch, split it into separate services.",
+                    )
+
+    def _build_graph(self) -> nx.Graph:
+        g = nx.Graph(city=self.city, country=self.country)
+        for st in self.stations.values():
+            g.add_node(st.id, name=st.name)
+        for ln in self.lines.values():
+            for br in ln.branches:
+                for u, v in br.edges():
+                    if g.has_edge(u, v):
+                        if ln.id not in g.edges[u, v]["lines"]:
+                            g.edges[u, v]["lines"] += (ln.id,)
+                    else:
+                        g.add_edge(u, v, lines=(ln.id,))
+        return g
+
+    def _build_name_index(self) -> dict[str, tuple[str, ...]]:
+        index: dict[str, tuple[str, ...]] = {}
+        for st in self.stations.values():
+            for n in (st.name, *st.aliases):
+                key = name_key(n)
+                if st.id not in index.get(key, ()):
+                    index[key] = index.get(key, ()) + (st.id,)
+        return index
+
+    # --- lookups ------------------------------------------------------------------------
+
+    def station(self, ref: str) -> Station:
+        """A station by id, display name or alias (case-insensitive); raises if none or several."""
+        if ref in self.stations:
+            return self.stations[ref]
+        ids = self._name_index.get(name_key(ref), ())
+        if len(ids) == 1:
+            return self.stations[ids[0]]
+        if ids:
+            raise AmbiguousStationError(
+                f"{self.city}: {ref!r} names {len(ids)} different stations ({', '.join(ids)}).",
+                hint="Refer to the station by its id.",
+            )
+        raise StationNotFoundError(
+            f"{self.city}: no station {ref!r}.", hint="`mapkit city show` lists the stations."
+        )
+
+    def station_ids_named(self, name: str) -> tuple[str, ...]:
+        """Every station id whose name or alias is ``name`` (several for NYC's `7 Av`)."""
+        return self._name_index.get(name_key(name), ())
+
+    def line(self, ref: str) -> Line:
+        """A line by id or name (case-insensitive)."""
+        if ref in self.lines:
+            return self.lines[ref]
+        lid = self._line_index.get(name_key(ref))
+        if lid is None:
+            raise LineNotFoundError(
+                f"{self.city}: no line {ref!r}; lines are {', '.join(ln.name for ln in self.lines.values())}."
+            )
+        return self.lines[lid]
+
+    def lines_at(self, station_id: str) -> tuple[str, ...]:
+        """Ids of the lines serving ``station_id``, in line order (no name resolution)."""
+        return self._lines_at[station_id]
+
+    # --- whole-graph facts --------------------------------------------------------------
+
+    def components(self) -> list[list[str]]:
+        """Connected components as sorted lists of station ids, largest first."""
+        comps = [sorted(c) for c in nx.connected_components(self.graph)]
+        return sorted(comps, key=lambda c: (-len(c), c))
+
+    def warn_if_disconnected(self) -> None:
+        """Emit :class:`DisconnectedNetworkWarning` listing the components if there are several."""
+        comps = self.components()
+        if len(comps) > 1:
+            parts = []
+            for comp in comps:
+                lines = sorted({lid for sid in comp for lid in self._lines_at[sid]})
+                names = ", ".join(self.lines[lid].name for lid in lines)
+                parts.append(f"[{names}: {len(comp)} stations]")
+            warnings.warn(
+                f"{self.city}: the network has {len(comps)} disconnected parts: {' '.join(parts)}.",
+                DisconnectedNetworkWarning,
+                stacklevel=2,
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict in mapkit's city format (stations, lines), plus ``source`` and ``meta``."""
+        return {
+            "format": "mapkit.city/1",
+            "city": self.city,
+            "country": self.country,
+            "source": self.source,
+            "meta": self.meta,
+            "stations": [s.to_dict() for s in self.stations.values()],
+            "lines": [ln.to_dict() for ln in self.lines.values()],
+        }
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 over the canonical JSON of city, country, stations and lines (not meta/source)."""
+        if self._hash is None:
+            core = {
+                "city": self.city,
+                "country": self.country,
+                "stations": sorted((s.to_dict() for s in self.stations.values()), key=lambda s: s["id"]),
+                "lines": [ln.to_dict() for ln in self.lines.values()],
+            }
+            blob = json.dumps(core, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            self._hash = "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+        return self._hash
+
+    def __repr__(self) -> str:
+        return (
+            f"MetroGraph(city={self.city!r}, lines={len(self.lines)}, "
+            f"stations={len(self.stations)}, source={self.source!r})"
+        )

@@ -1,0 +1,123 @@
+"""File I/O that never leaves a half-written file: atomic writes and streamed JSONL.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "items.jsonl"
+    >>> write_jsonl(p, [{"a": 1}, {"b": "é"}])
+    2
+    >>> list(read_jsonl(p))
+    [{'a': 1}, {'b': 'é'}]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from mapkit.errors import DataFileError
+
+
+def dumps_canonical(obj: Any) -> str:
+    """Compact JSON with a fixed key order per object (as built) and real Unicode: stable bytes."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_writer(path) as fh:
+        fh.write(text)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_writer(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> None:
+    """Write ``obj`` as UTF-8 JSON atomically (trailing newline)."""
+    write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=indent) + "\n")
+
+
+def write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) -> int:
+    """Stream ``rows`` to ``path`` as JSONL atomically; returns the number written."""
+    n = 0
+    with atomic_writer(path) as fh:
+        for row in rows:
+            fh.write(dumps_canonical(row))
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Yield each JSON object of a JSONL file; a bad line raises :class:`DataFileError` naming it."""
+    p = Path(path)
+    try:
+        fh = p.open(encoding="utf-8")
+    except OSError as err:
+        raise DataFileError(f"cannot read: {err.strerror}.", path=p) from None
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataFileError(
+                    f"invalid JSON: {err.msg}.", path=p, location=f"line {lineno}, column {err.colno}"
+                ) from None
+            if not isinstance(obj, dict):
+                raise DataFileError("each line must be a JSON object.", path=p, location=f"line {lineno}")
+            yield obj
+
+
+def load_document(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON or YAML file (by suffix); errors name the file, line and column."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataFileError("file not found.", path=p) from None
+    except UnicodeDecodeError as err:
+        raise DataFileError(f"not UTF-8 text (byte {err.start}).", path=p) from None
+    except OSError as err:
+        raise DataFileError(f"cannot read: {err.strerror}.", path=p) from None
+    if p.suffix.lower() in (".yaml", ".yml"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise DataFileError(f"invalid YAML: {problem}.", path=p, location=loc) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DataFileError(
+            f"invalid JSON: {err.msg}.", path=p, location=f"line {err.lineno}, column {err.colno}"
+        ) from None

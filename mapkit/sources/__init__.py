@@ -1,0 +1,63 @@
+"""City sources and the one resolver every command uses: :func:`load_city`.
+
+A city reference is one of:
+
+* ``demo`` or ``synthetic:<seed>`` (``synthetic:<seed>:<lines>`` sets the line count): a
+  generated city, offline;
+* a path to a mapkit city file (``.json``/``.yaml``);
+* a ReasonMap city name (``beijing``), read from the data directory and curated.
+
+Example:
+    >>> from mapkit.sources import load_city
+    >>> load_city("demo").source.startswith("synthetic:")
+    True
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from mapkit.data import require_station_file, resolve_data_dir, station_files
+from mapkit.errors import CityNotFoundError
+from mapkit.graph.model import MetroGraph
+
+DEMO_CITY = "synthetic:7"
+"""What ``demo`` means: the built-in synthetic city used by the README and CI."""
+
+
+def known_cities(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """city -> country for every curated ReasonMap city plus any extra city in the data dir."""
+    from mapkit.sources.curation_files import curated_catalog
+
+    out = dict(curated_catalog())
+    for city, path in station_files(resolve_data_dir(data_dir)).items():
+        out.setdefault(city, path.parent.name)
+    return dict(sorted(out.items()))
+
+
+def load_city(ref: str, *, data_dir: str | os.PathLike[str] | None = None) -> MetroGraph:
+    """Resolve a city reference (see module docstring) to a curated :class:`MetroGraph`."""
+    ref = ref.strip()
+    if ref == "demo":
+        ref = DEMO_CITY
+    if ref.startswith("synthetic:"):
+        from mapkit.sources.synthetic import parse_synthetic_ref, synthetic_city
+
+        seed, config = parse_synthetic_ref(ref)
+        return synthetic_city(seed, config)
+    p = Path(ref)
+    if p.suffix.lower() in (".json", ".yaml", ".yml") and (p.exists() or os.sep in ref):
+        from mapkit.sources.native import load_city_file
+
+        return load_city_file(p)
+    name = ref.split("/")[-1].lower().replace(" ", "_").replace("-", "_")
+    cities = known_cities(data_dir)
+    if name not in cities:
+        choices = [*cities, "demo"]
+        raise CityNotFoundError(ref, suggestions=difflib.get_close_matches(name, choices, n=3, cutoff=0.5))
+    from mapkit.sources.reasonmap import load_reasonmap_city
+
+    path = require_station_file(resolve_data_dir(data_dir), name, cities[name])
+    return load_reasonmap_city(path)

@@ -1,0 +1,92 @@
+"""mapkit's own city file format (JSON or YAML), checked against ``schemas/city.schema.json``.
+
+Lines reference station ids from the ``stations`` table; without a table, lines list station
+names and ids are their slugs. A line has either ``stations`` (+ optional ``loop``) or
+``branches`` (services of one line).
+
+Example:
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tiny.yaml"
+    >>> _ = p.write_text("format: mapkit.city/1\\ncity: tiny\\nlines:\\n  - name: L1\\n    stations: [A, B, C]\\n")
+    >>> g = load_city_file(p)
+    >>> g.line("L1").station_ids
+    ('a', 'b', 'c')
+    >>> save_city_file(g, p.with_suffix(".json")); load_city_file(p.with_suffix(".json")).content_hash == g.content_hash
+    True
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mapkit.errors import DataFileError, GraphBuildError
+from mapkit.graph.model import Branch, Line, MetroGraph, Station
+from mapkit.io import load_document, write_json, write_text_atomic
+from mapkit.names import slugify
+from mapkit.schemas import validate_document
+
+
+def city_from_document(doc: dict[str, Any], *, source: object = "<document>") -> MetroGraph:
+    """Build a graph from a parsed city document; schema and graph errors name ``source``."""
+    validate_document(doc, "city", source=source)
+    stations: dict[str, Station] = {}
+    has_table = "stations" in doc
+    for i, s in enumerate(doc.get("stations", [])):
+        st = Station.from_dict(s)
+        if st.id in stations:
+            raise DataFileError(f"station id {st.id!r} appears twice.", path=source, location=f"$.stations[{i}]")
+        stations[st.id] = st
+    lines = []
+    line_ids: set[str] = set()
+    for i, ln in enumerate(doc["lines"]):
+        lid = ln.get("id") or slugify(ln["name"])
+        if lid in line_ids:
+            raise DataFileError(f"line id {lid!r} appears twice.", path=source, location=f"$.lines[{i}]")
+        line_ids.add(lid)
+        raw_branches = ln.get("branches") or [{"stations": ln["stations"], "loop": ln.get("loop", False)}]
+        branches = []
+        for k, br in enumerate(raw_branches):
+            ids = []
+            for j, ref in enumerate(br["stations"]):
+                sid = ref if has_table else slugify(ref)
+                if not has_table:
+                    stations.setdefault(sid, Station(sid, ref))
+                elif sid not in stations:
+                    loc = f"$.lines[{i}]" + (f".branches[{k}]" if "branches" in ln else "") + f".stations[{j}]"
+                    raise DataFileError(
+                        f"line {ln['name']!r} names station {ref!r}, which is not in the stations table.",
+                        path=source, location=loc,
+                    )
+                ids.append(sid)
+            branches.append(Branch(tuple(ids), bool(br.get("loop", False))))
+        lines.append(Line(lid, ln["name"], tuple(branches), color=ln.get("color")))
+    try:
+        return MetroGraph(
+            city=doc["city"], country=doc.get("country", ""), stations=stations.values(), lines=lines,
+            source=doc.get("source") or f"file:{Path(str(source)).name}", meta=dict(doc.get("meta", {})),
+        )
+    except GraphBuildError as err:
+        raise DataFileError(err.message, path=source, hint=err.hint) from None
+
+
+def load_city_file(path: str | os.PathLike[str]) -> MetroGraph:
+    """Load a mapkit city file (JSON or YAML by suffix)."""
+    p = Path(path)
+    doc = load_document(p)
+    if not isinstance(doc, dict):
+        raise DataFileError("expected a mapping at the top level.", path=p, hint="See schemas/city.schema.json.")
+    return city_from_document(doc, source=p)
+
+
+def save_city_file(g: MetroGraph, path: str | os.PathLike[str]) -> None:
+    """Write ``g`` in mapkit's city format (JSON, or YAML for a .yaml/.yml suffix), atomically."""
+    p = Path(path)
+    doc = g.to_dict()
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        write_text_atomic(p, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    else:
+        write_json(p, doc)

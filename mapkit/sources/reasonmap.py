@@ -1,0 +1,287 @@
+"""ReasonMap station lists -> curated :class:`MetroGraph`.
+
+A raw file maps line name -> ordered station strings. Loading: strip the four markers, normalise
+whitespace, then apply the city's curation file (``mapkit/sources/curation/<city>.yaml``) in a
+fixed order: renames, aliases, splits, drops, loops, branches. Station ids are slugs of the
+canonical name, so spacing/punctuation variants merge into one station (kept as aliases);
+curation ``splits`` give different stations that share a name their own ids.
+
+Transfer markers are recorded in ``meta`` for auditing only: membership decides every answer.
+
+Example:
+    >>> import json, pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "stations" / "nowhere").mkdir(parents=True)
+    >>> raw = {"L1": ["A (Transfer Station)", "B"], "L2": ["A", "C  "]}
+    >>> _ = (d / "stations" / "nowhere" / "tiny.json").write_text(json.dumps(raw))
+    >>> g = load_reasonmap_city(d / "stations" / "nowhere" / "tiny.json", curation={})
+    >>> sorted(g.stations), g.lines_at("a")
+    (['a', 'b', 'c'], ('l1', 'l2'))
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mapkit.errors import CurationError, DataFileError, GraphBuildError
+from mapkit.graph.model import Branch, Line, MetroGraph, Station
+from mapkit.io import load_document
+from mapkit.names import name_key, parse_station_string, slugify
+
+
+@dataclass
+class RawOccurrence:
+    """One station string of a raw line, after marker stripping."""
+
+    line: str
+    index: int
+    raw: str
+    name: str
+    transfer: bool
+    branch_start: bool
+
+
+@dataclass
+class RawCity:
+    """A parsed ReasonMap file: lines in file order, each a list of occurrences."""
+
+    path: Path
+    city: str
+    country: str
+    lines: dict[str, list[RawOccurrence]] = field(default_factory=dict)
+
+
+def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
+    """Parse and shape-check a ReasonMap station file; errors name the file and line name."""
+    p = Path(path)
+    doc = load_document(p)
+    if not isinstance(doc, dict) or not doc:
+        raise DataFileError(
+            "expected a JSON object mapping line names to station lists.", path=p,
+            hint="See docs/reasonmap-format.md.",
+        )
+    raw = RawCity(p, p.stem, p.parent.name)
+    for line_name, stations in doc.items():
+        if not isinstance(stations, list) or not all(isinstance(s, str) for s in stations):
+            raise DataFileError(
+                "a line must be a list of station-name strings.", path=p, location=f"line {line_name!r}"
+            )
+        if not stations:
+            raise DataFileError("the line has no stations (an empty line).", path=p, location=f"line {line_name!r}")
+        occs = []
+        for i, s in enumerate(stations):
+            parsed = parse_station_string(s)
+            if not parsed.name:
+                raise DataFileError(
+                    f"station #{i + 1} has an empty name.", path=p, location=f"line {line_name!r}"
+                )
+            occs.append(RawOccurrence(line_name, i, s, parsed.name, parsed.transfer, parsed.branch_start))
+        raw.lines[str(line_name).strip()] = occs
+    return raw
+
+
+class _Curator:
+    """Applies one curation document to one raw city; every lookup failure names the entry."""
+
+    def __init__(self, raw: RawCity, cur: dict[str, Any], cur_path: object) -> None:
+        self.raw = raw
+        self.cur = cur
+        self.cur_path = cur_path
+        self.renames: dict[str, str] = dict(cur.get("renames", {}))
+        self.aliases: dict[str, str] = dict(cur.get("aliases", {}))
+        self.splits: dict[str, dict[str, list[str]]] = dict(cur.get("splits", {}))
+        self.station_names: dict[str, str] = dict(cur.get("station_names", {}))
+        self.used: Counter[str] = Counter()
+
+    def fail(self, message: str, location: str, hint: str | None = None) -> CurationError:
+        return CurationError(message, path=self.cur_path, location=location, hint=hint)
+
+    def canonical_name(self, name: str) -> str:
+        if name in self.renames:
+            self.used[f"renames.{name}"] += 1
+            name = self.renames[name]
+        if name in self.aliases:
+            self.used[f"aliases.{name}"] += 1
+            name = self.aliases[name]
+        return name
+
+    def check_names_exist(self) -> None:
+        seen = {o.name for occs in self.raw.lines.values() for o in occs}
+        for key in self.renames:
+            if key not in seen:
+                raise self.fail(f"renames names station {key!r}, which is not in {self.raw.path}.", f"renames.{key}")
+        renamed = {self.renames.get(n, n) for n in seen}
+        for key in self.aliases:
+            if key not in renamed:
+                raise self.fail(f"aliases names station {key!r}, which is not in {self.raw.path}.", f"aliases.{key}")
+        lines = set(self.raw.lines)
+        for section in ("loops",):
+            for ln in self.cur.get(section, []):
+                if ln not in lines:
+                    raise self.fail(f"{section} names line {ln!r}, which is not in {self.raw.path}.", section)
+        for section in ("branches", "drop", "colors"):
+            for ln in self.cur.get(section, {}):
+                if ln not in lines:
+                    raise self.fail(f"{section} names line {ln!r}, which is not in {self.raw.path}.", f"{section}.{ln}")
+        canon = {self.canonical_name(n) for n in seen}
+        for name, per_line in self.splits.items():
+            if name not in canon:
+                raise self.fail(f"splits names station {name!r}, which is not in {self.raw.path}.", f"splits.{name}")
+            for ln in per_line:
+                if ln not in lines:
+                    raise self.fail(f"splits.{name} names line {ln!r}, which is not in the file.", f"splits.{name}.{ln}")
+
+
+def load_reasonmap_city(
+    path: str | os.PathLike[str],
+    *,
+    curation: dict[str, Any] | None = None,
+    curation_path: object = None,
+) -> MetroGraph:
+    """Load one ReasonMap station file and apply ``curation`` (a parsed curation document).
+
+    ``curation=None`` looks up the curation file shipped with mapkit for the city (if any).
+    """
+    raw = read_raw_city(path)
+    if curation is None:
+        from mapkit.sources.curation_files import find_curation
+
+        curation, curation_path = find_curation(raw.city)
+    cur = _Curator(raw, curation, curation_path or "<curation>")
+    cur.check_names_exist()
+
+    # 1. occurrences -> station ids
+    ids_per_line: dict[str, list[str]] = {}
+    names_of: dict[str, list[str]] = defaultdict(list)
+    marked: dict[str, list[str]] = defaultdict(list)
+    branch_marked: dict[str, list[str]] = defaultdict(list)
+    raw_names_of_id: dict[str, set[str]] = defaultdict(set)
+    for line_name, occs in raw.lines.items():
+        seen_count: Counter[str] = Counter()
+        ids = []
+        for o in occs:
+            name = cur.canonical_name(o.name)
+            split = cur.splits.get(name, {}).get(line_name)
+            if split is not None:
+                k = seen_count[name]
+                seen_count[name] += 1
+                if k >= len(split):
+                    raise cur.fail(
+                        f"{name!r} occurs {k + 1} times on {line_name!r} but the split lists {len(split)} id(s).",
+                        f"splits.{name}.{line_name}",
+                    )
+                sid = split[k]
+            else:
+                sid = slugify(name)
+            ids.append(sid)
+            if name not in names_of[sid]:
+                names_of[sid].append(name)
+            raw_names_of_id[sid].add(o.name)
+            if o.transfer:
+                marked[sid].append(line_name)
+            if o.branch_start:
+                branch_marked[sid].append(line_name)
+        ids_per_line[line_name] = ids
+    for name, per_line in cur.splits.items():
+        for ln, split_ids in per_line.items():
+            n = sum(1 for o in raw.lines[ln] if cur.canonical_name(o.name) == name)
+            if n != len(split_ids):
+                raise cur.fail(
+                    f"{name!r} occurs {n} time(s) on {ln!r} but the split lists {len(split_ids)} id(s).",
+                    f"splits.{name}.{ln}",
+                )
+
+    # 2. stations
+    stations = []
+    for sid, names in names_of.items():
+        display = cur.station_names.get(sid, names[0])
+        aliases = sorted((set(names) | raw_names_of_id[sid]) - {display})
+        aliases += sorted(k for k, v in cur.aliases.items() if v in names and k not in aliases and k != display)
+        stations.append(Station(sid, display, tuple(aliases)))
+    for sid in cur.station_names:
+        if sid not in names_of:
+            raise cur.fail(f"station_names names id {sid!r}, which no station has.", f"station_names.{sid}")
+
+    # 3. lines: drops, loops, branches
+    loops = set(cur.cur.get("loops", []))
+    branches = cur.cur.get("branches", {})
+    drops = cur.cur.get("drop", {})
+    colors = cur.cur.get("colors", {})
+    line_ids: dict[str, str] = {}
+    lines = []
+    for line_name, ids in ids_per_line.items():
+        lid = slugify(line_name)
+        while lid in line_ids.values():
+            lid += "-x"
+        line_ids[line_name] = lid
+        if line_name in drops:
+            for dname in drops[line_name]:
+                did = _resolve_on_line(cur, line_name, ids, dname, f"drop.{line_name}")
+                # a drop removes the *last* occurrence: the usual defect is a repeated terminus
+                pos = len(ids) - 1 - ids[::-1].index(did)
+                ids = ids[:pos] + ids[pos + 1 :]
+        is_loop = line_name in loops
+        if is_loop and len(ids) > 2 and ids[0] == ids[-1]:
+            ids = ids[:-1]  # stored closed (first station repeated): the closing edge is implied
+        if line_name in branches:
+            services = []
+            for k, seq in enumerate(branches[line_name]):
+                where = f"branches.{line_name}[{k}]"
+                sids = tuple(_resolve_on_line(cur, line_name, ids, ref, where) for ref in seq)
+                services.append(Branch(sids, loop=is_loop and k == 0))
+            covered = {s for br in services for s in br.stations}
+            missing = [s for s in dict.fromkeys(ids) if s not in covered]
+            if missing:
+                raise cur.fail(
+                    f"the services of {line_name!r} leave out station(s) {', '.join(missing)}.",
+                    f"branches.{line_name}",
+                    hint="Every station of the raw line must lie on at least one service.",
+                )
+        else:
+            services = [Branch(tuple(ids), loop=is_loop)]
+        lines.append(Line(lid, line_name, tuple(services), color=colors.get(line_name)))
+
+    meta = {
+        "marked_transfers": {sid: sorted(set(v)) for sid, v in sorted(marked.items())},
+        "marker_count": sum(o.transfer for occs in raw.lines.values() for o in occs),
+        "branch_markers": {sid: sorted(set(v)) for sid, v in sorted(branch_marked.items())},
+        "curated": bool(curation),
+    }
+    try:
+        g = MetroGraph(
+            city=raw.city, country=raw.country, stations=stations, lines=lines,
+            source=f"reasonmap:{raw.country}/{raw.city}", meta=meta,
+        )
+    except GraphBuildError as err:
+        raise DataFileError(
+            err.message, path=raw.path,
+            hint=(err.hint or "") + f" Fix it in the curation file for {raw.city!r}"
+            f" (mapkit/sources/curation/{raw.city}.yaml).",
+        ) from None
+    return g
+
+
+def _resolve_on_line(cur: _Curator, line_name: str, ids: list[str], ref: str, where: str) -> str:
+    """A curation reference (station id or name) to the id it means on ``line_name``."""
+    if ref in ids:
+        return ref
+    name = cur.canonical_name(ref)
+    if name in cur.splits and line_name in cur.splits[name]:
+        options = cur.splits[name][line_name]
+        if len(set(options)) > 1:
+            raise cur.fail(
+                f"{ref!r} is split into several stations on {line_name!r}; use one of the ids {options}.", where
+            )
+        return options[0]
+    sid = slugify(name)
+    if sid in ids:
+        return sid
+    key = name_key(ref)
+    for s in ids:
+        if name_key(s) == key:
+            return s
+    raise cur.fail(f"{ref!r} is not a station of {line_name!r}.", where)

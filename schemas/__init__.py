@@ -1,0 +1,58 @@
+"""JSON Schemas shipped as package data, and a validator that reports the failing path.
+
+Example:
+    >>> validate_document({"format": "mapkit.city/1"}, "city", source="x.json")
+    Traceback (most recent call last):
+    ...
+    mapkit.errors.SchemaViolationError: x.json ($): 'city' is a required property. See schemas/city.schema.json for the format.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from mapkit.errors import SchemaViolationError
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema ``<name>.schema.json`` shipped with mapkit."""
+    text = resources.files("mapkit.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    schema = load_schema(name)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def _json_path(error: jsonschema.ValidationError) -> str:
+    path = "$"
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def validate_document(doc: Any, schema: str, *, source: object = "<document>") -> None:
+    """Raise :class:`SchemaViolationError` naming the JSON path of the first (deepest) problem."""
+    errors = sorted(_validator(schema).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors)
+        raise SchemaViolationError(
+            f"{err.message}.",
+            path=source,
+            location=_json_path(err),
+            hint=f"See schemas/{schema}.schema.json for the format.",
+        )
+
+
+def schema_errors(doc: Any, schema: str) -> list[str]:
+    """Every schema problem as ``'<json path>: <message>'`` (empty when valid)."""
+    return [f"{_json_path(e)}: {e.message}" for e in _validator(schema).iter_errors(doc)]
