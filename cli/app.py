@@ -9,11 +9,11 @@ import sys
 import warnings
 
 import typer
-
-from mapkit import __version__
 from mapkit.cli import cities as cities_cmd
 from mapkit.cli import curate as curate_cmd
 from mapkit.cli.console import err
+
+from mapkit import __version__
 from mapkit.errors import MapkitError
 
 app = typer.Typer(

@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from mapkit.cli.console import out
+from mapkit.cli.options import CityArg, DataDirOpt, examples
 from rich.table import Table
 
 from mapkit.catalog import iter_city_summaries
-from mapkit.cli.console import out
-from mapkit.cli.options import CityArg, DataDirOpt, examples
 
 city_app = typer.Typer(help="Inspect one city.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("cities", help="List the known cities with their size and difficulty." + examples(
-        "mapkit cities", "mapkit cities --data-dir ../shared/data/reasonmap"))(cities)
+    app.command(
+        "cities",
+        help="List the known cities with their size and difficulty."
+        + examples("mapkit cities", "mapkit cities --data-dir ../shared/data/reasonmap"),
+    )(cities)
     app.add_typer(city_app, name="city")
 
 
@@ -36,9 +39,15 @@ def cities(data_dir: DataDirOpt = None) -> None:
         out.print(f"{missing} cities have no data here: run `mapkit data pull` or pass --data-dir.")
 
 
-@city_app.command("show", help="Show a city's lines, stations and transfers." + examples(
-    "mapkit city show demo", "mapkit city show beijing --data-dir ../shared/data/reasonmap",
-    "mapkit city show singapore --line 'Circle Line'"))
+@city_app.command(
+    "show",
+    help="Show a city's lines, stations and transfers."
+    + examples(
+        "mapkit city show demo",
+        "mapkit city show beijing --data-dir ../shared/data/reasonmap",
+        "mapkit city show singapore --line 'Circle Line'",
+    ),
+)
 def show(
     city: CityArg,
     data_dir: DataDirOpt = None,

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections import Counter
 
 import typer
-from rich.table import Table
-
 from mapkit.cli.console import out
 from mapkit.cli.options import CityOpt, DataDirOpt, examples
+from rich.table import Table
 
 app = typer.Typer(help="Audit the curation of ReasonMap cities.", no_args_is_help=True)
 
 
-@app.command("check", help="Report what still looks suspicious in a curated city." + examples(
-    "mapkit curate check --city beijing --data-dir ../shared/data/reasonmap"))
+@app.command(
+    "check",
+    help="Report what still looks suspicious in a curated city."
+    + examples("mapkit curate check --city beijing --data-dir ../shared/data/reasonmap"),
+)
 def check(city: CityOpt, data_dir: DataDirOpt = None) -> None:
     from mapkit.curate import check_city
 

@@ -19,9 +19,7 @@ DataDirOpt = Annotated[
 CityArg = Annotated[
     str, typer.Argument(help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.", show_default=False)
 ]
-CityOpt = Annotated[
-    str, typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.")
-]
+CityOpt = Annotated[str, typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; same seed and inputs give identical bytes.")]
 
 

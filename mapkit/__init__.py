@@ -25,4 +25,3 @@ def load_city(name: str, *, data_dir: str | None = None) -> MetroGraph:
     from mapkit.sources import load_city as _load
 
     return _load(name, data_dir=data_dir)
-

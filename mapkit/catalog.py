@@ -34,9 +34,7 @@ class CitySummary:
 
 def summarize(g: MetroGraph) -> CitySummary:
     """The summary row of a loaded graph."""
-    return CitySummary(
-        g.city, g.country, len(g.lines), len(g.stations), len(transfer_stations(g)), city_difficulty(g)
-    )
+    return CitySummary(g.city, g.country, len(g.lines), len(g.stations), len(transfer_stations(g)), city_difficulty(g))
 
 
 def iter_city_summaries(data_dir: str | os.PathLike[str] | None = None) -> Iterator[CitySummary]:

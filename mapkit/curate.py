@@ -56,47 +56,63 @@ def check_graph(g: MetroGraph) -> list[Finding]:
         for sid, st in g.stations.items():
             n = len(g.lines_at(sid))
             if n >= 2 and sid not in marked:
-                out.append(Finding("unmarked-transfer", sid, f"{st.name} is on {n} lines but carries no transfer marker."))
+                out.append(
+                    Finding("unmarked-transfer", sid, f"{st.name} is on {n} lines but carries no transfer marker.")
+                )
             if n == 1 and sid in marked:
-                out.append(Finding(
-                    "marked-single-line", sid,
-                    f"{st.name} is marked as a transfer but only {g.lines[g.lines_at(sid)[0]].name} serves it "
-                    "(a transfer to rail outside the file, or a name variant to merge).",
-                ))
+                out.append(
+                    Finding(
+                        "marked-single-line",
+                        sid,
+                        f"{st.name} is marked as a transfer but only {g.lines[g.lines_at(sid)[0]].name} serves it "
+                        "(a transfer to rail outside the file, or a name variant to merge).",
+                    )
+                )
     ids = list(g.stations)
     bare = {sid: _bare(g.stations[sid].name) for sid in ids}
     by_bare: dict[str, list[str]] = {}
     for sid, b in bare.items():
         by_bare.setdefault(b, []).append(sid)
-    for b, group in by_bare.items():
+    for group in by_bare.values():
         if len(group) > 1 and not _split_on_purpose(g, group):
             names = " / ".join(g.stations[s].name for s in group)
-            out.append(Finding("near-duplicate-names", ",".join(group), f"{names} differ only by suffix or punctuation."))
+            out.append(
+                Finding("near-duplicate-names", ",".join(group), f"{names} differ only by suffix or punctuation.")
+            )
     keys = sorted(by_bare)
     for i, k in enumerate(keys):
         for k2 in keys[i + 1 : i + 40]:
             if len(k) > 3 and difflib.SequenceMatcher(None, k, k2).ratio() >= 0.92:
                 a, b = by_bare[k][0], by_bare[k2][0]
                 if not set(g.lines_at(a)) & set(g.lines_at(b)):
-                    out.append(Finding(
-                        "near-duplicate-names", f"{a},{b}",
-                        f"{g.stations[a].name} / {g.stations[b].name} look alike and share no line: a typo?",
-                    ))
+                    out.append(
+                        Finding(
+                            "near-duplicate-names",
+                            f"{a},{b}",
+                            f"{g.stations[a].name} / {g.stations[b].name} look alike and share no line: a typo?",
+                        )
+                    )
     for sid, lines in g.meta.get("branch_markers", {}).items():
         for lname in lines:
             ln = g.line(lname)
             if len(ln.branches) == 1 and not ln.loop:
-                out.append(Finding(
-                    "branch-marker-unsplit", sid,
-                    f"{g.stations[sid].name} is marked as a branch start on {ln.name}, which has a single service.",
-                ))
+                out.append(
+                    Finding(
+                        "branch-marker-unsplit",
+                        sid,
+                        f"{g.stations[sid].name} is marked as a branch start on {ln.name}, which has a single service.",
+                    )
+                )
     comps = g.components()
     for comp in comps[1:]:
         lines = sorted({g.lines[lid].name for sid in comp for lid in g.lines_at(sid)})
-        out.append(Finding(
-            "disconnected", ",".join(comp[:5]),
-            f"{len(comp)} stations on {', '.join(lines)} are not connected to the rest of the network.",
-        ))
+        out.append(
+            Finding(
+                "disconnected",
+                ",".join(comp[:5]),
+                f"{len(comp)} stations on {', '.join(lines)} are not connected to the rest of the network.",
+            )
+        )
     return out
 
 

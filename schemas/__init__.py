@@ -1,10 +1,10 @@
 """JSON Schemas shipped as package data, and a validator that reports the failing path.
 
 Example:
-    >>> validate_document({"format": "mapkit.city/1"}, "city", source="x.json")
+    >>> validate_document({"format": "mapkit.city/1"}, "city", source="x.json")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    mapkit.errors.SchemaViolationError: x.json ($): 'city' is a required property. See schemas/city.schema.json for the format.
+    mapkit.errors.SchemaViolationError: x.json ($): 'city' is a required property. See schemas/city.schema.json ...
 """
 
 from __future__ import annotations

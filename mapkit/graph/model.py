@@ -121,8 +121,7 @@ class Line:
             name=str(d["name"]),
             color=d.get("color"),
             branches=tuple(
-                Branch(tuple(str(s) for s in b["stations"]), bool(b.get("loop", False)))
-                for b in d["branches"]
+                Branch(tuple(str(s) for s in b["stations"]), bool(b.get("loop", False))) for b in d["branches"]
             ),
         )
 
@@ -212,9 +211,7 @@ class MetroGraph:
                 f"{self.city}: {ref!r} names {len(ids)} different stations ({', '.join(ids)}).",
                 hint="Refer to the station by its id.",
             )
-        raise StationNotFoundError(
-            f"{self.city}: no station {ref!r}.", hint="`mapkit city show` lists the stations."
-        )
+        raise StationNotFoundError(f"{self.city}: no station {ref!r}.", hint="`mapkit city show` lists the stations.")
 
     def station_ids_named(self, name: str) -> tuple[str, ...]:
         """Every station id whose name or alias is ``name`` (several for NYC's `7 Av`)."""

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import networkx as nx
 
 from mapkit.errors import NoRouteError
@@ -165,4 +166,3 @@ def route_from_stations(g: MetroGraph, legs: list[tuple[str, str, str]]) -> Rout
         span = stops_between(g, s, e, line)
         out.append(Leg(g.line(line).id, g.station(s).id, g.station(e).id, span.stops))
     return Route(tuple(out))
-
