@@ -31,7 +31,7 @@ def cities(data_dir: DataDirOpt = None) -> None:
     for s in iter_city_summaries(data_dir):
         if not s.available:
             missing += 1
-            table.add_row(s.city, s.country, "-", "-", "-", "[dim]not downloaded[/]")
+            table.add_row(s.city, s.country, "-", "-", "-", "[dim]no data[/]")
             continue
         table.add_row(s.city, s.country, str(s.lines), str(s.stations), str(s.transfer_stations), s.difficulty)
     out.print(table)
