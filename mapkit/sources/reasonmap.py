@@ -4,7 +4,10 @@ A raw file maps line name -> ordered station strings. Loading: strip the four ma
 whitespace, then apply the city's curation file (``mapkit/sources/curation/<city>.yaml``) in a
 fixed order: renames, aliases, splits, drops, loops, branches. Station ids are slugs of the
 canonical name, so spacing/punctuation variants merge into one station (kept as aliases);
-curation ``splits`` give different stations that share a name their own ids.
+curation ``splits`` give different stations that share a name their own ids. ``add_stops``
+lets a line's services (``branches``) also name stations that the raw list of that line omits
+but another line of the same file has (e.g. a shared terminus missing from one list); it
+never invents stations.
 
 Transfer markers are recorded in ``meta`` for auditing only: membership decides every answer.
 
@@ -123,7 +126,7 @@ class _Curator:
             for ln in self.cur.get(section, []):
                 if ln not in lines:
                     raise self.fail(f"{section} names line {ln!r}, which is not in {self.raw.path}.", section)
-        for section in ("branches", "drop", "colors"):
+        for section in ("branches", "drop", "colors", "add_stops"):
             for ln in self.cur.get(section, {}):
                 if ln not in lines:
                     raise self.fail(f"{section} names line {ln!r}, which is not in {self.raw.path}.", f"{section}.{ln}")
@@ -133,7 +136,9 @@ class _Curator:
                 raise self.fail(f"splits names station {name!r}, which is not in {self.raw.path}.", f"splits.{name}")
             for ln in per_line:
                 if ln not in lines:
-                    raise self.fail(f"splits.{name} names line {ln!r}, which is not in the file.", f"splits.{name}.{ln}")
+                    raise self.fail(
+                        f"splits.{name} names line {ln!r}, which is not in the file.", f"splits.{name}.{ln}"
+                    )
 
 
 def load_reasonmap_city(
@@ -209,6 +214,7 @@ def load_reasonmap_city(
     # 3. lines: drops, loops, branches
     loops = set(cur.cur.get("loops", []))
     branches = cur.cur.get("branches", {})
+    added = _resolve_added_stops(cur, ids_per_line, set(names_of))
     drops = cur.cur.get("drop", {})
     colors = cur.cur.get("colors", {})
     line_ids: dict[str, str] = {}
@@ -229,11 +235,19 @@ def load_reasonmap_city(
             ids = ids[:-1]  # stored closed (first station repeated): the closing edge is implied
         if line_name in branches:
             services = []
+            extra = added.get(line_name, [])
             for k, seq in enumerate(branches[line_name]):
                 where = f"branches.{line_name}[{k}]"
-                sids = tuple(_resolve_on_line(cur, line_name, ids, ref, where) for ref in seq)
+                sids = tuple(_resolve_on_line(cur, line_name, ids + extra, ref, where) for ref in seq)
                 services.append(Branch(sids, loop=is_loop and k == 0))
             covered = {s for br in services for s in br.stations}
+            unplaced = [s for s in extra if s not in covered]
+            if unplaced:
+                raise cur.fail(
+                    f"add_stops adds {', '.join(unplaced)} to {line_name!r} but no service places it.",
+                    f"add_stops.{line_name}",
+                    hint="Put each added station in at least one service under `branches`.",
+                )
             missing = [s for s in dict.fromkeys(ids) if s not in covered]
             if missing:
                 raise cur.fail(
@@ -263,6 +277,42 @@ def load_reasonmap_city(
             f" (mapkit/sources/curation/{raw.city}.yaml).",
         ) from None
     return g
+
+
+def _resolve_added_stops(
+    cur: _Curator, ids_per_line: dict[str, list[str]], known: set[str]
+) -> dict[str, list[str]]:
+    """``add_stops`` -> line name -> ids of existing stations that the raw line omits."""
+    out: dict[str, list[str]] = {}
+    branches = cur.cur.get("branches", {})
+    for line_name, refs in cur.cur.get("add_stops", {}).items():
+        where = f"add_stops.{line_name}"
+        if line_name not in branches:
+            raise cur.fail(
+                f"add_stops adds stations to {line_name!r}, which has no services under `branches`.",
+                where, hint="List the line's services (full station lists) under `branches` to place them.",
+            )
+        found: list[str] = []
+        for ref in refs:
+            sid = ref if ref in known else None
+            if sid is None:
+                name = cur.canonical_name(ref)
+                if name in cur.splits:
+                    raise cur.fail(f"{ref!r} is split into several stations; name one of their ids.", where)
+                slug = slugify(name)
+                key = name_key(ref)
+                sid = slug if slug in known else next((s for s in sorted(known) if name_key(s) == key), None)
+            if sid is None:
+                raise cur.fail(
+                    f"add_stops names station {ref!r}, which no line of {cur.raw.path} has.", where,
+                    hint="add_stops only adds a station of another line; it never invents one.",
+                )
+            if sid in ids_per_line[line_name]:
+                raise cur.fail(f"{ref!r} is already a station of {line_name!r}.", where)
+            if sid not in found:
+                found.append(sid)
+        out[line_name] = found
+    return out
 
 
 def _resolve_on_line(cur: _Curator, line_name: str, ids: list[str], ref: str, where: str) -> str:
