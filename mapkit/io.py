@@ -109,15 +109,50 @@ def load_document(path: str | os.PathLike[str]) -> Any:
         raise DataFileError(f"cannot read: {err.strerror}.", path=p) from None
     if p.suffix.lower() in (".yaml", ".yml"):
         try:
-            return yaml.safe_load(text)
+            doc = yaml.safe_load(text)
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
             problem = getattr(err, "problem", None) or str(err).splitlines()[0]
             raise DataFileError(f"invalid YAML: {problem}.", path=p, location=loc) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise DataFileError(
-            f"invalid JSON: {err.msg}.", path=p, location=f"line {err.lineno}, column {err.colno}"
-        ) from None
+        except (RecursionError, ValueError) as err:
+            raise _unparsable(p, "YAML", err) from None
+    else:
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise DataFileError(
+                f"invalid JSON: {err.msg}.", path=p, location=f"line {err.lineno}, column {err.colno}"
+            ) from None
+        except (RecursionError, ValueError) as err:
+            raise _unparsable(p, "JSON", err) from None
+    if "\\u" in text or "\\U" in text:
+        _check_no_lone_surrogates(doc, p)
+    return doc
+
+
+def _unparsable(p: Path, kind: str, err: BaseException) -> DataFileError:
+    # the parsers raise these for hostile input: nesting deeper than the stack, or an integer
+    # literal longer than Python converts (sys.get_int_max_str_digits)
+    why = "it is nested too deeply" if isinstance(err, RecursionError) else str(err).split(";")[0]
+    return DataFileError(f"cannot parse the {kind}: {why}.", path=p)
+
+
+def _check_no_lone_surrogates(doc: Any, p: Path) -> None:
+    """A ``\\ud800`` escape parses to a string that cannot be written back as UTF-8: refuse it now."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise DataFileError(
+                    f"the text {node!r} contains an unpaired surrogate escape (\\ud800-\\udfff).", path=p,
+                    hint="Escape characters outside the BMP as a surrogate pair, or write them as UTF-8.",
+                ) from None

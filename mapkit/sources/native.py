@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,12 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
     stations: dict[str, Station] = {}
     has_table = "stations" in doc
     for i, s in enumerate(doc.get("stations", [])):
+        if "coords" in s and not _finite(s["coords"]):
+            # the schema allows any number; NaN, Infinity or 1e999 would break every renderer
+            raise DataFileError(
+                "coordinates must be finite numbers (no NaN, Infinity or overflowing values).",
+                path=source, location=f"$.stations[{i}].coords",
+            )
         st = Station.from_dict(s)
         if st.id in stations:
             raise DataFileError(f"station id {st.id!r} appears twice.", path=source, location=f"$.stations[{i}]")
@@ -69,6 +76,13 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
         )
     except GraphBuildError as err:
         raise DataFileError(err.message, path=source, hint=err.hint) from None
+
+
+def _finite(values: list[float]) -> bool:
+    try:
+        return all(math.isfinite(float(v)) for v in values)
+    except OverflowError:  # an integer literal too large for a float
+        return False
 
 
 def load_city_file(path: str | os.PathLike[str]) -> MetroGraph:

@@ -83,7 +83,14 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
                     f"station #{i + 1} has an empty name.", path=p, location=f"line {line_name!r}"
                 )
             occs.append(RawOccurrence(line_name, i, s, parsed.name, parsed.transfer, parsed.branch_start))
-        raw.lines[str(line_name).strip()] = occs
+        key = str(line_name).strip()
+        if key in raw.lines:
+            # "L1" and "L1 " would silently replace one another
+            raise DataFileError(
+                f"the line name {key!r} appears twice (once with extra spaces).", path=p,
+                location=f"line {line_name!r}",
+            )
+        raw.lines[key] = occs
     return raw
 
 
