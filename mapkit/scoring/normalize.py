@@ -1,0 +1,357 @@
+"""Answer normalisers shared by every family's ``check`` (docs/scoring.md §2).
+
+Each parser takes the *extracted* answer (see :mod:`mapkit.scoring.extract`) and returns a value or
+``None`` when the text is not one unambiguous answer of that kind. ``None`` is always wrong: a
+hedge ("A or B", "yes/no", "3-4") never matches the gold.
+
+Decisions (documented in docs/scoring.md):
+
+* yes/no: ``yes``/``no`` and ``true``/``false`` (the question reads "is it true that ..."), any case,
+  optionally followed by an explanation that does not contain the opposite word.
+* multiple choice: ``B``, ``b``, ``B)``, ``(B)``, ``B.``, ``Option B``, ``B) 12`` (the option's text must
+  then agree with option B). A bare number is *not* accepted: the prompt asks for a letter.
+* integers: digits, or one English number word zero..twenty ("three"); exactly one distinct value
+  ("3 lines" and "three (3)" are 3; "3 or 4" and "2.5" are None).
+* station and line names: compared by *keys* that ignore case, spacing, punctuation, ReasonMap
+  markers and generic words ("Station"/"站", "Line"/"号线"), and then only against the names and aliases
+  stored in the item's gold (or the graph), never by fuzzy similarity.
+
+Example:
+    >>> parse_yes_no("True"), parse_choice("(c)"), parse_int("three")
+    (True, 2, 3)
+    >>> line_key("2号线") == line_key("Line 2")
+    True
+    >>> station_key("Dhoby Ghaut Station (Transfer Station)") == station_key("dhoby ghaut")
+    True
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from mapkit.names import parse_station_string
+from mapkit.scoring.extract import clean_box_content
+
+__all__ = [
+    "LineListMatch",
+    "NUMBER_WORDS",
+    "clean_answer",
+    "line_key",
+    "line_keys",
+    "match_line_list",
+    "match_name",
+    "parse_choice",
+    "parse_int",
+    "parse_yes_no",
+    "resolve_name",
+    "set_overlap",
+    "split_list",
+    "station_key",
+    "station_keys",
+]
+
+_WORDS_0_20 = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+NUMBER_WORDS = {w: i for i, w in enumerate((_WORDS_0_20 + " seventeen eighteen nineteen twenty").split())}  # noqa: SIM905
+"""English number words accepted as integer answers (0-20: the range of every count in the data)."""
+
+_YES = {"yes", "true"}
+_NO = {"no", "false"}
+
+
+def clean_answer(text: str | None) -> str:
+    """An extracted answer without decoration, trailing full stop or surrounding brackets/quotes.
+
+    >>> clean_answer(" **Yes.** ")
+    'Yes'
+    """
+    if text is None:
+        return ""
+    text = clean_box_content(unicodedata.normalize("NFKC", text))
+    text = text.strip().rstrip("。.!！").strip()
+    return text
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+def parse_yes_no(text: str | None) -> bool | None:
+    """``True`` for yes/true, ``False`` for no/false, ``None`` otherwise or when both appear.
+
+    >>> parse_yes_no("Yes, both are on Line 2"), parse_yes_no("false"), parse_yes_no("yes/no")
+    (True, False, None)
+    >>> parse_yes_no("maybe") is None
+    True
+    """
+    words = _words(clean_answer(text))
+    if not words or words[0] not in _YES | _NO:
+        return None
+    value = words[0] in _YES
+    opposite = _NO if value else _YES
+    if any(w in opposite for w in words[1:]):
+        return None
+    return value
+
+
+_CHOICE_PATTERNS = (
+    re.compile(r"^(?:option|choice|answer)?\s*[\(\[]?([a-z])[\)\]]?[.:]?$", re.I),
+    re.compile(r"^(?:option|choice)?\s*[\(\[]?([a-z])[\)\].:]\s*(.+)$", re.I),
+)
+
+
+def parse_choice(text: str | None, *, n_options: int = 4, options: Sequence[object] | None = None) -> int | None:
+    """The 0-based option index of a letter answer (A -> 0), or ``None``.
+
+    With ``options`` given, an answer that repeats the option's text ("B) 12") must agree with it.
+
+    >>> parse_choice("B"), parse_choice("Option d"), parse_choice("B) 12", options=[3, 12, 5, 7])
+    (1, 3, 1)
+    >>> parse_choice("B) 5", options=[3, 12, 5, 7]) is None
+    True
+    >>> parse_choice("A or B") is None, parse_choice("E") is None
+    (True, True)
+    """
+    s = clean_answer(text)
+    letters = "abcdefghijklmnopqrstuvwxyz"[:n_options]
+    m = _CHOICE_PATTERNS[0].match(s)
+    if m and m.group(1).lower() in letters:
+        return letters.index(m.group(1).lower())
+    m = _CHOICE_PATTERNS[1].match(s)
+    if m and m.group(1).lower() in letters:
+        idx = letters.index(m.group(1).lower())
+        rest = m.group(2).strip()
+        if options is None:
+            # "A) or B)" is a hedge, not option A with a comment
+            return None if re.search(r"\b[a-d]\b", rest, re.I) else idx
+        if idx < len(options) and _words(str(options[idx])) == _words(rest):
+            return idx
+    return None
+
+
+_NUM = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
+
+
+def parse_int(text: str | None) -> int | None:
+    """One non-negative integer written with digits or as an English word (0-20), else ``None``.
+
+    >>> parse_int("12 stops"), parse_int("three (3)"), parse_int("3.0")
+    (12, 3, 3)
+    >>> parse_int("3 or 4") is None, parse_int("2.5") is None, parse_int("-1") is None
+    (True, True, True)
+    """
+    s = clean_answer(text).replace(",", "")
+    values: set[int] = set()
+    for tok in _NUM.findall(s):
+        num = float(tok)
+        if num < 0 or num != int(num):
+            return None
+        values.add(int(num))
+    for w in _words(s):
+        if w in NUMBER_WORDS:
+            values.add(NUMBER_WORDS[w])
+    return values.pop() if len(values) == 1 else None
+
+
+# --- names -------------------------------------------------------------------------------------
+
+_STATION_WORDS = re.compile(r"\b(?:station|stn)\b\.?", re.I)
+_PARENS = re.compile(r"[\(（\[][^\)）\]]*[\)）\]]")
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def _key(text: str) -> str:
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def station_keys(name: str) -> tuple[str, ...]:
+    """Lookup keys of a station name, strictest first: full key, then without parenthesised parts.
+
+    Markers are removed, then case, spaces, punctuation and the words "Station"/"站" are ignored.
+
+    >>> station_keys("Jurong East (EW24) Station")
+    ('jurongeastew24', 'jurongeast')
+    >>> station_keys("西单站")
+    ('西单',)
+    """
+    base = parse_station_string(name).name
+    base = _STATION_WORDS.sub(" ", base).strip()
+    if base.endswith("站") and len(base) > 1:
+        base = base[:-1]
+    full = _key(base)
+    bare = _key(_STATION_WORDS.sub(" ", _PARENS.sub(" ", base)))
+    keys = [k for k in (full, bare) if k]
+    return tuple(dict.fromkeys(keys)) or (_key(name),)
+
+
+def station_key(name: str) -> str:
+    """The primary lookup key of a station name (see :func:`station_keys`).
+
+    >>> station_key("Little Tokyo/Arts Dist.") == station_key("little tokyo arts dist")
+    True
+    """
+    return station_keys(name)[0]
+
+
+_LINE_WORDS = re.compile(
+    r"\b(?:line|lines|metro|metrorail|subway|underground|mrt|lrt|route|linha|linea|ligne|linie|u-bahn)\b", re.I
+)
+
+
+def line_keys(name: str) -> tuple[str, ...]:
+    """Lookup keys of a line name: full key, then the core without generic words.
+
+    "Line 2", "2号线", "line2", "L2" and "2" share the core key ``2``; "Circle Line" has core ``circle``.
+
+    >>> line_keys("Line 2"), line_keys("2号线"), line_keys("Metrorail Green Line")
+    (('line2', '2'), ('2号线', '2'), ('metrorailgreenline', 'green'))
+    """
+    text = unicodedata.normalize("NFKC", name).strip()
+    full = _key(text)
+    core_text = _LINE_WORDS.sub(" ", text)
+    core_text = re.sub(r"号线$|线$|号$", "", core_text.strip())
+    core = _key(core_text)
+    m = re.fullmatch(r"(?:line|l)(\d+[a-z]?)", core)  # "line2", "L2"
+    if m:
+        core = m.group(1)
+    return tuple(dict.fromkeys(k for k in (full, core) if k)) or (full,)
+
+
+def line_key(name: str) -> str:
+    """The core key of a line name (see :func:`line_keys`).
+
+    >>> line_key("Line A") == line_key("A")
+    True
+    """
+    return line_keys(name)[-1]
+
+
+def _keys(text: str, kind: str) -> tuple[str, ...]:
+    return line_keys(text) if kind == "line" else station_keys(text)
+
+
+def match_name(text: str, names: Iterable[str], *, kind: str = "station") -> bool:
+    """True when ``text`` names the same station (or line, ``kind="line"``) as one of ``names``.
+
+    >>> match_name("Xidan", ["西单", "Xidan Station"])
+    True
+    >>> match_name("2号线", ["Line 2"], kind="line")
+    True
+    """
+    mine = set(_keys(text, kind))
+    return any(mine & set(_keys(n, kind)) for n in names)
+
+
+def resolve_name(text: str, candidates: Mapping[str, Iterable[str]], *, kind: str = "station") -> list[str]:
+    """Ids in ``candidates`` (id -> names and aliases) that ``text`` names, strictest key first.
+
+    A full-key match wins over a looser one, so "Line 1" never also resolves to a "Line 1A" that
+    shares a core; the caller decides what to do with several ids (usually: not an answer).
+
+    >>> resolve_name("line 2", {"l1": ["Line 1"], "l2": ["Line 2"]}, kind="line")
+    ['l2']
+    >>> resolve_name("Union", {"u": ["Union Station"], "v": ["Union Square"]})
+    ['u']
+    """
+    mine = _keys(text, kind)
+    table = {cid: [_keys(n, kind) for n in names] for cid, names in candidates.items()}
+    for level in range(len(mine)):
+        key = mine[level]
+        hits = [cid for cid, keysets in table.items() if any(key in ks for ks in keysets)]
+        if hits:
+            return hits
+    return []
+
+
+def split_list(text: str | None) -> list[str]:
+    """Items of a list answer: split on commas, semicolons, "and", "&", "、", line breaks.
+
+    >>> split_list("[Line 1, Line 2 and Line 4]")
+    ['Line 1', 'Line 2', 'Line 4']
+    >>> split_list("1号线、2号线")
+    ['1号线', '2号线']
+    """
+    s = clean_answer(text)
+    s = s.strip("[]{}()")
+    parts = re.split(r"\s*(?:[,;，；、\n&]|\band\b)\s*", s)
+    return [p.strip(" .'\"") for p in parts if p and p.strip(" .'\"")]
+
+
+def set_overlap(predicted: Iterable[str], gold: Iterable[str]) -> float:
+    """F1 overlap of two sets in [0, 1] (1.0 when both are empty): the partial credit of list answers.
+
+    >>> set_overlap({"a", "b"}, {"a", "c"})
+    0.5
+    """
+    p, g = set(predicted), set(gold)
+    if not p and not g:
+        return 1.0
+    if not p or not g:
+        return 0.0
+    tp = len(p & g)
+    return 2 * tp / (len(p) + len(g))
+
+
+@dataclass(frozen=True)
+class LineListMatch:
+    """A list answer resolved against candidate names: ids found, unresolved items, repeats."""
+
+    ids: tuple[str, ...]
+    unknown: tuple[str, ...]
+    repeated: tuple[str, ...]
+    correct: bool
+    detail: float
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        out = []
+        if self.unknown:
+            out.append(f"not recognised: {', '.join(self.unknown)}")
+        if self.repeated:
+            out.append(f"listed twice: {', '.join(self.repeated)}")
+        return tuple(out)
+
+
+def match_line_list(
+    text: str | None,
+    gold_ids: Iterable[str],
+    candidates: Mapping[str, Iterable[str]],
+    *,
+    kind: str = "line",
+) -> LineListMatch:
+    """Score an order-insensitive list answer (lines, or stations with ``kind="station"``).
+
+    ``candidates`` maps every id the answer may name (the gold ones and, ideally, the other lines
+    of the city) to its names and aliases. Correct = the resolved set equals the gold set with no
+    unrecognised or repeated item; ``detail`` = F1 overlap, unrecognised and repeated items counting
+    as wrong ones.
+
+    >>> cands = {"l1": ["Line 1"], "l2": ["Line 2", "2号线"], "l4": ["Line 4"]}
+    >>> m = match_line_list("2号线, Line 4", ["l2", "l4"], cands)
+    >>> m.correct, m.detail
+    (True, 1.0)
+    >>> m = match_line_list("Line 2", ["l2", "l4"], cands)
+    >>> m.correct, round(m.detail, 3)
+    (False, 0.667)
+    """
+    gold = list(dict.fromkeys(gold_ids))
+    found: list[str] = []
+    unknown: list[str] = []
+    repeated: list[str] = []
+    for item in split_list(text):
+        ids = resolve_name(item, candidates, kind=kind)
+        if len(ids) != 1:
+            unknown.append(item)
+            continue
+        if ids[0] in found:
+            repeated.append(item)
+            continue
+        found.append(ids[0])
+    correct = set(found) == set(gold) and not unknown and not repeated and bool(found)
+    # F1 where unrecognised and repeated items count as false positives
+    tp = len(set(found) & set(gold))
+    listed = len(found) + len(unknown) + len(repeated)
+    detail = 2 * tp / (listed + len(gold)) if listed + len(gold) else 0.0
+    return LineListMatch(tuple(found), tuple(unknown), tuple(repeated), correct, 1.0 if correct else detail)

@@ -1,0 +1,378 @@
+"""One scoring path for evaluation and reward: :func:`score` (docs/scoring.md).
+
+``score(item, response)`` extracts the answer, asks the item's family whether it is right, adds the
+detail (partial-credit) score, and prices it with RewardMap's shape::
+
+    reward = weight * (format + correct + 0.5 * detail)      format, correct in {0, 1}; detail in [0, 1]
+
+so a fully right, well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
+accuracy are two views of the same :class:`ScoreBreakdown`. Differences from the released RewardMap
+code, on purpose: correctness is worth 1 (not 10) next to an explicit format term; the Counting1
+detail (listed intermediate stops) is actually added; the planning leg-count penalty starts *after*
+the reference's leg count (the released off-by-one also penalised correct routes).
+
+Example (``_demo`` is a TorF1 row and a stand-in family; real rows use the registry):
+    >>> from mapkit.scoring.score import _demo
+    >>> item, fam = _demo()
+    >>> b = score(item, r"They share Red Line, so \\boxed{yes}.", family=fam)
+    >>> b.correct, b.format_ok, b.reward
+    (True, True, 2.5)
+    >>> score(item, "The answer is yes.", family=fam).reward   # right, but not boxed: no format point
+    1.5
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mapkit.difficulty import ACCURACY_WEIGHT, MAP_WEIGHT
+from mapkit.errors import ItemError, MapkitError
+from mapkit.graph.model import MetroGraph
+from mapkit.scoring.extract import Extraction, extract_answer, listed_stops
+from mapkit.scoring.normalize import resolve_name
+from mapkit.scoring.routes import check_route, find_route_block, item_graph
+
+__all__ = [
+    "DETAIL_SCALE",
+    "ScoreBreakdown",
+    "accuracy_weight",
+    "item_weight",
+    "max_reward",
+    "score",
+    "stops_detail",
+    "weighted_accuracy",
+]
+
+FORMAT_SCALE = 1.0
+CORRECT_SCALE = 1.0
+DETAIL_SCALE = 0.5
+"""R = W * (FORMAT_SCALE*format + CORRECT_SCALE*correct + DETAIL_SCALE*detail) (RewardMap's shape)."""
+
+ROUTE_TYPES = frozenset({"planning"})
+"""Item types whose answer is a route block, scored by :func:`mapkit.scoring.routes.check_route`."""
+
+_QUESTION_LEVEL = {"easy": 0, "medium": 1, "hard": 2}
+_CITY_LEVEL = {"easy": 0, "middle": 1, "hard": 2}
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """Everything :func:`score` decided about one response; ``reward`` and ``accuracy`` are views.
+
+    ``accuracy`` is 1.0/0.0 (the benchmark's per-item accuracy); ``accuracy_weight`` its weight in
+    the weighted accuracy; ``optimal`` is set for route answers; ``sub_scores`` are the named parts
+    of ``detail`` (route answers, Counting1 stops).
+    """
+
+    id: str
+    type: str
+    format_ok: bool
+    extracted: str | None
+    correct: bool
+    detail: float
+    weight: float
+    reward: float
+    accuracy: float
+    accuracy_weight: float = 1.0
+    difficulty_city: str = ""
+    optimal: bool | None = None
+    method: str = "none"
+    sub_scores: tuple[tuple[str, float], ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def components(self) -> dict[str, float]:
+        """The unweighted reward terms, for logging: format, correct, detail."""
+        return {"format": float(self.format_ok), "correct": float(self.correct), "detail": self.detail}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready row (the ``--out`` breakdown file of ``mapkit score``).
+
+        >>> ScoreBreakdown("x", "TorF1", True, "yes", True, 1.0, 1.0, 2.5, 1.0).to_dict()["reward"]
+        2.5
+        """
+        return {
+            "id": self.id,
+            "type": self.type,
+            "difficulty_city": self.difficulty_city,
+            "format_ok": self.format_ok,
+            "method": self.method,
+            "extracted": self.extracted,
+            "correct": self.correct,
+            "optimal": self.optimal,
+            "detail": self.detail,
+            "sub_scores": dict(self.sub_scores),
+            "weight": self.weight,
+            "reward": self.reward,
+            "accuracy": self.accuracy,
+            "accuracy_weight": self.accuracy_weight,
+            "notes": list(self.notes),
+        }
+
+
+def max_reward(weight: float) -> float:
+    """The reward of a fully right, well-formatted answer with full detail: ``2.5 * weight``.
+
+    >>> max_reward(1.5)
+    3.75
+    """
+    return weight * (FORMAT_SCALE + CORRECT_SCALE + DETAIL_SCALE)
+
+
+def item_weight(item: Mapping[str, Any]) -> float:
+    """RewardMap's W = W_map + W_question: the stored ``weight``, else recomputed from the row.
+
+    >>> item_weight({"difficulty_city": "hard", "type": "planning", "question_transfer_count": 1})
+    2.0
+    """
+    w = item.get("weight")
+    if isinstance(w, (int, float)) and not isinstance(w, bool):
+        return float(w)
+    level = str(item.get("difficulty_city") or "easy")
+    base = MAP_WEIGHT.get(level, 1.0)
+    if _is_route(item) and int(item.get("question_transfer_count") or 0) > 0:
+        base += 0.5
+    return base
+
+
+def accuracy_weight(item: Mapping[str, Any]) -> float:
+    """The item's weight in the benchmark's weighted accuracy.
+
+    ReasonMap-Plus (and every non-route type): easy 1.0, middle 1.5, hard 2.0 by ``difficulty_city``.
+    Route planning: ReasonMap's matrix ``1 + 0.5 * (question level + map level)``, levels 0/1/2 (the
+    same numbers when the question is easy).
+
+    >>> accuracy_weight({"type": "TorF1", "difficulty_city": "middle"})
+    1.5
+    >>> accuracy_weight({"type": "planning", "difficulty_city": "hard", "difficulty_question": "medium"})
+    2.5
+    """
+    city = str(item.get("difficulty_city") or "easy")
+    if _is_route(item):
+        q = _QUESTION_LEVEL.get(str(item.get("difficulty_question") or "easy"), 0)
+        return 1.0 + 0.5 * (q + _CITY_LEVEL.get(city, 0))
+    return ACCURACY_WEIGHT.get(city, 1.0)
+
+
+def weighted_accuracy(breakdowns: Iterable[ScoreBreakdown], items: Iterable[Mapping[str, Any]] | None = None) -> float:
+    """Σ w·correct / Σ w over items (weights from ``items`` when given, else from the breakdowns).
+
+    >>> bs = [ScoreBreakdown("a", "TorF1", True, "yes", True, 1, 1, 2.5, 1.0, accuracy_weight=2.0),
+    ...       ScoreBreakdown("b", "TorF1", True, "no", False, 0, 1, 1.0, 0.0, accuracy_weight=1.0)]
+    >>> round(weighted_accuracy(bs), 4)
+    0.6667
+    """
+    bs = list(breakdowns)
+    weights = [accuracy_weight(it) for it in items] if items is not None else [b.accuracy_weight for b in bs]
+    if len(weights) != len(bs):
+        raise ValueError(f"{len(bs)} breakdowns but {len(weights)} items")
+    total = sum(weights)
+    return sum(w * b.accuracy for w, b in zip(weights, bs)) / total if total else 0.0
+
+
+# --- the scoring path ---------------------------------------------------------------------------
+
+
+def _is_route(item: Mapping[str, Any]) -> bool:
+    return str(item.get("type")) in ROUTE_TYPES
+
+
+def _notes(raw: Any) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    return tuple(str(n) for n in raw if n)
+
+
+def _extract_route(response: str | None) -> Extraction:
+    ex = extract_answer(response)
+    if ex.method == "boxed" and ex.text:
+        return ex
+    block = find_route_block(response)
+    if block:
+        return Extraction(block, False, "route-block", ("no \\boxed{}; graded the last route block in the response",))
+    return ex
+
+
+def _gold_stops(item: Mapping[str, Any], graph: MetroGraph | None) -> dict[str, list[str]] | None:
+    """Counting1's intermediate stops as id -> names/aliases, from the gold (or the graph for names)."""
+    meta = item.get("mapkit") or {}
+    gold = meta.get("gold") or {}
+    stops = gold.get("stops")
+    if stops is None:
+        return None
+    names = gold.get("stop_names") or gold.get("names") or {}
+    out: dict[str, list[str]] = {}
+    for i, s in enumerate(stops):
+        if isinstance(s, Mapping):
+            sid = str(s.get("id") or s.get("name"))
+            out[sid] = [str(v) for v in (s.get("name"), *(s.get("aliases") or ())) if v]
+            continue
+        sid = str(s)
+        extra: list[str] = []
+        if isinstance(names, Mapping) and names.get(sid):
+            v = names[sid]
+            extra = [v] if isinstance(v, str) else list(v)
+        elif isinstance(names, Sequence) and not isinstance(names, str) and i < len(names):
+            v = names[i]
+            extra = [v] if isinstance(v, str) else list(v)
+        if graph is not None and sid in graph.stations:
+            st = graph.stations[sid]
+            extra += [st.name, *st.aliases]
+        out[sid] = [sid, *extra]
+    return out
+
+
+def stops_detail(listed: Sequence[str] | None, gold: Mapping[str, Sequence[str]]) -> tuple[float, str]:
+    """Counting1's detail: RewardMap's +0.5 per right stop, -0.5 per wrong or repeated one, in [0, 1].
+
+    Normalised by the number of gold stops and clipped; an empty list is right only when the two
+    stations are adjacent.
+
+    >>> gold = {"b": ["B Station"], "c": ["C Station"]}
+    >>> stops_detail(["B", "C Station"], gold)[0], stops_detail(["B", "B", "X"], gold)[0]
+    (1.0, 0.0)
+    >>> stops_detail(["C"], gold)[0]
+    0.5
+    """
+    if listed is None:
+        return 0.0, "no 'Stops: [...]' list of intermediate stops"
+    if not gold:
+        return (1.0, "") if not listed else (0.0, "stops listed, but the stations are adjacent")
+    seen: set[str] = set()
+    hits = wrong = 0
+    for name in listed:
+        ids = resolve_name(name, gold)
+        if len(ids) == 1 and ids[0] not in seen:
+            seen.add(ids[0])
+            hits += 1
+        else:
+            wrong += 1
+    value = max(0.0, min(1.0, (hits - wrong) / len(gold)))
+    note = "" if value == 1.0 else f"stops listed: {hits} of {len(gold)} right, {wrong} wrong or repeated"
+    return value, note
+
+
+def score(
+    item: Mapping[str, Any],
+    response: str | None,
+    *,
+    graph: MetroGraph | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    require_optimal: bool = False,
+    family: Any = None,
+) -> ScoreBreakdown:
+    """Score one response to one item (a pure function of the two, plus the city graph for routes).
+
+    * ``graph``: the item's city graph (route answers); loaded from ``city_ref`` and cached otherwise.
+    * ``require_optimal``: a valid but non-optimal route is *not* correct (default: it is, as in the
+      published accuracy; optimality then only lowers the detail score).
+    * ``family``: a family object to use instead of the registry's (custom or test families).
+
+    Raises :class:`ItemError` when the item's type has no registered family.
+
+    >>> from mapkit.scoring.score import _demo
+    >>> item, fam = _demo()
+    >>> b = score(item, r"\\boxed{maybe}", family=fam)
+    >>> b.correct, b.format_ok, b.reward
+    (False, True, 1.0)
+    """
+    if not isinstance(item, Mapping):
+        raise ItemError("an item must be a JSON object (a dict).")
+    kind = str(item.get("type") or "")
+    if not kind:
+        raise ItemError("the item has no 'type', so its question family is unknown.")
+    text = response if isinstance(response, str) else ""
+    route = _is_route(item)
+    ex = _extract_route(text) if route else extract_answer(text)
+    notes = list(ex.notes)
+    format_ok = ex.format_ok
+    optimal: bool | None = None
+    subs: tuple[tuple[str, float], ...] = ()
+    correct, detail = False, 0.0
+    if route:
+        # route families' check is check_route; called directly so the graph can be passed in
+        res = check_route(item, ex.text, graph=graph, data_dir=data_dir)
+        correct, detail, optimal, subs = res.correct, res.detail, res.optimal, res.sub_scores
+        notes += res.notes
+        if format_ok and not res.format_ok:
+            format_ok = False
+            notes.append("the boxed answer is not exactly a route block (missing fields or extra text)")
+        if require_optimal and correct and optimal is False:
+            correct = False
+            notes.append("not optimal, and optimality is required")
+    elif ex.text is not None:
+        fam = family if family is not None else _family(kind)
+        res = fam.check(dict(item), ex.text)
+        correct = bool(getattr(res, "correct", False))
+        detail = float(getattr(res, "detail", 1.0 if correct else 0.0))
+        notes += _notes(getattr(res, "notes", ()))
+    if kind == "Counting1":
+        g = graph
+        if g is None and (item.get("mapkit") or {}).get("gold", {}).get("stops") is not None:
+            g = item_graph(item, data_dir=data_dir)[0]
+        gold = _gold_stops(item, g)
+        if gold is not None:
+            detail, why = stops_detail(listed_stops(text), gold)
+            subs = (("stops", detail),)
+            if why:
+                notes.append(why)
+    detail = max(0.0, min(1.0, detail))
+    weight = item_weight(item)
+    reward = weight * (FORMAT_SCALE * format_ok + CORRECT_SCALE * correct + DETAIL_SCALE * detail)
+    return ScoreBreakdown(
+        id=str(item.get("id", "")),
+        type=kind,
+        format_ok=bool(format_ok),
+        extracted=ex.text,
+        correct=bool(correct),
+        detail=round(detail, 6),
+        weight=weight,
+        reward=round(reward, 6),
+        accuracy=1.0 if correct else 0.0,
+        accuracy_weight=accuracy_weight(item),
+        difficulty_city=str(item.get("difficulty_city") or ""),
+        optimal=optimal,
+        method=ex.method,
+        sub_scores=subs,
+        notes=tuple(dict.fromkeys(n for n in notes if n)),
+    )
+
+
+def _family(kind: str) -> Any:
+    # imported here: mapkit.questions imports mapkit.scoring.normalize, so a top-level import would cycle
+    try:
+        from mapkit.questions.registry import get_family
+    except ImportError as e:  # pragma: no cover - the generators are part of the package
+        raise ItemError(f"no question families are installed ({e}).") from None
+    try:
+        return get_family(kind)
+    except MapkitError as e:
+        raise ItemError(f"cannot score type {kind!r}: {e.message}") from None
+
+
+def _demo() -> tuple[dict[str, Any], Any]:
+    """A TorF1 row and a stand-in family (doctests and docs: no registry needed)."""
+    from types import SimpleNamespace
+
+    from mapkit.scoring.normalize import parse_yes_no
+
+    def check(item: Mapping[str, Any], extracted: str) -> Any:
+        value = parse_yes_no(extracted)
+        ok = value is not None and value == bool(item["answer"])
+        return SimpleNamespace(correct=ok, detail=float(ok), notes="" if ok else "wrong")
+
+    item = {
+        "id": "toyville:TorF1:0:0",
+        "type": "TorF1",
+        "difficulty_city": "easy",
+        "weight": 1.0,
+        "answer": 1,
+        "answer_text": "yes",
+        "mapkit": {"gold": {}},
+    }
+    return item, SimpleNamespace(name="TorF1", check=check)

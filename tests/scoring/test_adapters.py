@@ -1,0 +1,133 @@
+"""The TRL and verl adapters, called exactly as the frameworks call them (no framework installed).
+
+TRL (GRPOTrainer._calculate_rewards, v1.x): every dataset column but ``prompt`` is repeated per
+completion and passed as a keyword argument, plus ``trainer_state``, ``log_extra``, ``log_metric``::
+
+    keys = [key for key in inputs[0] if key not in ["prompt", "completion", "completion_ids"]]
+    reward_kwargs = {key: [example[key] for example in inputs] for key in keys}
+    output = reward_func(prompts=prompts, completions=completions, completion_ids=ids, **reward_kwargs)
+
+verl (NaiveRewardManager): ``compute_score(data_source=..., solution_str=..., ground_truth=...,
+extra_info=...)``; a dict result's ``score`` is the reward and its other keys are logged per sample.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+
+from mapkit.errors import ItemError
+from mapkit.scoring import make_trl_reward, score, trl_reward
+from mapkit.scoring.trl import completion_text, items_from_columns
+from mapkit.scoring.verl import compute_score, item_from_ground_truth
+
+from .test_routes import planning_item
+from .test_score import TORF, torf_item
+
+
+def _trl_call(reward_func, inputs, completions):
+    """TRL's own call, transcribed."""
+    prompts = [x["prompt"] for x in inputs]
+    keys = [key for key in inputs[0] if key not in ["prompt", "completion", "completion_ids"]]
+    reward_kwargs = {key: [example[key] for example in inputs] for key in keys}
+    extra: dict[str, list] = defaultdict(list)
+    metrics: dict[str, list] = defaultdict(list)
+    reward_kwargs["trainer_state"] = object()
+    reward_kwargs["log_extra"] = lambda column, values: extra[column].extend(values)
+    reward_kwargs["log_metric"] = lambda name, value: metrics[name].append(value)
+    ids = [[1, 2, 3] for _ in completions]
+    out = reward_func(prompts=prompts, completions=completions, completion_ids=ids, **reward_kwargs)
+    return out, extra, metrics
+
+
+def _planning_rows(toy, monkeypatch):
+    from mapkit.graph import toy_city
+    from mapkit.scoring.routes import clear_graph_cache
+
+    clear_graph_cache()
+    monkeypatch.setattr("mapkit.sources.load_city", lambda ref, data_dir=None: toy_city())
+    return planning_item(toy, "a", "g", city_ref="toy-city-ref")
+
+
+def test_trl_item_column_conversational(toy, monkeypatch):
+    item = _planning_rows(toy, monkeypatch)
+    row = {
+        "prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": item["question"]}]}],
+        "image": "<PIL image>",
+        "item": json.dumps(item, ensure_ascii=False),
+    }
+    good = [{"role": "assistant", "content": "\\boxed{" + item["answer_text"] + "}"}]
+    bad = [{"role": "assistant", "content": [{"type": "text", "text": r"\boxed{no idea}"}]}]
+    inputs = [row, row]  # TRL repeats the row once per generation
+    rewards, extra, metrics = _trl_call(trl_reward, inputs, [good, bad])
+    assert rewards == [pytest.approx(1.5 * 2.5), 0.0]
+    assert rewards[0] == score(item, good[0]["content"]).reward
+    assert extra["mapkit_correct"] == [True, False]
+    assert set(metrics) == {"mapkit/format", "mapkit/correct", "mapkit/detail"}
+    assert metrics["mapkit/correct"] == [0.5]
+
+
+def test_trl_canonical_columns_and_plain_strings(toy, monkeypatch):
+    item = _planning_rows(toy, monkeypatch)
+    row = {k: v for k, v in item.items() if k != "mapkit"}
+    row["mapkit"] = json.dumps(item["mapkit"])  # a nested dict stored as JSON text survives Arrow
+    row["prompt"] = item["question"]
+    rewards, _, _ = _trl_call(trl_reward, [row], ["\\boxed{" + item["answer_text"] + "}"])
+    assert rewards == [pytest.approx(3.75)]
+
+
+def test_trl_bound_options():
+    item = torf_item(weight=1.0)
+    reward = make_trl_reward(family=TORF)
+    rewards, _, _ = _trl_call(reward, [{"prompt": "p", "item": item}] * 3, [r"\boxed{yes}", "yes", None])
+    assert rewards == [2.5, 0.0, 0.0]
+    assert reward.__name__ == "mapkit_reward"
+
+
+def test_trl_without_item_columns_says_what_to_pass():
+    with pytest.raises(ItemError, match="item"):
+        trl_reward(prompts=["p"], completions=["x"], answer=["1"])
+    with pytest.raises(ItemError):
+        trl_reward(prompts=["p"], completions=["x", "y"], item=["{}"])
+
+
+def test_completion_text_shapes():
+    assert completion_text("abc") == "abc"
+    assert completion_text([{"role": "assistant", "content": "x"}]) == "x"
+    convo = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a1"}]
+    assert completion_text(convo) == "a1"
+    assert completion_text({"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}) == "ab"
+    assert completion_text(None) == ""
+
+
+def test_items_from_columns_shares_parsed_items():
+    s = json.dumps({"type": "TorF1"})
+    items = items_from_columns(2, {"item": [s, s]})
+    assert items[0] is items[1]
+
+
+def test_verl_compute_score_as_verl_calls_it(toy, monkeypatch):
+    item = _planning_rows(toy, monkeypatch)
+    ground_truth = json.dumps(item, ensure_ascii=False)
+    out = compute_score(
+        data_source="mapkit",
+        solution_str="\\boxed{" + item["answer_text"] + "}",
+        ground_truth=ground_truth,
+        extra_info={"index": 0, "split": "train"},
+    )
+    assert out == {"score": 3.75, "acc": 1.0, "format": 1.0, "detail": 1.0, "weight": 1.5, "optimal": 1.0}
+    # the same keys for every sample, all numbers (verl collects them into per-key lists)
+    wrong = compute_score(data_source="mapkit", solution_str="nothing", ground_truth=ground_truth, extra_info=None)
+    assert set(wrong) == set(out) and all(isinstance(v, float) for v in wrong.values())
+    assert wrong["score"] == 0.0
+
+
+def test_verl_item_in_extra_info_and_passthrough():
+    item = torf_item(weight=1.0)
+    out = compute_score("mapkit", r"\boxed{yes}", "yes", extra_info={"item": json.dumps(item)}, family=TORF, foo=1)
+    assert out["score"] == 2.5 and out["optimal"] == -1.0
+    assert item_from_ground_truth(item) == item
+    with pytest.raises(ItemError):
+        item_from_ground_truth("yes")
