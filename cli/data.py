@@ -1,0 +1,106 @@
+"""`mapkit data pull` and `mapkit data where`: thin wrappers over :mod:`mapkit.datapull`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from mapkit.cli.console import out
+from mapkit.cli.options import DataDirOpt, examples
+from rich.table import Table
+
+data_app = typer.Typer(help="Fetch the ReasonMap data and show where it lives.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``data`` command group to the root app."""
+    app.add_typer(data_app, name="data")
+
+
+@data_app.command(
+    "pull",
+    help="Download the ReasonMap station lists and map images at their pinned revisions, verifying "
+    "every file's sha256; files already present and verified are skipped."
+    + examples(
+        "mapkit data pull",
+        "mapkit data pull --city beijing --city oslo",
+        "mapkit data pull --dest ./reasonmap --from ../shared/data/reasonmap",
+        "mapkit data pull --from https://mirror.example.org/reasonmap/",
+    ),
+)
+def pull(
+    dest: Annotated[
+        Optional[Path],  # noqa: UP045 - typer needs Optional at runtime on 3.10
+        typer.Option("--dest", help="Folder to fill. Default: $MAPKIT_DATA, else the user cache.", show_default=False),
+    ] = None,
+    source: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--from", metavar="DIR|URL", show_default=False,
+            help="A mirror with the same layout (stations/, maps/): a folder or an http(s)/file base URL. "
+            "Default: upstream GitHub at the pinned revisions.",
+        ),
+    ] = None,
+    city: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--city", metavar="CITY", help="Only this city (repeat for several). Default: all 30.", show_default=False
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    from mapkit.datapull import pull_data
+    from mapkit.errors import DownloadError
+
+    report = pull_data(dest=dest, source=source, cities=list(city) if city else None, progress=not quiet)
+    table = Table(title=f"data pull -> {report.dest}")
+    table.add_column("files")
+    table.add_column("count", justify="right")
+    table.add_row("downloaded", str(len(report.downloaded)))
+    table.add_row("skipped (already verified)", str(len(report.skipped)))
+    table.add_row("map image not upstream", str(len(report.missing)))
+    table.add_row("failed", str(len(report.failed)))
+    out.print(table)
+    out.print(f"source: {report.source}; {report.bytes_downloaded:,} bytes fetched.")
+    if report.missing:
+        names = ", ".join(Path(m).stem for m in report.missing)
+        out.print(f"No map image upstream for: {names} (map images are optional; station lists suffice).")
+    from mapkit.data import ENV_VAR, resolve_data_dir
+
+    if report.dest.resolve() != resolve_data_dir(None).resolve():
+        out.print(f"Use it with --data-dir {report.dest} or `export {ENV_VAR}={report.dest}`.", soft_wrap=True)
+    if report.failed:
+        first = "; ".join(f"{p} ({why})" for p, why in report.failed[:3])
+        raise DownloadError(
+            f"{len(report.failed)} file(s) could not be fetched: {first}"
+            + (" …" if len(report.failed) > 3 else "") + ".",
+            hint="Check --from (a mirror must hold stations/<country>/<city>.json), or run again later.",
+        )
+
+
+@data_app.command(
+    "where",
+    help="Print the data directory in force (--data-dir, else $MAPKIT_DATA, else the user cache) and what it holds."
+    + examples("mapkit data where", "mapkit data where --data-dir ../shared/data/reasonmap"),
+)
+def where(data_dir: DataDirOpt = None) -> None:
+    from mapkit.datapull import data_status
+
+    s = data_status(data_dir)
+    out.print(f"{s.path}  [dim](from {s.origin})[/]", soft_wrap=True)
+    if not s.exists:
+        out.print("The folder does not exist yet: run `mapkit data pull`.")
+        return
+    table = Table()
+    table.add_column("what")
+    table.add_column("here", justify="right")
+    table.add_column("pinned", justify="right")
+    table.add_row("station lists (stations/)", str(s.station_files), str(s.pinned_stations))
+    table.add_row("map images (maps/)", str(s.map_images), str(s.pinned_maps))
+    out.print(table)
+    if s.missing_cities:
+        shown = ", ".join(s.missing_cities[:10]) + (" …" if len(s.missing_cities) > 10 else "")
+        out.print(f"{len(s.missing_cities)} cities have no station list here ({shown}): run `mapkit data pull`.")
+    if s.unknown_files:
+        out.print(f"{len(s.unknown_files)} file(s) are not in the pinned manifest: {', '.join(s.unknown_files[:5])}")

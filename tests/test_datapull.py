@@ -1,0 +1,241 @@
+"""`mapkit data pull` against a real HTTP server on 127.0.0.1 (no network mocks) and a mirror folder."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import http.server
+import json
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mapkit.cli.app import main
+
+from mapkit.datapull import build_manifest, data_status, load_manifest, manifest_path, pull_data, upstream_url
+from mapkit.errors import ChecksumError, CityNotFoundError, ConfigError, DownloadError
+
+pytestmark = pytest.mark.server
+
+STATIONS = 30
+MAPS = 17
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class names it
+        pass
+
+
+class _BrokenHandler(_QuietHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.send_error(503, "Service Unavailable")
+
+
+@contextlib.contextmanager
+def serve(directory: Path, handler: type = _QuietHandler) -> Iterator[str]:
+    """Serve ``directory`` over HTTP on an ephemeral port; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _mirror(src: Path, dst: Path, *rels: str) -> Path:
+    """A partial mirror: copies of the given files (tests only; never into the repository)."""
+    for rel in rels:
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src / rel, dst / rel)
+    return dst
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_manifest_pins_every_shared_file(reasonmap_dir):
+    built = build_manifest(reasonmap_dir)
+    shipped = json.loads(manifest_path().read_text())
+    assert shipped["files"] == built["files"]
+    m = load_manifest()
+    assert len(m.cities()) == STATIONS
+    assert sum(r.startswith("maps/") for r in m.files) == MAPS
+    assert shipped["sources"]["stations"] == {"repo": "fscdc/ReasonMap", "revision": "e68dd65"}
+    assert shipped["sources"]["maps"] == {"repo": "fscdc/RewardMap", "revision": "15428ac"}
+
+
+def test_upstream_urls_use_the_pinned_revisions():
+    assert upstream_url("stations/singapore/singapore.json") == (
+        "https://raw.githubusercontent.com/fscdc/ReasonMap/e68dd65/stations/singapore/singapore.json"
+    )
+    assert upstream_url("maps/singapore/singapore.png").startswith(
+        "https://raw.githubusercontent.com/fscdc/RewardMap/15428ac/maps/"
+    )
+
+
+def test_pull_everything_over_http_then_skip(tmp_path, reasonmap_dir):
+    dest = tmp_path / "data"
+    with serve(reasonmap_dir) as url:
+        report = pull_data(dest=dest, source=url, progress=True)
+        assert report.counts == {"downloaded": STATIONS + MAPS, "skipped": 0, "failed": 0, "missing": 13}
+        assert report.ok and report.source == url
+        assert "maps/china/beijing.png" in report.missing and "maps/norway/oslo.png" in report.downloaded
+        for rel in report.downloaded:
+            assert _sha(dest / rel) == _sha(reasonmap_dir / rel)
+        again = pull_data(dest=dest, source=url, progress=False)
+    assert again.counts == {"downloaded": 0, "skipped": STATIONS + MAPS, "failed": 0, "missing": 13}
+    assert again.bytes_downloaded == 0 and not _leftovers(dest)
+    # the pulled folder is a working data directory
+    from mapkit.sources import load_city
+
+    assert len(load_city("oslo", data_dir=dest).lines) >= 1
+
+
+def test_tampered_mirror_raises_checksum_error_and_writes_nothing(tmp_path, reasonmap_dir):
+    rel = "stations/norway/oslo.json"
+    mirror = _mirror(reasonmap_dir, tmp_path / "mirror", rel)
+    tampered = mirror / rel
+    tampered.write_bytes(tampered.read_bytes().replace(b"Jernbanetorget", b"Jernbanetorg3t", 1))
+    assert _sha(tampered) != load_manifest().files[rel].sha256
+    dest = tmp_path / "data"
+    with serve(mirror) as url, pytest.raises(ChecksumError) as info:
+        pull_data(dest=dest, source=url, cities=["oslo"], progress=False)
+    msg = str(info.value)
+    assert rel in msg and url in msg
+    assert load_manifest().files[rel].sha256 in msg and _sha(tampered) in msg
+    assert not (dest / rel).exists() and not _leftovers(dest)
+
+
+def test_longer_file_than_pinned_is_a_checksum_error(tmp_path, reasonmap_dir):
+    rel = "stations/norway/oslo.json"
+    mirror = _mirror(reasonmap_dir, tmp_path / "mirror", rel)
+    (mirror / rel).write_bytes((mirror / rel).read_bytes() + b" " * 200_000)
+    with serve(mirror) as url, pytest.raises(ChecksumError, match=r"bytes\)\.") as info:
+        pull_data(dest=tmp_path / "data", source=url, cities=["oslo"], progress=False)
+    assert "+ bytes" in str(info.value)
+
+
+def test_a_wrong_local_file_is_replaced(tmp_path, reasonmap_dir):
+    rel = "stations/norway/oslo.json"
+    dest = tmp_path / "data"
+    (dest / rel).parent.mkdir(parents=True)
+    (dest / rel).write_text("{}")
+    with serve(reasonmap_dir) as url:
+        report = pull_data(dest=dest, source=url, cities=["Oslo"], progress=False)
+    assert report.downloaded == [rel, "maps/norway/oslo.png"]
+    assert _sha(dest / rel) == _sha(reasonmap_dir / rel)
+
+
+def test_map_missing_on_the_server_is_reported_a_station_list_is_a_failure(tmp_path, reasonmap_dir):
+    mirror = _mirror(reasonmap_dir, tmp_path / "mirror", "stations/norway/oslo.json")
+    with serve(mirror) as url:
+        report = pull_data(dest=tmp_path / "data", source=url, cities=["oslo", "geneva"], progress=False)
+    assert report.downloaded == ["stations/norway/oslo.json"]
+    assert report.missing == ["maps/norway/oslo.png", "maps/switzerland/geneva.png"]
+    assert [p for p, _ in report.failed] == ["stations/switzerland/geneva.json"]
+    assert "not found at " + url in report.failed[0][1] and not report.ok
+
+
+def test_unreachable_server_is_a_download_error_saying_what_to_do(tmp_path):
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DownloadError) as info:
+        pull_data(dest=tmp_path, source=f"http://127.0.0.1:{port}/", cities=["oslo"], progress=False)
+    assert f"127.0.0.1:{port}" in str(info.value) and "--from" in str(info.value)
+
+
+def test_server_error_is_a_download_error(tmp_path, reasonmap_dir):
+    with serve(reasonmap_dir, _BrokenHandler) as url, pytest.raises(DownloadError, match="HTTP 503"):
+        pull_data(dest=tmp_path, source=url, cities=["oslo"], progress=False)
+
+
+def test_from_dir_and_file_url(tmp_path, reasonmap_dir):
+    a = pull_data(dest=tmp_path / "a", source=str(reasonmap_dir), cities=["geneva", "auckland"], progress=False)
+    assert a.counts == {"downloaded": 3, "skipped": 0, "failed": 0, "missing": 1}
+    b = pull_data(dest=tmp_path / "b", source=reasonmap_dir.as_uri(), cities=["geneva"], progress=False)
+    assert b.counts["downloaded"] == 2
+    assert _sha(tmp_path / "b" / "maps/switzerland/geneva.png") == _sha(reasonmap_dir / "maps/switzerland/geneva.png")
+
+
+def test_default_dest_is_the_data_dir_in_force(tmp_path, reasonmap_dir, monkeypatch):
+    monkeypatch.setenv("MAPKIT_DATA", str(tmp_path / "env"))
+    report = pull_data(source=str(reasonmap_dir), cities=["oslo"], progress=False)
+    assert report.dest == tmp_path / "env" and (tmp_path / "env/stations/norway/oslo.json").exists()
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(CityNotFoundError, match="beijing"):
+        pull_data(dest=tmp_path, source=str(tmp_path), cities=["bejing"], progress=False)
+    with pytest.raises(ConfigError, match="no such folder"):
+        pull_data(dest=tmp_path, source=str(tmp_path / "nope"), progress=False)
+    with pytest.raises(ConfigError, match="unsupported URL scheme 'ftp'"):
+        pull_data(dest=tmp_path, source="ftp://example.org/x", progress=False)
+
+
+def test_unwritable_dest_is_a_download_error(tmp_path, reasonmap_dir):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DownloadError, match="cannot write"):
+        pull_data(dest=blocker, source=str(reasonmap_dir), cities=["oslo"], progress=False)
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_cli_pull_from_dir_then_where(capsys, tmp_path, reasonmap_dir):
+    dest = tmp_path / "data"
+    code, out, err = _run(capsys, "data", "pull", "--dest", str(dest), "--from", str(reasonmap_dir),
+                          "--city", "oslo", "--city", "beijing", "--quiet")
+    assert code == 0, err
+    assert "downloaded" in out and "No map image upstream for: beijing" in out
+    assert (dest / "stations/china/beijing.json").exists()
+    code, out, _ = _run(capsys, "data", "where", "--data-dir", str(dest))
+    assert code == 0 and str(dest) in out and "28 cities have no station list here" in out
+
+
+def test_cli_pull_over_http(capsys, tmp_path, reasonmap_dir):
+    with serve(reasonmap_dir) as url:
+        code, out, _ = _run(capsys, "data", "pull", "--dest", str(tmp_path), "--from", url, "--city", "dubai", "-q")
+    assert code == 0 and "skipped" in out and (tmp_path / "maps/united_arab_emirates/dubai.png").exists()
+
+
+def test_cli_checksum_error_is_one_error_paragraph(capsys, tmp_path, reasonmap_dir):
+    rel = "stations/norway/oslo.json"
+    mirror = _mirror(reasonmap_dir, tmp_path / "mirror", rel)
+    (mirror / rel).write_text("{}")
+    code, _, err = _run(capsys, "data", "pull", "--dest", str(tmp_path / "d"), "--from", str(mirror),
+                        "--city", "oslo", "-q")
+    assert code == 1
+    assert err.strip().startswith("error: ") and err.count("error:") == 1 and "Traceback" not in err
+    assert "does not match its pinned checksum" in err
+
+
+def test_cli_failed_files_exit_non_zero(capsys, tmp_path):
+    (tmp_path / "mirror").mkdir()
+    code, out, err = _run(capsys, "data", "pull", "--dest", str(tmp_path / "d"), "--from", str(tmp_path / "mirror"),
+                          "--city", "oslo", "-q")
+    assert code == 1 and "failed" in out and "could not be fetched" in err
+
+
+def test_where_counts(tmp_path, reasonmap_dir):
+    s = data_status(reasonmap_dir)
+    assert (s.station_files, s.map_images, s.missing_cities, s.unknown_files) == (STATIONS, MAPS, (), ())
