@@ -715,7 +715,8 @@ def check_route(
     gold = meta.get("gold") or {}
     variant = route_variant(item)
     parsed = parse_route(extracted)
-    transfer_cost = float(gold.get("transfer_cost", DEFAULT_TRANSFER_COST))
+    tc = gold.get("transfer_cost")  # None when an Arrow struct column fills keys of other families
+    transfer_cost = DEFAULT_TRANSFER_COST if tc is None else float(tc)
     notes: list[str] = []
     g = graph
     why = None

@@ -313,7 +313,7 @@ def score(
         notes += _notes(getattr(res, "notes", ()))
     if kind == "Counting1":
         g = graph
-        if g is None and (item.get("mapkit") or {}).get("gold", {}).get("stops") is not None:
+        if g is None and ((item.get("mapkit") or {}).get("gold") or {}).get("stops") is not None:
             g = item_graph(item, data_dir=data_dir)[0]
         gold = _gold_stops(item, g)
         if gold is not None:
