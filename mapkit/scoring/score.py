@@ -305,11 +305,11 @@ def score(
         if require_optimal and correct and optimal is False:
             correct = False
             notes.append("not optimal, and optimality is required")
-    elif ex.text is not None:
-        fam = family if family is not None else _family(kind)
-        res = fam.check(dict(item), ex.text)
+    else:
+        fam = family if family is not None else _family(kind)  # an unknown type fails even with no answer
+        res = fam.check(dict(item), ex.text) if ex.text is not None else None
         correct = bool(getattr(res, "correct", False))
-        detail = float(getattr(res, "detail", 1.0 if correct else 0.0))
+        detail = float(getattr(res, "detail", 1.0 if correct else 0.0) or 0.0)
         notes += _notes(getattr(res, "notes", ()))
     if kind == "Counting1":
         g = graph

@@ -122,6 +122,8 @@ def test_unknown_type_is_an_item_error():
     with pytest.raises(ItemError):
         score({"type": "NoSuchFamily", "mapkit": {}}, r"\boxed{1}")
     with pytest.raises(ItemError):
+        score({"type": "NoSuchFamily", "mapkit": {}}, "")  # even with nothing to check
+    with pytest.raises(ItemError):
         score({"mapkit": {}}, r"\boxed{1}")
 
 
