@@ -109,6 +109,8 @@ def load_document(path: str | os.PathLike[str]) -> Any:
         raise DataFileError(f"cannot read: {err.strerror}.", path=p) from None
     if p.suffix.lower() in (".yaml", ".yml"):
         try:
+            # the pure-Python loader on purpose: libyaml's CSafeLoader is ~6x faster but overflows the
+            # C stack (segfault) on deeply nested input instead of raising RecursionError
             doc = yaml.safe_load(text)
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
