@@ -1,0 +1,133 @@
+"""`mapkit export ITEMS --to FORMAT --out DIR`: a Hub-ready folder or a trainer's files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from mapkit.cli.console import err, out
+from mapkit.cli.options import DataDirOpt, examples
+from rich.table import Table
+
+from mapkit.errors import ConfigError
+
+FORMAT_NAMES = ("hf", "reasonmap-plus", "trl", "verl", "easyr1", "sharegpt")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "export",
+        help="Export items to a Hugging Face dataset folder (typed Parquet, each map stored once, dataset card) "
+        "or to a trainer's format: reasonmap-plus, trl, verl, easyr1, sharegpt. Refuses train/test splits that "
+        "share a map or a station pair unless --allow-leakage."
+        + examples(
+            "mapkit export items.jsonl --to hf --out out/hf --data-dir ../shared/data/reasonmap",
+            "mapkit export items.jsonl --to hf --out out/hf --image toyville=toy.png --maps-dir renders/",
+            "mapkit export items.jsonl --to verl --out out/verl --image-root /data/mapkit-verl",
+            "mapkit export items.jsonl --to reasonmap-plus --out out/rmp --data-dir ../shared/data/reasonmap",
+        ),
+    )(export)
+
+
+def _images(pairs: list[str], maps_dir: Path | None) -> dict[str, Path]:
+    """--maps-dir first (``<dir>/<country>/<city>.png`` or ``<dir>/<city>.png``), then --image pairs."""
+    images: dict[str, Path] = {}
+    if maps_dir is not None:
+        if not maps_dir.is_dir():
+            raise ConfigError(f"--maps-dir {maps_dir} is not a folder.")
+        for p in sorted(maps_dir.rglob("*.png")):
+            rel = p.relative_to(maps_dir)
+            images.setdefault(p.stem, p)
+            if len(rel.parts) == 2:
+                images[f"{rel.parts[0]}/{p.stem}"] = p
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise ConfigError(f"--image {pair!r}: expected CITY=PATH.PNG (e.g. --image toyville=toy.png).")
+        images[key] = Path(value)
+    return images
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def export(
+    items: Annotated[Path, typer.Argument(help="Items JSONL (canonical rows from `mapkit generate`).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (replaced if it is an earlier export).")],
+    to: Annotated[str, typer.Option("--to", help=f"Format: {', '.join(FORMAT_NAMES)}.")] = "hf",
+    data_dir: DataDirOpt = None,
+    image: Annotated[
+        list[str] | None, typer.Option("--image", help="CITY=PNG: the map of a city (repeatable); wins over real maps.")
+    ] = None,
+    maps_dir: Annotated[
+        Path | None, typer.Option("--maps-dir", help="Folder of map PNGs (<country>/<city>.png or <city>.png).")
+    ] = None,
+    allow_leakage: Annotated[
+        bool, typer.Option("--allow-leakage", help="Write even when train and test share a map or a station pair.")
+    ] = False,
+    image_root: Annotated[
+        str | None, typer.Option("--image-root", help="verl: prefix for image paths in rows (default: absolute paths).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="hf: the dataset's pretty name in its card.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of a table.")] = False,
+) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from mapkit.export import export_items
+
+    if to not in FORMAT_NAMES:
+        raise ConfigError(f"--to {to!r}: choose one of {', '.join(FORMAT_NAMES)}.")
+    if image_root is not None and to != "verl":
+        raise ConfigError("--image-root applies to --to verl only.")
+    images = _images(image or [], maps_dir)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=as_json,
+    ) as bar:  # fmt: skip
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, advance: int, total: int | None) -> None:
+            if stage not in tasks:
+                label = "reading items" if stage == "scan" else f"writing {to}"
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], advance=advance, total=total)
+
+        report = export_items(
+            items, to=to, out=out_dir, data_dir=data_dir, images=images or None, allow_leakage=allow_leakage,
+            image_root=image_root, pretty_name=name, progress=progress,
+        )  # fmt: skip
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"mapkit export --to {to}")
+    table.add_column("")
+    table.add_column("value")
+    sources: dict[str, int] = {}
+    for s in report.maps.values():
+        sources[s] = sources.get(s, 0) + 1
+    rows = [
+        ("folder", str(report.out)),
+        ("items", f"{report.items_written:,} written of {report.items_in:,}"),
+        ("splits", ", ".join(f"{s} {n:,}" for s, n in report.splits.items())),
+        ("types", ", ".join(f"{t} {n:,}" for t, n in report.types.items())),
+        ("maps", ", ".join(f"{n} {s}" for s, n in sorted(sources.items()))),
+        ("files", f"{report.files:,}, {_size(report.total_bytes)}"),
+        ("size ratio", f"{report.size_ratio:.3f} x (maps {_size(report.image_bytes)} + rows "
+                       f"{_size(report.row_bytes)})"),
+        ("leakage", report.leakage.describe()),
+        ("time", f"{report.seconds:.2f} s"),
+    ]
+    if report.skipped:
+        rows.append(("skipped", ", ".join(f"{t} {n:,}" for t, n in report.skipped.items())))
+    for k, v in rows:
+        table.add_row(k, v)
+    out.print(table)
+    for note in report.notes:
+        out.print(f"note: {note}", markup=False)

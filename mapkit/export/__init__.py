@@ -1,0 +1,183 @@
+"""Export canonical items to a Hugging Face dataset folder or a trainer's format (docs/export.md).
+
+:func:`export_items` reads an items JSONL twice (a scan, then the write), never holding all items:
+it checks every row, refuses train/test leakage (a map or a station pair in two splits), finds a
+PNG for every map (given images, the real maps of the data dir, or renders), and hands the rest to
+the format's writer (:data:`mapkit.export.formats.FORMATS`). The folder appears only when the whole
+export succeeded.
+
+Example:
+    >>> import json, tempfile, pathlib
+    >>> from PIL import Image
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> Image.new("RGB", (8, 8), "white").save(d / "toy.png")
+    >>> item = {"id": "toyville:TorF1:0:0", "country": "nowhere", "city": "toyville",
+    ...         "station_1": "A Station", "station_2": "B Station",
+    ...         "figure": "./maps/nowhere/toyville.png", "json": "./stations/nowhere/toyville.json",
+    ...         "question": "Is A on the same line as B?", "answer": 1, "answer_text": "yes",
+    ...         "type": "TorF1", "difficulty_city": "easy", "city_line_count": 3,
+    ...         "city_transfer_count": 4, "question_transfer_count": 0, "difficulty_question": "easy",
+    ...         "weight": 1.0, "mapkit": {"family": "TorF1", "station_ids": ["a", "b"], "gold": {}}}
+    >>> _ = (d / "items.jsonl").write_text(json.dumps(item) + "\\n")
+    >>> report = export_items(d / "items.jsonl", to="sharegpt", out=d / "sft", images={"toyville": d / "toy.png"})
+    >>> report.items_written, sorted(p.name for p in (d / "sft").iterdir())
+    (1, ['.mapkit-export.json', 'dataset_info.json', 'maps', 'train.json'])
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mapkit.errors import ConfigError
+from mapkit.export.core import (
+    TEST_CITIES,
+    ExportContext,
+    LeakageReport,
+    ProgressFn,
+    check_leakage,
+    folder_bytes,
+    resolve_maps,
+    scan_items,
+    staged_folder,
+)
+from mapkit.export.formats import FORMATS
+
+__all__ = ["FORMATS", "TEST_CITIES", "ExportReport", "export_items"]
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote: counts, maps, sizes (the image-once ratio), leakage, time, notes."""
+
+    format: str
+    out: Path
+    items_in: int
+    items_written: int
+    splits: dict[str, int]
+    types: dict[str, int]
+    maps: dict[str, str]  # map_id -> source (given / real / rendered)
+    files: int
+    total_bytes: int
+    image_bytes: int
+    row_bytes: int
+    leakage: LeakageReport
+    seconds: float
+    peak_memory_bytes: int | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size_ratio(self) -> float:
+        """Folder bytes / (unique map bytes + canonical JSONL bytes): 1.0 means no duplication at all."""
+        base = self.image_bytes + self.row_bytes
+        return self.total_bytes / base if base else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (``mapkit export --json``)."""
+        return {
+            "format": self.format,
+            "out": str(self.out),
+            "items_in": self.items_in,
+            "items_written": self.items_written,
+            "splits": self.splits,
+            "types": self.types,
+            "maps": self.maps,
+            "files": self.files,
+            "total_bytes": self.total_bytes,
+            "image_bytes": self.image_bytes,
+            "row_bytes": self.row_bytes,
+            "size_ratio": round(self.size_ratio, 4),
+            "leakage": self.leakage.to_dict(),
+            "seconds": round(self.seconds, 3),
+            "peak_memory_bytes": self.peak_memory_bytes,
+            "skipped": self.skipped,
+            "notes": self.notes,
+        }
+
+
+def export_items(
+    items_path: str | os.PathLike[str],
+    *,
+    to: str,
+    out: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    images: Mapping[str, str | os.PathLike[str]] | None = None,
+    allow_leakage: bool = False,
+    image_root: str | None = None,
+    pretty_name: str | None = None,
+    rows_per_shard: int | None = None,
+    progress: ProgressFn | None = None,
+    trace_memory: bool = False,
+) -> ExportReport:
+    """Export the items at ``items_path`` as format ``to`` into the folder ``out``.
+
+    * ``data_dir``: the ReasonMap data (real maps; graphs for ``reasonmap-plus`` station lists);
+    * ``images``: PNGs by city name, ``country/city`` or city reference; they win over real maps;
+    * ``allow_leakage``: write even when splits share a map or a station pair (else LeakageError);
+    * ``image_root``: verl only: prefix for image paths in rows (default: absolute paths);
+    * ``trace_memory``: measure the peak Python heap of the export (tracemalloc; slows it down).
+
+    Raises :class:`~mapkit.errors.LeakageError`, :class:`~mapkit.errors.ExportError`,
+    :class:`~mapkit.errors.ItemError` or :class:`~mapkit.errors.DataNotFoundError`; ``out`` is left
+    untouched on any error.
+    """
+    if to not in FORMATS:
+        raise ConfigError(f"Unknown export format {to!r}; choose one of: {', '.join(FORMATS)}.")
+    start = time.perf_counter()
+    if trace_memory:
+        tracemalloc.start()
+    try:
+        scan = scan_items(items_path, progress=progress)
+        check_leakage(scan, allow=allow_leakage)
+        render_dir = Path(tempfile.mkdtemp(prefix="mapkit-render-"))
+        try:
+            maps = resolve_maps(scan, data_dir=data_dir, images=images, workdir=render_dir)
+            options = {"image_root": image_root, "pretty_name": pretty_name, "rows_per_shard": rows_per_shard,
+                       "final_out": Path(out)}  # fmt: skip
+            with staged_folder(out) as tmp:
+                ctx = ExportContext(
+                    items_path=Path(items_path),
+                    out=tmp,
+                    scan=scan,
+                    maps=maps,
+                    data_dir=Path(data_dir) if data_dir else None,
+                    options=options,
+                    progress=progress,
+                )
+                details = FORMATS[to](ctx)
+                n_files, total = folder_bytes(tmp)
+        finally:
+            shutil.rmtree(render_dir, ignore_errors=True)
+        peak = tracemalloc.get_traced_memory()[1] if trace_memory else None
+    finally:
+        if trace_memory:
+            tracemalloc.stop()
+    skipped = dict(sorted(ctx.skipped.items()))
+    return ExportReport(
+        format=to,
+        out=Path(out),
+        items_in=scan.n_items,
+        items_written=scan.n_items - sum(skipped.values()),
+        splits={s: scan.splits[s] for s in scan.split_names},
+        types={t: scan.by_type[t] for t in scan.types},
+        maps={m: r.source for m, r in sorted(maps.items())},
+        files=n_files,
+        total_bytes=total,
+        image_bytes=ctx.image_bytes(),
+        row_bytes=scan.row_bytes,
+        leakage=scan.leakage,
+        seconds=time.perf_counter() - start,
+        peak_memory_bytes=peak,
+        skipped=skipped,
+        notes=list(ctx.notes),
+        details=details or {},
+    )

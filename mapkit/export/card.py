@@ -1,0 +1,464 @@
+"""The dataset card (``README.md``) of an hf export: Hub metadata, documentation, a histogram, checks.
+
+The YAML header carries what the Hub reads (license, task_categories, language, size_categories,
+pretty_name, tags, configs, dataset_info); the body documents each family with an example, the
+counts per type x difficulty and per city, the image layout, how answers were derived and validated,
+and the citations. :func:`validate_card` checks a card offline with ``huggingface_hub``'s
+``DatasetCard``/``DatasetCardData`` and ``datasets``' own YAML parsers.
+
+Example:
+    >>> size_category(4018)
+    '1K<n<10K'
+    >>> size_category(100_000)
+    '100K<n<1M'
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mapkit.errors import ExportError
+from mapkit.export.core import CITY_LEVELS, QUESTION_LEVELS, ExportContext, Scan
+
+LICENSE = "mit"
+TASK_CATEGORIES = ["visual-question-answering", "image-text-to-text"]
+TAGS = ["transit-maps", "metro", "visual-reasoning", "spatial-reasoning", "reasonmap", "rewardmap", "mapkit"]
+
+_SIZE_BINS = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+]
+
+DESCRIPTIONS = {
+    "Counting1": "Local counting, multiple choice: how many stops lie strictly between two stations on one "
+    "line (answer: the option letter; `answer` is its index 0-3).",
+    "Counting2": "Local counting: how many lines pass through a station (`answer` is the count).",
+    "Counting3": "Global counting: how many lines the map has, one question per map (`answer` is the count).",
+    "TorF1": "True or false: are two stations on the same line? (`answer` 1 = yes, 0 = no).",
+    "TorF2": "True or false: is a station on a given line? (`answer` 1 = yes, 0 = no).",
+    "planning": "Route planning: one optimal route between two stations, written as legs (line, departure, "
+    "arrival); `answer` is null and `answer_text` holds the reference route.",
+}
+
+CITATIONS = """```bibtex
+@article{feng2025reasonmap,
+  title   = {Can MLLMs Guide Me Home? A Benchmark Study on Fine-Grained Visual Reasoning from Transit Maps},
+  author  = {Feng, Sicheng and Wang, Song and Ouyang, Shuyi and Kong, Lingdong and Song, Zikai and
+             Zhu, Jianke and Wang, Huan and Wang, Xinchao},
+  journal = {arXiv preprint arXiv:2505.18675},
+  year    = {2025}
+}
+
+@article{feng2025rewardmap,
+  title   = {RewardMap: Tackling Sparse Rewards in Fine-grained Visual Reasoning via Multi-Stage
+             Reinforcement Learning},
+  author  = {Feng, Sicheng and Tuo, Kaiwen and Wang, Song and Kong, Lingdong and Zhu, Jianke and Wang, Huan},
+  journal = {arXiv preprint arXiv:2510.02240},
+  year    = {2025}
+}
+```"""
+
+
+def size_category(n: int) -> str:
+    """The Hub's ``size_categories`` bin for ``n`` rows."""
+    for limit, name in _SIZE_BINS:
+        if n < limit:
+            return name
+    return "n>10M"
+
+
+def languages(scan: Scan) -> list[str]:
+    """English prompts always; Chinese too when any map is of a Chinese city (station names)."""
+    langs = ["en"]
+    if any(ref.country == "china" for ref in scan.maps.values()):
+        langs.append("zh")
+    return langs
+
+
+def family_description(name: str) -> str:
+    """What a family asks: ReasonMap's six are known; others come from mapkit's registry if present."""
+    if name in DESCRIPTIONS:
+        return DESCRIPTIONS[name]
+    try:  # the question registry is written in another issue; use it when it is there
+        from mapkit.questions import registry
+
+        fam = registry.get(name) if hasattr(registry, "get") else None
+        doc = getattr(fam, "description", None) or (getattr(fam, "__doc__", None) if fam else None)
+        if doc:
+            return " ".join(str(doc).split())
+    except Exception:  # noqa: BLE001 - a card must not fail on a registry quirk
+        pass
+    return f"mapkit question family `{name}`."
+
+
+# --- histogram -----------------------------------------------------------------------------
+
+_COLORS = {"easy": (102, 187, 106), "middle": (255, 183, 77), "medium": (255, 183, 77), "hard": (229, 57, 53)}
+
+
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: fixed-size bitmap font
+        return ImageFont.load_default()
+
+
+def _nice_step(raw: float) -> int:
+    """The smallest 1, 2 or 5 x 10^k (an integer) at least ``raw``: readable axis ticks.
+
+    >>> _nice_step(1.5), _nice_step(260), _nice_step(0.2)
+    (2, 500, 1)
+    """
+    k = 1
+    while True:
+        for m in (1, 2, 5):
+            if m * k >= raw:
+                return m * k
+        k *= 10
+
+
+def histogram_png(scan: Scan) -> bytes:
+    """A two-panel stacked bar chart (PNG bytes): items per type by city and by question difficulty."""
+    from PIL import Image, ImageDraw
+
+    types = scan.types
+    panels = [
+        ("by city difficulty", CITY_LEVELS, scan.by_type_level),
+        ("by question difficulty", QUESTION_LEVELS, scan.by_type_qlevel),
+    ]
+    bar_w, gap, left, top, plot_h = 38, 22, 70, 60, 300
+    panel_w = left + len(types) * (bar_w + gap) + 30
+    width, height = max(panel_w * 2, 640), top + plot_h + 70
+    img = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(img)
+    title, small = _font(16), _font(12)
+    step = _nice_step(max([scan.by_type[t] for t in types] + [1]) / 4)
+    peak = step * 4
+    for p, (label, levels, counts) in enumerate(panels):
+        x0 = p * (width // 2)
+        d.text((x0 + left, 12), f"Items per type, {label}", fill="black", font=title)
+        base = top + plot_h
+        d.line((x0 + left - 4, top, x0 + left - 4, base), fill="black")
+        d.line((x0 + left - 4, base, x0 + panel_w - 20, base), fill="black")
+        for tick in range(5):
+            v = step * tick
+            y = base - plot_h * tick / 4
+            d.line((x0 + left - 8, y, x0 + left - 4, y), fill="black")
+            d.text((x0 + 6, y - 7), f"{v:,.0f}", fill="black", font=small)
+        for i, t in enumerate(types):
+            x = x0 + left + i * (bar_w + gap)
+            y = base
+            for lvl in levels:
+                n = counts.get((t, lvl), 0)
+                if not n:
+                    continue
+                h = plot_h * n / peak
+                d.rectangle((x, y - h, x + bar_w, y), fill=_COLORS[lvl], outline="white")
+                y -= h
+            d.text((x, y - 16), f"{scan.by_type[t]:,}", fill="black", font=small)
+            name = t if len(t) <= 10 else t[:9] + "…"
+            d.text((x, base + 6 + (i % 2) * 14), name, fill="black", font=small)
+        lx = x0 + left
+        for lvl in levels:
+            d.rectangle((lx, base + 44, lx + 12, base + 56), fill=_COLORS[lvl])
+            d.text((lx + 16, base + 43), lvl, fill="black", font=small)
+            lx += 90
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+# --- the card ------------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _excerpt(text: str, limit: int = 400) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+def _fence(text: str) -> str:
+    return "```text\n" + text.replace("```", "'''") + "\n```"
+
+
+def card_metadata(
+    ctx: ExportContext, *, configs: list[dict[str, Any]], features: Any, map_features: Any,
+    shards: Mapping[tuple[str, str], list[str]], pretty_name: str,
+) -> Any:  # fmt: skip
+    """The ``DatasetCardData`` of the export (dataset_info written by ``datasets`` itself)."""
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCardData
+
+    scan = ctx.scan
+    data = DatasetCardData(
+        license=LICENSE,
+        task_categories=TASK_CATEGORIES,
+        language=languages(scan),
+        size_categories=[size_category(scan.n_items)],
+        pretty_name=pretty_name,
+        tags=TAGS,
+        configs=configs,
+    )
+
+    def nbytes(files: list[str]) -> int:
+        return sum((ctx.out / f).stat().st_size for f in files)
+
+    infos = {}
+    map_bytes = sum(m.bytes for m in ctx.maps.values())
+    infos["maps"] = DatasetInfo(
+        features=map_features,
+        splits=SplitDict({"train": SplitInfo("train", num_bytes=map_bytes, num_examples=len(ctx.maps))}),
+        download_size=map_bytes + nbytes(["data/metadata.parquet"]),
+        dataset_size=map_bytes,
+    )
+    for c in configs[1:]:
+        types = scan.types if c["config_name"] == "all" else [c["config_name"]]
+        splits = SplitDict()
+        total = 0
+        for df in c["data_files"]:
+            files = [f for t in types for f in shards.get((t, df["split"]), [])]
+            n = sum(scan.by_split_type[(df["split"], t)] for t in types)
+            b = nbytes(files)
+            total += b
+            splits.add(SplitInfo(df["split"], num_bytes=b, num_examples=n))
+        maps = {p for df in c["data_files"] for p in df["path"] if p.endswith(".png")}
+        infos[c["config_name"]] = DatasetInfo(
+            features=features, splits=splits, download_size=total + nbytes(sorted(maps)), dataset_size=total
+        )
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    return data
+
+
+def card_body(ctx: ExportContext, *, pretty_name: str) -> str:
+    """The Markdown documentation under the YAML header."""
+    from mapkit import __version__
+
+    scan = ctx.scan
+    sources = {}
+    for m in ctx.maps.values():
+        sources[m.source] = sources.get(m.source, 0) + 1
+    src = ", ".join(f"{n} {s}" for s, n in sorted(sources.items()))
+    splits = ", ".join(f"{s} {scan.splits[s]:,}" for s in scan.split_names)
+    out = [f"# {pretty_name}", ""]
+    out.append(
+        f"{scan.n_items:,} visual questions about {len(ctx.maps)} transit maps ({src}), "
+        f"{len(scan.types)} question types, splits: {splits}. Every answer is derived from a curated "
+        f"metro graph and re-checkable from the row alone. Exported by mapkit {__version__}."
+    )
+    out += ["", "## Quick start", "", "```python", "from datasets import load_dataset", "",
+            'ds = load_dataset("<this repo or folder>")            # config "all": every type',
+            'counting = load_dataset("<this repo or folder>", "Counting1", split="test")',
+            'row = ds["train"][0]',
+            'row["image"]                                          # PIL image of the map',
+            "", "# score a model response with mapkit (pip install mapkit)",
+            "from mapkit.export.hf import item_from_row",
+            "from mapkit.scoring import score",
+            'item = item_from_row(row, ds["train"].features)',
+            'print(score(item, "... \\\\boxed{" + item["answer_text"] + "}").reward)',
+            "```"]  # fmt: skip
+    out += ["", "## Layout: each map stored once", ""]
+    out.append(
+        "Item rows carry no image bytes. Each map is one PNG under `data/maps/<country>/<city>.png`; an item "
+        "row names it in `file_name` (and `map_id`). The YAML `configs` declare every config as an image "
+        "folder whose metadata files are the item shards, so `datasets` resolves `file_name` into an `image` "
+        "column: `ds[i][\"image\"]` is a PIL image although the bytes exist once per map. The `maps` config "
+        "has one row per map (source, size, checksum, the splits that use it)."
+    )
+    out += ["", "Reading the shards as plain Parquet gives `file_name`/`map_id` strings; join the maps back with:",
+            "", "```python", "from datasets import load_dataset",
+            "from mapkit.export.hf import attach_images", "",
+            'rows = load_dataset("parquet", data_files="data/Counting1-test-*.parquet", split="train")',
+            'rows = attach_images(rows, load_dataset("<this repo or folder>", "maps", split="train"))',
+            'rows[0]["image"]', "```"]  # fmt: skip
+
+    out += ["", "## Question types", ""]
+    for t in scan.types:
+        ex = scan.examples[t]
+        out += [f"### {t}", "", family_description(t), "", f"Example ({ex['city']}, id `{ex['id']}`):", ""]
+        out.append(_fence(_excerpt(ex["question"])))
+        out += ["", f"Gold: `answer` = {ex['answer']!r}, `answer_text`:", ""]
+        out += [_fence(_excerpt(ex["answer_text"], 300)), ""]
+
+    out += ["## Counts", "", "Items per type and city difficulty:", ""]
+    rows = []
+    for t in scan.types:
+        cells = [scan.by_type_level.get((t, lvl), 0) for lvl in CITY_LEVELS]
+        rows.append([t, *[f"{c:,}" for c in cells], f"{scan.by_type[t]:,}"])
+    rows.append(["**total**", *[f"{sum(scan.by_type_level.get((t, lvl), 0) for t in scan.types):,}"
+                               for lvl in CITY_LEVELS], f"**{scan.n_items:,}**"])  # fmt: skip
+    out += [_table(["type", *CITY_LEVELS, "total"], rows), ""]
+    out += ["Items per type and split:", ""]
+    rows = [[t, *[f"{scan.by_split_type.get((s, t), 0):,}" for s in scan.split_names]] for t in scan.types]
+    out += [_table(["type", *scan.split_names], rows), ""]
+    out += ["![Items per type by difficulty](assets/histogram.png)", ""]
+    out += ["## Cities", ""]
+    rows = []
+    for mid, ref in sorted(scan.maps.items()):
+        n_by_split = ", ".join(f"{s} {scan.by_city[(ref.country, ref.city, s)]:,}" for s in sorted(ref.splits))
+        rows.append([ref.city, ref.country, scan.city_level.get(ref.city, ""), n_by_split, ctx.maps[mid].source,
+                     f"{ctx.maps[mid].width}x{ctx.maps[mid].height}"])  # fmt: skip
+    out += [_table(["city", "country", "difficulty", "items", "map", "pixels"], rows), ""]
+
+    out += ["## Fields", "", _table(["column", "meaning"], [
+        ["id", "stable id `<city>:<family>:<seed>:<index>`"],
+        ["image", "the map (decoded from `file_name`, stored once per map)"],
+        ["map_id", "`<country>/<city>`: joins the `maps` config"],
+        ["country, city", "as in ReasonMap"],
+        ["station_1, station_2", "display names (empty when unused)"],
+        ["figure, json", "ReasonMap's relative paths of the map and of the station list"],
+        ["question", "the full prompt, instruction prefix included"],
+        ["answer", "integer answer of the ReasonMap-Plus types (Counting1: option index; TorF: 1/0); null otherwise"],
+        ["answer_text", "the gold exactly as a model must write it inside `\\boxed{}`"],
+        ["type", "question type (ClassLabel)"],
+        ["difficulty_city", "easy / middle / hard (ClassLabel)"],
+        ["city_line_count, city_transfer_count", "the city's line and transfer counts (ReasonMap's definitions)"],
+        ["question_transfer_count", "transfers of the reference route (planning), else 0"],
+        ["difficulty_question", "easy / medium / hard (ClassLabel)"],
+        ["weight", "RewardMap difficulty weight W = W_map + W_question"],
+        ["gold", "typed structured truth, one field per type (only the row's own type is set)"],
+        ["mapkit", "JSON of mapkit's metadata: family, version, seed, graph hash, station/line ids, options, gold; "
+                   "the exact source for scoring"],
+    ]), ""]  # fmt: skip
+
+    out += ["## How answers were derived and validated", ""]
+    out.append(
+        "Each city is a curated networkx graph built from the ReasonMap station lists: canonical station ids "
+        "with an alias table (name variants merge, same-name different stations split), loops flagged, "
+        "branches split into separate services. Every answer is computed from that graph, never from the raw "
+        "lists or their transfer markers: line membership for the true/false and counting types, stops along "
+        "one service (both ways round a loop) for Counting1, shortest routes with a transfer penalty for "
+        "planning. `mapkit.graph_hash` pins the graph; `mapkit validate` re-derives every answer from it and "
+        "fails on any disagreement. `mapkit.scoring.score(item, response)` scores a response from the row "
+        "alone (the answer extraction of the ReasonMap evaluation: last `\\boxed{}`), returning format, "
+        "correctness, detail and RewardMap's weighted reward."
+    )
+    out += ["", "Splits are by city as in ReasonMap (test: auckland, los_angeles, miami, lisboa, geneva, beijing, "
+            "hangzhou, budapest, singapore, rome, toronto) unless an item names its own split; the export refuses "
+            "splits that share a map or a station pair.", ""]  # fmt: skip
+    if ctx.notes:
+        out += ["Notes from the export:", ""] + [f"- {n}" for n in ctx.notes] + [""]
+    out += ["## Citation", "", "Please cite the papers that defined the tasks:", "", CITATIONS, ""]
+    out += ["## License", "",
+            "MIT. The station lists and real map images come from the ReasonMap/RewardMap repositories (MIT, "
+            "Sicheng Feng); rendered maps and all questions were generated by mapkit.", ""]  # fmt: skip
+    return "\n".join(out)
+
+
+def write_card(
+    ctx: ExportContext, *, configs: list[dict[str, Any]], features: Any, map_features: Any,
+    shards: Mapping[tuple[str, str], list[str]], pretty_name: str | None = None,
+) -> Path:  # fmt: skip
+    """Write ``README.md`` and ``assets/histogram.png`` into the export, then validate the card."""
+    from huggingface_hub import DatasetCard
+
+    from mapkit.io import write_bytes_atomic, write_text_atomic
+
+    name = pretty_name or ctx.options.get("pretty_name") or "mapkit transit-map VQA"
+    write_bytes_atomic(ctx.out / "assets" / "histogram.png", histogram_png(ctx.scan))
+    data = card_metadata(ctx, configs=configs, features=features, map_features=map_features, shards=shards,
+                         pretty_name=name)  # fmt: skip
+    card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{card_body(ctx, pretty_name=name)}")
+    path = ctx.out / "README.md"
+    write_text_atomic(path, str(card))
+    problems = validate_card(ctx.out)
+    if problems:
+        raise ExportError("The generated dataset card is invalid: " + "; ".join(problems) + ".")
+    return path
+
+
+# --- validation ----------------------------------------------------------------------------
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SIZES = {name for _, name in _SIZE_BINS} | {"n>10M", "other"}
+
+
+def validate_card(folder: str | os.PathLike[str]) -> list[str]:
+    """Problems with ``folder/README.md`` as a dataset card (empty list: valid). Offline.
+
+    Checks: the YAML parses into ``DatasetCardData``; license, task_categories, language,
+    size_categories and pretty_name are set and well-formed; every config has a name and data files
+    that exist; one default config; ``dataset_info`` parses with ``datasets`` and covers every config
+    with the same splits.
+    """
+    from huggingface_hub import DatasetCard
+
+    root = Path(folder)
+    readme = root / "README.md"
+    if not readme.is_file():
+        return ["README.md is missing (write a dataset card)"]
+    try:
+        card = DatasetCard.load(readme)
+    except Exception as err:  # noqa: BLE001 - any parse failure is a card problem to report
+        return [f"README.md YAML does not parse: {err}"]
+    data = card.data.to_dict()
+    problems: list[str] = []
+    for key in ("license", "task_categories", "language", "size_categories", "pretty_name"):
+        if not data.get(key):
+            problems.append(f"metadata `{key}` is missing")
+    for key in ("task_categories", "language", "size_categories", "tags"):
+        if key in data and not (isinstance(data[key], list) and all(isinstance(v, str) for v in data[key])):
+            problems.append(f"metadata `{key}` must be a list of strings")
+    for t in data.get("task_categories") or []:
+        if isinstance(t, str) and not _NAME_RE.match(t):
+            problems.append(f"task category {t!r} is not a Hub task id")
+    for s in data.get("size_categories") or []:
+        if s not in _SIZES:
+            problems.append(f"size category {s!r} is not one of the Hub's bins")
+    configs = data.get("configs") or []
+    if not configs:
+        problems.append("metadata `configs` is missing")
+    names = []
+    for c in configs:
+        name = c.get("config_name")
+        if not name:
+            problems.append("a config has no `config_name`")
+            continue
+        names.append(name)
+        data_files = c.get("data_files") or []
+        if not data_files:
+            problems.append(f"config {name!r} has no data_files")
+        for df in data_files:
+            paths = df.get("path") if isinstance(df, dict) else df
+            for pattern in [paths] if isinstance(paths, str) else paths or []:
+                if not glob.glob(str(root / pattern)):
+                    problems.append(f"config {name!r}: data file {pattern!r} matches nothing in the folder")
+    if len(set(names)) != len(names):
+        problems.append("config names repeat")
+    if sum(1 for c in configs if c.get("default")) > 1:
+        problems.append("more than one config is marked default")
+    try:
+        from datasets.info import DatasetInfosDict
+        from datasets.utils.metadata import MetadataConfigs
+
+        MetadataConfigs.from_dataset_card_data(card.data)
+        infos = DatasetInfosDict.from_dataset_card_data(card.data)
+    except Exception as err:  # noqa: BLE001
+        problems.append(f"configs/dataset_info do not parse with datasets: {err}")
+        return problems
+    for c in configs:
+        name = c.get("config_name")
+        if name and name not in infos:
+            problems.append(f"dataset_info has no entry for config {name!r}")
+        elif name:
+            want = {df["split"] for df in c.get("data_files", []) if isinstance(df, dict)}
+            have = set(infos[name].splits or {})
+            if want and have and want != have:
+                problems.append(f"config {name!r}: dataset_info splits {sorted(have)} != data_files {sorted(want)}")
+    return problems

@@ -1,0 +1,550 @@
+"""What every export shares: one scan over the items, splits, leakage, maps, and the output folder.
+
+An export reads the canonical items (JSONL, one object per line) twice and never holds them all:
+
+1. :func:`scan_items` checks each row, assigns its split, tallies counts for the card, collects the
+   maps and station pairs for the leakage check, and sketches the type of each family's ``gold``;
+2. a format writer (``mapkit.export.formats``, ``mapkit.export.hf``) re-reads the file through
+   :meth:`ExportContext.iter_items` and streams its own rows out.
+
+Splits: ``mapkit.split`` of an item when present, else by city as in ReasonMap (the 11
+:data:`TEST_CITIES` are ``test``, every other city ``train``).
+
+Example:
+    >>> split_of({"city": "rome", "mapkit": {}})
+    'test'
+    >>> split_of({"city": "oslo", "mapkit": {"split": "validation"}})
+    'validation'
+    >>> map_id_of({"figure": "./maps/italy/rome.png", "country": "italy", "city": "rome"})
+    'italy/rome'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mapkit.errors import DataNotFoundError, ExportError, ItemError, LeakageError
+from mapkit.io import read_jsonl
+
+TEST_CITIES = frozenset(
+    {
+        "auckland", "los_angeles", "miami", "lisboa", "geneva", "beijing",
+        "hangzhou", "budapest", "singapore", "rome", "toronto",
+    }
+)  # fmt: skip
+"""ReasonMap's test cities; every other city is ``train`` unless the item names its split."""
+
+PLUS_TYPES = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")
+"""The ReasonMap-Plus item types, in the published order."""
+REASONMAP_TYPES = (*PLUS_TYPES, "planning")
+"""Every type the published ReasonMap family of datasets has (Plus + route planning)."""
+CITY_LEVELS = ("easy", "middle", "hard")
+QUESTION_LEVELS = ("easy", "medium", "hard")
+
+ITEM_KEYS = (
+    "id", "country", "city", "station_1", "station_2", "figure", "json", "question", "answer",
+    "answer_text", "type", "difficulty_city", "city_line_count", "city_transfer_count",
+    "question_transfer_count", "difficulty_question", "weight", "mapkit",
+)  # fmt: skip
+"""The canonical item's keys, in their fixed order (docs/design.md)."""
+
+MARKER_FILE = ".mapkit-export.json"
+"""Written into every export folder: what made it; lets a later export replace it safely."""
+
+_SPLIT_RE = re.compile(r"^\w+$")
+_FIGURE_RE = re.compile(r"^(?:\./)?maps/([^/]+)/([^/]+)\.png$")
+
+ProgressFn = Callable[[str, int, "int | None"], None]
+"""``progress(stage, advance, total)``: called as rows are read or written (the CLI draws a bar)."""
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+
+def split_of(item: Mapping[str, Any]) -> str:
+    """The split of an item: ``mapkit.split`` when present, else ``test`` for ReasonMap's test cities."""
+    mk = item.get("mapkit") or {}
+    explicit = mk.get("split") if isinstance(mk, Mapping) else None
+    if explicit:
+        return str(explicit)
+    return "test" if item.get("city") in TEST_CITIES else "train"
+
+
+def map_id_of(item: Mapping[str, Any]) -> str:
+    """``<country>/<city>`` of the map an item is asked about (from its ``figure``)."""
+    m = _FIGURE_RE.match(str(item.get("figure", "")))
+    if m:
+        return f"{m.group(1)}/{m.group(2)}"
+    return f"{item.get('country')}/{item.get('city')}"
+
+
+def pair_key(item: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(city, a, b) with a <= b for an item about two stations; None for single-station items."""
+    mk = item.get("mapkit") or {}
+    ids = [s for s in (mk.get("station_ids") or []) if s][:2]
+    if len(ids) < 2:
+        names = [item.get("station_1") or "", item.get("station_2") or ""]
+        ids = [n for n in names if n]
+    if len(ids) < 2 or ids[0] == ids[1]:
+        return None
+    a, b = sorted(ids)
+    return (str(item.get("city")), a, b)
+
+
+def check_item(item: dict[str, Any], where: str) -> None:
+    """Raise :class:`ItemError` naming the row when a canonical key is missing or mistyped."""
+    missing = [k for k in ITEM_KEYS if k not in item]
+    if missing:
+        raise ItemError(
+            f"{where}: item {item.get('id', '?')!r} lacks {', '.join(missing)}.",
+            hint="Items must follow the canonical row of docs/design.md (run `mapkit validate`).",
+        )
+    if not isinstance(item["mapkit"], dict):
+        raise ItemError(f"{where}: item {item['id']!r}: `mapkit` must be an object.")
+    if item["answer"] is not None and (isinstance(item["answer"], bool) or not isinstance(item["answer"], int)):
+        raise ItemError(f"{where}: item {item['id']!r}: `answer` must be an integer or null.")
+    if not isinstance(item["answer_text"], str):
+        raise ItemError(f"{where}: item {item['id']!r}: `answer_text` must be a string.")
+    if not isinstance(item["type"], str) or not item["type"]:
+        raise ItemError(f"{where}: item {item['id']!r}: `type` must be a non-empty string.")
+    if item["difficulty_city"] not in CITY_LEVELS:
+        raise ItemError(f"{where}: item {item['id']!r}: difficulty_city must be one of {', '.join(CITY_LEVELS)}.")
+    if item["difficulty_question"] not in QUESTION_LEVELS:
+        raise ItemError(
+            f"{where}: item {item['id']!r}: difficulty_question must be one of {', '.join(QUESTION_LEVELS)}."
+        )
+    split = split_of(item)
+    if not _SPLIT_RE.match(split):
+        raise ItemError(f"{where}: item {item['id']!r}: split name {split!r} is not a plain word.")
+
+
+# --- type sketches (for typed Parquet structs) ---------------------------------------------
+
+Sketch = tuple
+"""A value's shape: ("null",) ("bool",) ("int",) ("float",) ("str",) ("json",) ("list", elem)
+("struct", {key: sketch}). ``json`` marks a leaf whose values disagree in type."""
+
+
+def sketch_of(value: Any) -> Sketch:
+    """The shape of a JSON value.
+
+    >>> sketch_of({"stops": ["a"], "n": 2})
+    ('struct', {'stops': ('list', ('str',)), 'n': ('int',)})
+    """
+    if value is None:
+        return ("null",)
+    if isinstance(value, bool):
+        return ("bool",)
+    if isinstance(value, int):
+        return ("int",) if -(2**63) <= value < 2**63 else ("json",)
+    if isinstance(value, float):
+        return ("float",)
+    if isinstance(value, str):
+        return ("str",)
+    if isinstance(value, list):
+        elem: Sketch = ("null",)
+        for v in value:
+            elem = merge_sketch(elem, sketch_of(v))
+        return ("list", elem)
+    if isinstance(value, dict):
+        return ("struct", {str(k): sketch_of(v) for k, v in value.items()})
+    return ("json",)
+
+
+def merge_sketch(a: Sketch, b: Sketch) -> Sketch:
+    """The narrowest shape that holds values of both shapes (``json`` when they conflict).
+
+    >>> merge_sketch(("int",), ("float",))
+    ('float',)
+    >>> merge_sketch(("struct", {"a": ("int",)}), ("struct", {"b": ("str",)}))
+    ('struct', {'a': ('int',), 'b': ('str',)})
+    >>> merge_sketch(("int",), ("str",))
+    ('json',)
+    """
+    if a == b:
+        return a
+    if a[0] == "null":
+        return b
+    if b[0] == "null":
+        return a
+    if {a[0], b[0]} == {"int", "float"}:
+        return ("float",)
+    if a[0] == b[0] == "list":
+        return ("list", merge_sketch(a[1], b[1]))
+    if a[0] == b[0] == "struct":
+        out = dict(a[1])
+        for k, v in b[1].items():
+            out[k] = merge_sketch(out[k], v) if k in out else v
+        return ("struct", out)
+    return ("json",)
+
+
+# --- the scan ------------------------------------------------------------------------------
+
+
+@dataclass
+class MapRef:
+    """One map the items ask about: identity, the city it shows, and where it is used."""
+
+    map_id: str
+    country: str
+    city: str
+    city_ref: str
+    graph_hash: str
+    splits: set[str] = field(default_factory=set)
+    items: int = 0
+
+
+@dataclass
+class LeakageReport:
+    """Maps and station pairs that occur in more than one split."""
+
+    shared_maps: list[str] = field(default_factory=list)
+    shared_pairs: int = 0
+    pair_examples: list[str] = field(default_factory=list)
+
+    @property
+    def leaks(self) -> bool:
+        """True when any map or station pair is shared between splits."""
+        return bool(self.shared_maps or self.shared_pairs)
+
+    def describe(self) -> str:
+        """One paragraph: what is shared."""
+        parts = []
+        if self.shared_maps:
+            parts.append(f"{len(self.shared_maps)} map(s) in several splits ({', '.join(self.shared_maps[:5])})")
+        if self.shared_pairs:
+            parts.append(
+                f"{self.shared_pairs} station pair(s) in several splits (e.g. {'; '.join(self.pair_examples)})"
+            )
+        return "; ".join(parts) if parts else "no map or station pair is shared between splits"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"shared_maps": self.shared_maps, "shared_pairs": self.shared_pairs, "examples": self.pair_examples}
+
+
+@dataclass
+class Scan:
+    """Everything one pass over the items learns; formats and the card read it, not the items."""
+
+    path: Path
+    n_items: int = 0
+    row_bytes: int = 0
+    types: list[str] = field(default_factory=list)
+    splits: Counter = field(default_factory=Counter)
+    by_type: Counter = field(default_factory=Counter)
+    by_split_type: Counter = field(default_factory=Counter)
+    by_type_level: Counter = field(default_factory=Counter)  # (type, difficulty_city)
+    by_type_qlevel: Counter = field(default_factory=Counter)  # (type, difficulty_question)
+    by_split_type_map: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    by_city: Counter = field(default_factory=Counter)  # (country, city, split)
+    city_level: dict[str, str] = field(default_factory=dict)
+    maps: dict[str, MapRef] = field(default_factory=dict)
+    gold: dict[str, Sketch] = field(default_factory=dict)  # type -> sketch of mapkit.gold
+    examples: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> first item
+    leakage: LeakageReport = field(default_factory=LeakageReport)
+
+    @property
+    def split_names(self) -> list[str]:
+        """Splits present, train and test first."""
+        order = {"train": 0, "validation": 1, "test": 2}
+        return sorted(self.splits, key=lambda s: (order.get(s, 3), s))
+
+
+def scan_items(items_path: str | os.PathLike[str], progress: ProgressFn | None = None) -> Scan:
+    """One pass over the items: checks, counts, maps, leakage, gold shapes (see module docstring)."""
+    path = Path(items_path)
+    if not path.is_file():
+        raise DataNotFoundError(f"No items file at {path}.", hint="Run `mapkit generate` to make one.")
+    scan = Scan(path=path, row_bytes=path.stat().st_size)
+    pairs: dict[tuple[str, str, str], str] = {}
+    shared_pairs: dict[tuple[str, str, str], None] = {}
+    seen_ids: set[str] = set()
+    types: dict[str, None] = {}
+    for n, item in enumerate(read_jsonl(path), 1):
+        where = f"{path} (item {n})"
+        check_item(item, where)
+        if item["id"] in seen_ids:
+            raise ItemError(f"{where}: duplicate id {item['id']!r}.", hint="Item ids must be unique.")
+        seen_ids.add(item["id"])
+        split, typ, mk = split_of(item), item["type"], item["mapkit"]
+        types.setdefault(typ, None)
+        scan.splits[split] += 1
+        scan.by_type[typ] += 1
+        scan.by_split_type[(split, typ)] += 1
+        scan.by_type_level[(typ, item["difficulty_city"])] += 1
+        scan.by_type_qlevel[(typ, item["difficulty_question"])] += 1
+        scan.by_city[(item["country"], item["city"], split)] += 1
+        scan.city_level.setdefault(item["city"], item["difficulty_city"])
+        mid = map_id_of(item)
+        ref = scan.maps.get(mid)
+        if ref is None:
+            ref = scan.maps[mid] = MapRef(
+                mid, item["country"], item["city"], str(mk.get("city_ref") or item["city"]),
+                str(mk.get("graph_hash") or ""),
+            )  # fmt: skip
+        ref.splits.add(split)
+        ref.items += 1
+        scan.by_split_type_map.setdefault((split, typ), set()).add(mid)
+        gold = mk.get("gold")
+        scan.gold[typ] = merge_sketch(scan.gold.get(typ, ("null",)), sketch_of(gold))
+        scan.examples.setdefault(typ, item)
+        key = pair_key(item)
+        if key is not None:
+            first = pairs.setdefault(key, split)
+            if first != split:
+                shared_pairs[key] = None
+        if progress and n % 2048 == 0:
+            progress("scan", 2048, None)
+    scan.n_items = len(seen_ids)
+    scan.types = list(types)
+    if progress:
+        progress("scan", scan.n_items % 2048, None)
+    scan.leakage = LeakageReport(
+        shared_maps=sorted(m for m, ref in scan.maps.items() if len(ref.splits) > 1),
+        shared_pairs=len(shared_pairs),
+        pair_examples=[f"{c}: {a} / {b}" for c, a, b in list(shared_pairs)[:3]],
+    )
+    return scan
+
+
+def check_leakage(scan: Scan, *, allow: bool = False) -> None:
+    """Raise :class:`LeakageError` when splits share a map or a station pair (unless ``allow``)."""
+    if scan.leakage.leaks and not allow:
+        raise LeakageError(
+            f"{scan.path}: train/test leakage: {scan.leakage.describe()}.",
+            hint="Re-split by city (drop `mapkit.split` from the items), or pass --allow-leakage "
+            "if the overlap is intended.",
+        )
+
+
+# --- maps ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ResolvedMap:
+    """The PNG that will stand for a map in the export, and where it came from."""
+
+    map_id: str
+    path: Path
+    source: str  # "given" (images mapping), "real" (data dir), "rendered" (mapkit.render)
+    bytes: int
+    sha256: str
+    width: int
+    height: int
+
+
+def _png_info(path: Path) -> tuple[int, str, int, int]:
+    data = path.read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ExportError(f"{path} is not a PNG file.", hint="Maps must be PNG images.")
+    # width/height sit in the IHDR chunk; reading them avoids decoding 30-megapixel maps
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return len(data), "sha256:" + hashlib.sha256(data).hexdigest(), width, height
+
+
+def _lookup_image(images: Mapping[str, Any] | None, ref: MapRef) -> Path | None:
+    if not images:
+        return None
+    for key in (ref.map_id, ref.city, ref.city_ref):
+        if key in images and images[key]:
+            return Path(images[key])
+    return None
+
+
+def _render(ref: MapRef, data_dir: Path | None, workdir: Path) -> Path | None:
+    """Render a map with mapkit.render; None when it is not installed or the city cannot be loaded."""
+    try:
+        from mapkit.render import render_city
+    except ImportError:
+        return None
+    from mapkit.errors import UserInputError
+    from mapkit.sources import load_city
+
+    try:
+        graph = load_city(ref.city_ref, data_dir=data_dir)
+    except UserInputError:  # unknown city or missing station list: nothing to render from
+        return None
+    if ref.graph_hash and graph.content_hash != ref.graph_hash:
+        raise ExportError(
+            f"The graph of {ref.city_ref!r} changed since the items were generated "
+            f"({ref.graph_hash[:19]}… in the items, {graph.content_hash[:19]}… now).",
+            hint="Regenerate the items, or pass the map image that matches them with --image.",
+        )
+    out_dir = workdir / ref.map_id.replace("/", "__")
+    result = render_city(graph, out_dir)
+    # accept the shapes a renderer may return: a path, (png, manifest), or an object with .png
+    candidates: list[Any] = []
+    if isinstance(result, (tuple, list)):
+        candidates.extend(result)
+    else:
+        candidates.append(result)
+    for c in candidates:
+        for attr in ("png", "png_path", "image", "path"):
+            if hasattr(c, attr):
+                c = getattr(c, attr)
+                break
+        if isinstance(c, (str, os.PathLike)) and str(c).endswith(".png") and Path(c).is_file():
+            return Path(c)
+    pngs = sorted(out_dir.rglob("*.png"))
+    return pngs[0] if pngs else None
+
+
+def resolve_maps(
+    scan: Scan,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    images: Mapping[str, Any] | None = None,
+    workdir: Path | None = None,
+) -> dict[str, ResolvedMap]:
+    """A PNG for every map the items use: ``images`` (city, ``country/city`` or city_ref -> PNG),
+    else the real image in the data dir, else a render (when ``mapkit.render`` exists).
+
+    Raises :class:`ExportError` listing every map left without an image.
+    """
+    from mapkit.data import map_image, resolve_data_dir
+
+    ddir = resolve_data_dir(data_dir)
+    out: dict[str, ResolvedMap] = {}
+    missing: list[str] = []
+    for mid, ref in sorted(scan.maps.items()):
+        path, source = _lookup_image(images, ref), "given"
+        if path is not None and not path.is_file():
+            raise ExportError(f"The image given for {ref.city!r} does not exist: {path}.")
+        if path is None:
+            path, source = map_image(ddir, ref.city, ref.country), "real"
+        if path is None and workdir is not None:
+            path, source = _render(ref, data_dir, workdir), "rendered"
+        if path is None:
+            missing.append(mid)
+            continue
+        size, sha, w, h = _png_info(path)
+        out[mid] = ResolvedMap(mid, path, source, size, sha, w, h)
+    if missing:
+        raise ExportError(
+            f"No map image for {len(missing)} map(s): {', '.join(missing)} (looked in {ddir}/maps).",
+            hint="Pass --image CITY=PNG (or --maps-dir DIR), point --data-dir at a folder with the real "
+            "maps, or render them with `mapkit render`.",
+        )
+    return out
+
+
+# --- the output folder ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def staged_folder(out: str | os.PathLike[str]) -> Iterator[Path]:
+    """Write an export into a temporary sibling folder; swap it in only when the block succeeds.
+
+    An existing ``out`` is replaced only when it is empty or an earlier mapkit export (it holds
+    :data:`MARKER_FILE`); anything else is refused, so an export never deletes a user's folder.
+    """
+    target = Path(out)
+    if target.exists():
+        if not target.is_dir():
+            raise ExportError(f"{target} exists and is not a folder.")
+        if any(target.iterdir()) and not (target / MARKER_FILE).is_file():
+            raise ExportError(
+                f"{target} is not empty and is not a mapkit export; refusing to overwrite it.",
+                hint="Choose another --out folder, or empty this one.",
+            )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def folder_bytes(root: Path) -> tuple[int, int]:
+    """(number of files, total bytes) under ``root``."""
+    n = total = 0
+    for p in root.rglob("*"):
+        if p.is_file():
+            n += 1
+            total += p.stat().st_size
+    return n, total
+
+
+# --- the context handed to a format writer -------------------------------------------------
+
+
+@dataclass
+class ExportContext:
+    """What a format writer gets: the scan, the resolved maps, the folder to fill, options."""
+
+    items_path: Path
+    out: Path
+    scan: Scan
+    maps: dict[str, ResolvedMap]
+    data_dir: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    progress: ProgressFn | None = None
+    notes: list[str] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+
+    def iter_items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(split, item) for every item, in file order (a second streamed read of the file)."""
+        n = 0
+        for n, item in enumerate(read_jsonl(self.items_path), 1):
+            yield split_of(item), item
+            if self.progress and n % 2048 == 0:
+                self.progress("write", 2048, self.scan.n_items)
+        if self.progress:
+            self.progress("write", n % 2048, self.scan.n_items)
+
+    def copy_maps(self, root: str) -> dict[str, str]:
+        """Copy each map once to ``<out>/<root>/<country>/<city>.png``; map_id -> relative path."""
+        rel: dict[str, str] = {}
+        for mid, m in self.maps.items():
+            r = f"{root}/{mid}.png" if root else f"{mid}.png"
+            dest = self.out / r
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(m.path, dest)
+            rel[mid] = r
+        return rel
+
+    def image_bytes(self) -> int:
+        """Bytes of the unique map images."""
+        return sum(m.bytes for m in self.maps.values())
+
+
+def write_marker(ctx: ExportContext, fmt: str, extra: dict[str, Any] | None = None) -> None:
+    """Record what made the folder (format, source, counts, mapkit version) in :data:`MARKER_FILE`."""
+    from mapkit import __version__
+    from mapkit.io import write_json
+
+    doc = {
+        "format": fmt,
+        "mapkit_version": __version__,
+        "items_file": ctx.items_path.name,
+        "items": ctx.scan.n_items,
+        "splits": dict(sorted(ctx.scan.splits.items())),
+        "maps": {mid: {"source": m.source, "sha256": m.sha256} for mid, m in sorted(ctx.maps.items())},
+        **(extra or {}),
+    }
+    write_json(ctx.out / MARKER_FILE, doc)
+
+
+def item_json(item: Mapping[str, Any]) -> str:
+    """The canonical compact JSON of an item or of its ``mapkit`` object (stable bytes)."""
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,126 @@
+"""``--to trl``: a ``datasets`` folder for TRL's ``GRPOTrainer`` (conversational prompt + image).
+
+Files: ``README.md`` (configs only), ``data/<split>-NNNNN-of-MMMMM.parquet``, ``data/maps/…`` and
+``data/metadata.parquet`` -- the same image-folder layout as the hf export, so each map is stored
+once and ``load_dataset(OUT, split="train")[i]["image"]`` is a PIL image.
+
+Columns: ``prompt`` (one user message whose content is an image part then the question text),
+``image``, ``item`` (the canonical row as JSON: :func:`mapkit.scoring.trl_reward` rebuilds the item
+from it), and plain copies of ``id, type, answer_text, difficulty_city, difficulty_question, weight``
+for filtering and logging. TRL hands every column but ``prompt`` to the reward as keyword arguments::
+
+    from datasets import load_dataset
+    from mapkit.scoring import trl_reward
+    train = load_dataset("OUT", split="train")
+    GRPOTrainer(model=..., reward_funcs=[trl_reward], train_dataset=train, ...)
+
+Example:
+    >>> prompt_of({"question": "Is A on B?"})[0]["content"][1]["text"]
+    'Is A on B?'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapkit.export.core import ExportContext, item_json, map_id_of, write_marker
+from mapkit.export.hf import MAPS_ROOT, ROWS_PER_SHARD, _require_hub, _ShardWriter, maps_config, write_maps_metadata
+from mapkit.io import write_text_atomic
+
+
+def prompt_of(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """TRL's conversational prompt: one user turn, the map image first, then the question."""
+    return [
+        {
+            "role": "user",
+            "content": [{"type": "image", "text": None}, {"type": "text", "text": item["question"]}],
+        }
+    ]
+
+
+def features() -> Any:
+    """The stored columns (``file_name`` becomes ``image`` when loaded)."""
+    from datasets import Features, Value
+
+    from mapkit.export.hf import _list_feature
+
+    part = {"type": Value("string"), "text": Value("string")}
+    return Features(
+        {
+            "prompt": _list_feature({"role": Value("string"), "content": _list_feature(part)}),
+            "file_name": Value("string"),
+            "item": Value("string"),
+            "id": Value("string"),
+            "type": Value("string"),
+            "answer_text": Value("string"),
+            "difficulty_city": Value("string"),
+            "difficulty_question": Value("string"),
+            "weight": Value("float64"),
+        }
+    )
+
+
+def write(ctx: ExportContext) -> dict[str, Any]:
+    """Write the TRL folder into ``ctx.out``."""
+    _require_hub()
+    (ctx.out / "data").mkdir(parents=True, exist_ok=True)
+    rel = ctx.copy_maps(MAPS_ROOT)
+    file_name = {mid: r[len("data/") :] for mid, r in rel.items()}
+    write_maps_metadata(ctx, file_name)
+    schema = features().arrow_schema
+    rows_per_shard = int(ctx.options.get("rows_per_shard") or ROWS_PER_SHARD)
+    writers: dict[str, _ShardWriter] = {}
+    split_maps: dict[str, set[str]] = {}
+    for split, item in ctx.iter_items():
+        w = writers.get(split)
+        if w is None:
+            w = writers[split] = _ShardWriter(ctx.out, split, ctx.scan.splits[split], schema, rows_per_shard)
+        mid = map_id_of(item)
+        split_maps.setdefault(split, set()).add(rel[mid])
+        w.add(
+            {
+                "prompt": prompt_of(item),
+                "file_name": file_name[mid],
+                "item": item_json(item),
+                "id": item["id"],
+                "type": item["type"],
+                "answer_text": item["answer_text"],
+                "difficulty_city": item["difficulty_city"],
+                "difficulty_question": item["difficulty_question"],
+                "weight": item["weight"],
+            }
+        )
+    for w in writers.values():
+        w.close()
+    default: dict[str, Any] = {"config_name": "default", "default": True, "data_files": [],
+                               "metadata_filenames": []}  # fmt: skip
+    for split in ctx.scan.split_names:
+        files = writers[split].files
+        default["data_files"].append({"split": split, "path": [*files, *sorted(split_maps[split])]})
+        default["metadata_filenames"].extend(f.rsplit("/", 1)[-1] for f in files)
+    _write_readme(ctx, [maps_config(rel), default])
+    write_marker(ctx, "trl")
+    return {"splits": {s: w.files for s, w in writers.items()}}
+
+
+def _write_readme(ctx: ExportContext, configs: list[dict[str, Any]]) -> None:
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    from mapkit.export.card import LICENSE, TAGS, TASK_CATEGORIES, languages, size_category
+
+    data = DatasetCardData(
+        license=LICENSE,
+        task_categories=TASK_CATEGORIES,
+        language=languages(ctx.scan),
+        size_categories=[size_category(ctx.scan.n_items)],
+        pretty_name=ctx.options.get("pretty_name") or "mapkit transit-map VQA (TRL)",
+        tags=[*TAGS, "trl", "grpo"],
+        configs=configs,
+    )
+    body = (
+        "# mapkit items for TRL GRPOTrainer\n\n"
+        "`load_dataset(<this folder>, split=\"train\")`: `prompt` (conversational, image part first), "
+        "`image` (the map, stored once per map under `data/maps/`), `item` (the canonical mapkit row as JSON; "
+        "`mapkit.scoring.trl_reward` scores completions from it).\n"
+    )
+    write_text_atomic(ctx.out / "README.md", str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}")))

@@ -1,0 +1,78 @@
+"""Fixtures for the export tests: canonical items built exactly per docs/design.md, tiny map PNGs.
+
+Items are made by hand for the toy city (so the suite does not depend on generator details) and,
+where the question families are importable, generated for real cities with real maps.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import REAL_CITIES, TOY_TYPES, canonical, png, registry, write_items
+
+# nothing in these tests may reach the network (the Hub included)
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture
+def toy_export(tmp_path: Path) -> dict[str, Any]:
+    """Items of every type over two toy cities (one train, one test by explicit split) and their PNGs."""
+    items = []
+    for city, split in (("toyville", "train"), ("toytown", "test")):
+        for typ in TOY_TYPES:
+            for k in range(3):
+                it = canonical(city, "nowhere", typ, k)
+                it["mapkit"]["split"] = split
+                items.append(it)
+    images = {
+        "toyville": png(tmp_path / "img" / "toyville.png", (80, 60), "white"),
+        "toytown": png(tmp_path / "img" / "toytown.png", (60, 80), "gray"),
+    }
+    return {"items": write_items(tmp_path / "items.jsonl", items), "images": images, "rows": items,
+            "tmp": tmp_path}
+
+
+@pytest.fixture(scope="session")
+def real_items(tmp_path_factory: pytest.TempPathFactory, load_real: Any) -> dict[str, Any]:
+    """Items of every registered family for oslo (train) and geneva (test), 3 per family and city."""
+    items, graphs = [], {}
+    fams = registry()
+    for city in REAL_CITIES:
+        g = graphs[city] = load_real(city)
+        for fam in fams.values():
+            cfg = fam.config_cls()
+            for index in range(3):
+                it = fam.generate(g, 0, index, cfg)
+                if it is not None:
+                    items.append(it)
+    path = write_items(tmp_path_factory.mktemp("real") / "items.jsonl", items)
+    return {"items": path, "rows": items, "graphs": graphs, "types": list(dict.fromkeys(i["type"] for i in items))}
+
+
+@pytest.fixture(scope="session")
+def hf_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A private ``datasets`` cache for the session (keeps ~/.cache clean, runs stay independent)."""
+    return str(tmp_path_factory.mktemp("hf-cache"))
+
+
+@pytest.fixture(scope="session")
+def toy_session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Like ``toy_export`` but shared by a module's tests (read-only use)."""
+    tmp = tmp_path_factory.mktemp("toy")
+    items = []
+    for city, split in (("toyville", "train"), ("toytown", "test")):
+        for typ in TOY_TYPES:
+            for k in range(3):
+                it = canonical(city, "nowhere", typ, k)
+                it["mapkit"]["split"] = split
+                items.append(it)
+    images = {
+        "toyville": png(tmp / "img" / "toyville.png", (80, 60), "white"),
+        "toytown": png(tmp / "img" / "toytown.png", (60, 80), "gray"),
+    }
+    return {"items": write_items(tmp / "items.jsonl", items), "images": images, "rows": items, "tmp": tmp}

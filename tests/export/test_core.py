@@ -1,0 +1,101 @@
+"""Scan, splits, leakage refusal, map resolution and the staged output folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mapkit.errors import DataNotFoundError, ExportError, ItemError, LeakageError
+from mapkit.export import export_items
+from mapkit.export.core import MARKER_FILE, scan_items, split_of
+
+from .helpers import canonical, png, write_items
+
+
+def test_split_by_city_unless_the_item_names_it() -> None:
+    assert split_of(canonical("rome", "italy", "TorF1", 0)) == "test"
+    assert split_of(canonical("oslo", "norway", "TorF1", 0)) == "train"
+    it = canonical("rome", "italy", "TorF1", 0)
+    it["mapkit"]["split"] = "train"
+    assert split_of(it) == "train"
+
+
+def test_scan_counts_types_splits_and_maps(toy_export: dict) -> None:
+    scan = scan_items(toy_export["items"])
+    assert scan.n_items == 36
+    assert scan.split_names == ["train", "test"]
+    assert scan.by_type["planning"] == 6 and scan.by_split_type[("test", "Counting1")] == 3
+    assert set(scan.maps) == {"nowhere/toyville", "nowhere/toytown"}
+    assert scan.gold["TorF1"] == ("struct", {"same": ("bool",), "lines": ("list", ("str",))})
+    assert not scan.leakage.leaks
+
+
+def test_shared_map_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    a, b = canonical("toyville", "nowhere", "TorF1", 0), canonical("toyville", "nowhere", "TorF1", 1)
+    a["mapkit"]["split"], b["mapkit"]["split"] = "train", "test"
+    items = write_items(tmp_path / "items.jsonl", [a, b])
+    images = {"toyville": png(tmp_path / "t.png")}
+    with pytest.raises(LeakageError, match=r"1 map\(s\) in several splits \(nowhere/toyville\)"):
+        export_items(items, to="sharegpt", out=tmp_path / "out", images=images)
+    assert not (tmp_path / "out").exists()
+    report = export_items(items, to="sharegpt", out=tmp_path / "out", images=images, allow_leakage=True)
+    assert report.leakage.shared_maps == ["nowhere/toyville"]
+    assert (tmp_path / "out" / "test.json").is_file()
+
+
+def test_shared_station_pair_on_two_maps_is_refused(tmp_path: Path) -> None:
+    # the same city drawn twice (real + rendered figure): different maps, same question pair
+    a = canonical("toyville", "nowhere", "TorF1", 0)
+    b = canonical("toyville", "nowhere", "TorF1", 1, figure="./maps/nowhere/toyville_rendered.png")
+    b["mapkit"]["station_ids"] = list(reversed(a["mapkit"]["station_ids"]))
+    a["mapkit"]["split"], b["mapkit"]["split"] = "train", "test"
+    items = write_items(tmp_path / "items.jsonl", [a, b])
+    images = {"nowhere/toyville": png(tmp_path / "a.png"), "nowhere/toyville_rendered": png(tmp_path / "b.png")}
+    with pytest.raises(LeakageError, match=r"1 station pair\(s\) in several splits \(e\.g\. toyville: a / s0\)"):
+        export_items(items, to="verl", out=tmp_path / "out", images=images)
+
+
+def test_malformed_items_name_the_row(tmp_path: Path) -> None:
+    bad = canonical("toyville", "nowhere", "TorF1", 0)
+    del bad["answer_text"]
+    items = write_items(tmp_path / "items.jsonl", [canonical("toyville", "nowhere", "TorF1", 1), bad])
+    with pytest.raises(ItemError, match=r"item 2\): item 'toyville:TorF1:0:0' lacks answer_text"):
+        scan_items(items)
+    dup = write_items(tmp_path / "dup.jsonl", [canonical("x", "c", "TorF1", 0)] * 2)
+    with pytest.raises(ItemError, match="duplicate id"):
+        scan_items(dup)
+    with pytest.raises(DataNotFoundError):
+        scan_items(tmp_path / "missing.jsonl")
+
+
+def test_missing_map_image_is_an_export_error(tmp_path: Path) -> None:
+    items = write_items(tmp_path / "items.jsonl", [canonical("atlantis", "nowhere", "TorF1", 0)])
+    with pytest.raises(ExportError, match=r"No map image for 1 map\(s\): nowhere/atlantis"):
+        export_items(items, to="easyr1", out=tmp_path / "out", data_dir=tmp_path)
+
+
+def test_real_map_comes_from_the_data_dir(tmp_path: Path, reasonmap_dir: Path) -> None:
+    items = write_items(tmp_path / "items.jsonl", [canonical("oslo", "norway", "TorF1", 0)])
+    report = export_items(items, to="easyr1", out=tmp_path / "out", data_dir=reasonmap_dir)
+    assert report.maps == {"norway/oslo": "real"}
+    copied = tmp_path / "out" / "maps" / "norway" / "oslo.png"
+    assert copied.read_bytes() == (reasonmap_dir / "maps" / "norway" / "oslo.png").read_bytes()
+
+
+def test_out_folder_replaced_only_when_it_is_an_export(toy_export: dict) -> None:
+    tmp = toy_export["tmp"]
+    foreign = tmp / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(ExportError, match="not a mapkit export; refusing to overwrite"):
+        export_items(toy_export["items"], to="sharegpt", out=foreign, images=toy_export["images"])
+    assert (foreign / "notes.txt").read_text() == "mine"
+    out = tmp / "sft"
+    export_items(toy_export["items"], to="sharegpt", out=out, images=toy_export["images"])
+    (out / "stale.json").write_text("{}")
+    export_items(toy_export["items"], to="sharegpt", out=out, images=toy_export["images"])
+    assert not (out / "stale.json").exists()
+    assert json.loads((out / MARKER_FILE).read_text())["format"] == "sharegpt"
+    assert not [p for p in tmp.iterdir() if p.name.startswith(".sft.")]  # no staging folder left behind
