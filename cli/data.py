@@ -14,7 +14,11 @@ data_app = typer.Typer(help="Fetch the ReasonMap data and show where it lives.",
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``data`` command group to the root app."""
+    """Add the ``data`` command group to the root app.
+
+    >>> app = typer.Typer(); register(app); [g.name for g in app.registered_groups]
+    ['data']
+    """
     app.add_typer(data_app, name="data")
 
 

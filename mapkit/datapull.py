@@ -92,7 +92,11 @@ class Manifest:
 
 
 def manifest_path() -> Path:
-    """Where the shipped manifest lives inside the installed package."""
+    """Where the shipped manifest lives inside the installed package.
+
+    >>> manifest_path().parts[-3:]
+    ('sources', 'checksums', 'reasonmap.json')
+    """
     return Path(str(resources.files("mapkit.sources").joinpath("checksums", "reasonmap.json")))
 
 
@@ -178,7 +182,11 @@ class PullReport:
 
     @property
     def ok(self) -> bool:
-        """True when every station list is in place (missing map images do not count)."""
+        """True when every station list is in place (missing map images do not count).
+
+        >>> PullReport(Path("."), "x", missing=["maps/china/beijing.png"]).ok
+        True
+        """
         return not self.failed
 
 
