@@ -53,11 +53,16 @@ def load_city(ref: str, *, data_dir: str | os.PathLike[str] | None = None) -> Me
 
         return load_city_file(p)
     name = ref.split("/")[-1].lower().replace(" ", "_").replace("-", "_")
-    cities = known_cities(data_dir)
-    if name not in cities:
-        choices = [*cities, "demo"]
-        raise CityNotFoundError(ref, suggestions=difflib.get_close_matches(name, choices, n=3, cutoff=0.5))
+    from mapkit.sources.curation_files import find_curation
     from mapkit.sources.reasonmap import load_reasonmap_city
 
-    path = require_station_file(resolve_data_dir(data_dir), name, cities[name])
-    return load_reasonmap_city(path)
+    root = resolve_data_dir(data_dir)
+    files = station_files(root)
+    if name in files:
+        return load_reasonmap_city(files[name])
+    curation, _ = find_curation(name)
+    if curation:  # a known city whose data is not downloaded: say what to run
+        require_station_file(root, name, curation["country"])
+    # only an unknown name pays for reading every curation file (to suggest the closest names)
+    choices = [*known_cities(data_dir), "demo"]
+    raise CityNotFoundError(ref, suggestions=difflib.get_close_matches(name, choices, n=3, cutoff=0.5))
