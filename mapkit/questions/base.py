@@ -1,0 +1,427 @@
+"""Shared pieces of every question family: seeding, the per-city context, the canonical item row.
+
+Nothing here imports a family module, so :mod:`mapkit.scoring` can import :class:`Correctness`
+and the answer parsers without an import cycle.
+
+* :func:`item_rng` - the ``random.Random`` of item ``index`` of ``family`` under ``seed``; seeded
+  from a blake2b digest (stable across processes and Python versions, unlike ``hash()``).
+* :class:`CityContext` - per-graph facts every item repeats (city, paths, difficulty, weight,
+  usable stations) computed once and cached on the graph.
+* :func:`build_item` - the row in the contract's fixed key order (docs/design.md).
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> ctx = context(toy_city())
+    >>> (ctx.city, ctx.figure, ctx.difficulty_city, ctx.split)
+    ('toyville', './maps/nowhere/toyville.png', 'easy', 'train')
+    >>> item_rng(7, "Counting1", 3).random() == item_rng(7, "Counting1", 3).random()
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mapkit.difficulty import MAP_WEIGHT, city_difficulty, city_line_count, city_transfer_count
+from mapkit.graph.model import MetroGraph
+from mapkit.names import name_key
+
+__all__ = [
+    "CITY_LEVELS",
+    "ITEM_KEYS",
+    "LEVELS",
+    "TEST_CITIES",
+    "CityContext",
+    "Correctness",
+    "build_item",
+    "context",
+    "item_rng",
+    "level_from_thresholds",
+    "split_of",
+    "stable_seed",
+]
+
+LEVELS = ("easy", "medium", "hard")
+"""Question difficulty levels (``difficulty_question``)."""
+CITY_LEVELS = ("easy", "middle", "hard")
+"""City difficulty levels (``difficulty_city``), spelled as ReasonMap-Plus spells them."""
+
+TEST_CITIES = frozenset(
+    {
+        "auckland", "los_angeles", "miami", "lisboa", "geneva", "beijing",
+        "hangzhou", "budapest", "singapore", "rome", "toronto",
+    }
+)
+"""The 11 ReasonMap-Plus test cities; every other city's items are ``train`` (``mapkit.split``)."""
+
+ITEM_KEYS = (
+    "id", "country", "city", "station_1", "station_2", "figure", "json", "question", "answer",
+    "answer_text", "type", "difficulty_city", "city_line_count", "city_transfer_count",
+    "question_transfer_count", "difficulty_question", "weight", "mapkit",
+)
+"""Top-level keys of an item, in the fixed order of the contract."""
+
+QUESTION_WEIGHT_TRANSFER = 0.5
+"""RewardMap's W_question: +0.5 for a planning item whose reference route has a transfer."""
+
+
+@dataclass(frozen=True)
+class Correctness:
+    """How an extracted answer compares with an item's gold.
+
+    ``correct``: the answer is right; ``detail`` in [0, 1]: partial credit (1.0 when correct);
+    ``notes``: a short human-readable reason.
+
+    >>> Correctness(True, 1.0).correct
+    True
+    """
+
+    correct: bool
+    detail: float
+    notes: str = ""
+
+
+def split_of(city: str) -> str:
+    """``test`` for the 11 ReasonMap-Plus test cities, ``train`` for every other city.
+
+    >>> split_of("beijing"), split_of("shanghai"), split_of("synthetic-7")
+    ('test', 'train', 'train')
+    """
+    return "test" if city in TEST_CITIES else "train"
+
+
+def stable_seed(seed: int, family: str, index: int, sub: int = 0, *, city: str = "") -> int:
+    """A 64-bit integer from (seed, city, family, index, sub) via blake2b: same in every process.
+
+    The city is part of the key so that item ``i`` of two cities does not share its draws (the
+    right option's position, yes/no orientation ...).
+
+    >>> stable_seed(1, "TorF1", 2) == stable_seed(1, "TorF1", 2) != stable_seed(1, "TorF1", 3)
+    True
+    >>> stable_seed(1, "TorF1", 2, city="rome") != stable_seed(1, "TorF1", 2, city="oslo")
+    True
+    """
+    key = f"{seed}\x1f{city}\x1f{family}\x1f{index}\x1f{sub}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
+
+
+def item_rng(seed: int, family: str, index: int, sub: int = 0, *, city: str = "") -> random.Random:
+    """The random stream of item ``index`` of ``family`` in ``city`` (``sub`` > 0: deterministic retries).
+
+    >>> item_rng(0, "x", 0, city="c").randrange(10**9) == item_rng(0, "x", 0, city="c").randrange(10**9)
+    True
+    """
+    return random.Random(stable_seed(seed, family, index, sub, city=city))
+
+
+def level_from_thresholds(value: int, easy_max: int, medium_max: int) -> str:
+    """``easy`` when ``value <= easy_max``, ``medium`` when ``<= medium_max``, else ``hard``.
+
+    >>> [level_from_thresholds(v, 3, 7) for v in (0, 4, 8)]
+    ['easy', 'medium', 'hard']
+    """
+    if value <= easy_max:
+        return "easy"
+    return "medium" if value <= medium_max else "hard"
+
+
+def _mentions(station_name: str, line_name: str) -> bool:
+    """True when the station's name spells the line's name (a question that gives itself away).
+
+    ASCII names must match as whole words (line ``A`` is not in ``Alameda``); other scripts
+    have no word breaks, so a plain substring counts.
+    """
+    s, ln = name_key(station_name), name_key(line_name)
+    if not ln:
+        return False
+    if ln.isascii():
+        return re.search(rf"(?<!\w){re.escape(ln)}(?!\w)", s) is not None
+    return ln in s
+
+
+@dataclass
+class CityContext:
+    """Facts about one city that every item repeats, computed once per graph (see :func:`context`)."""
+
+    graph: MetroGraph
+    city_ref: str
+    city: str
+    country: str
+    figure: str
+    json: str
+    difficulty_city: str
+    line_count: int
+    transfer_count: int
+    w_map: float
+    graph_hash: str
+    split: str
+    names: dict[str, str]
+    line_names: dict[str, str]
+    usable: frozenset[str]
+    usable_list: tuple[str, ...]
+    caches: dict[Any, Any] = field(default_factory=dict)
+
+    def mentions(self, station_id: str, line_id: str) -> bool:
+        """True when ``station_id``'s name contains ``line_id``'s name (degenerate pair)."""
+        key = ("mentions", station_id, line_id)
+        hit = self.caches.get(key)
+        if hit is None:
+            hit = self.caches[key] = _mentions(self.names[station_id], self.line_names[line_id])
+        return hit
+
+    def clean(self, station_id: str, lines: Sequence[str] = ()) -> bool:
+        """A station usable in a question that also names (or asks about) ``lines``."""
+        return station_id in self.usable and not any(self.mentions(station_id, lid) for lid in lines)
+
+    def lines_at(self, station_id: str) -> tuple[str, ...]:
+        """Line ids serving the station (membership, line order)."""
+        return self.graph.lines_at(station_id)
+
+    def hops(self, a: str, b: str) -> int:
+        """Edges on the shortest station-graph path from ``a`` to ``b`` (a large number if none)."""
+        dist = self.caches.get(("hops", a))
+        if dist is None:
+            dist = self.caches[("hops", a)] = _bfs(self.graph, [a])
+        return dist.get(b, 10**6)
+
+    def hops_to_line(self, line_id: str, station_id: str) -> int:
+        """Edges from ``station_id`` to the nearest station of ``line_id`` (0 when on it)."""
+        dist = self.caches.get(("to-line", line_id))
+        if dist is None:
+            dist = self.caches[("to-line", line_id)] = _bfs(self.graph, self.graph.lines[line_id].station_ids)
+        return dist.get(station_id, 10**6)
+
+
+def _bfs(g: MetroGraph, sources: Sequence[str]) -> dict[str, int]:
+    adj = g.graph.adj
+    dist = dict.fromkeys(sources, 0)
+    queue = deque(sources)
+    while queue:
+        u = queue.popleft()
+        du = dist[u] + 1
+        for v in adj[u]:
+            if v not in dist:
+                dist[v] = du
+                queue.append(v)
+    return dist
+
+
+_CTX_ATTR = "_mapkit_question_context"
+
+
+def city_ref_of(g: MetroGraph) -> str:
+    """The reference that reloads ``g`` with :func:`mapkit.sources.load_city`, as well as known.
+
+    >>> from mapkit.graph import toy_city
+    >>> city_ref_of(toy_city())
+    'toyville'
+    """
+    if isinstance(g.meta.get("ref"), str):
+        return g.meta["ref"]
+    if g.source.startswith("synthetic:"):
+        return g.source
+    return g.city
+
+
+def context(g: MetroGraph, city_ref: str | None = None) -> CityContext:
+    """The cached :class:`CityContext` of ``g`` (``city_ref`` overrides the guessed reference once).
+
+    A station is *usable* in questions unless its display name also names another station
+    (``graph.station_ids_named(name)`` has several ids): a reader could not tell which is meant.
+    """
+    ctx: CityContext | None = getattr(g, _CTX_ATTR, None)
+    if ctx is not None:
+        if city_ref is not None and city_ref != ctx.city_ref:
+            ctx.city_ref = city_ref
+        return ctx
+    names = {sid: st.name for sid, st in g.stations.items()}
+    usable = tuple(sid for sid, n in names.items() if len(g.station_ids_named(n)) == 1)
+    level = city_difficulty(g)
+    ctx = CityContext(
+        graph=g,
+        city_ref=city_ref or city_ref_of(g),
+        city=g.city,
+        country=g.country,
+        figure=f"./maps/{g.country}/{g.city}.png",
+        json=f"./stations/{g.country}/{g.city}.json",
+        difficulty_city=level,
+        line_count=city_line_count(g),
+        transfer_count=city_transfer_count(g),
+        w_map=MAP_WEIGHT[level],
+        graph_hash=g.content_hash,
+        split=split_of(g.city),
+        names=names,
+        line_names={lid: ln.name for lid, ln in g.lines.items()},
+        usable=frozenset(usable),
+        usable_list=usable,
+    )
+    setattr(g, _CTX_ATTR, ctx)  # MetroGraph is never mutated after construction, so this stays true
+    return ctx
+
+
+def cached(ctx: CityContext, key: Any, build: Any) -> Any:
+    """``ctx.caches[key]``, computed by ``build()`` on first use (per-city pools and spans)."""
+    hit = ctx.caches.get(key)
+    if hit is None:
+        hit = ctx.caches[key] = build()
+    return hit
+
+
+def build_item(
+    ctx: CityContext,
+    *,
+    family: str,
+    version: int,
+    template: str,
+    seed: int,
+    index: int,
+    question: str,
+    answer: int | None,
+    answer_text: str,
+    difficulty_question: str,
+    station_ids: Sequence[str] = (),
+    line_ids: Sequence[str] = (),
+    options: list[int] | None = None,
+    gold: dict[str, Any] | None = None,
+    question_transfer_count: int = 0,
+    question_weight: float = 0.0,
+) -> dict[str, Any]:
+    """One canonical item row, keys in the contract's order (docs/design.md).
+
+    ``station_1``/``station_2`` are the display names of the first two ``station_ids``;
+    ``weight`` = W_map (city level) + ``question_weight``.
+
+    >>> from mapkit.graph import toy_city
+    >>> row = build_item(context(toy_city()), family="demo", version=1, template="t", seed=0,
+    ...                  index=5, question="?", answer=1, answer_text="yes",
+    ...                  difficulty_question="easy", station_ids=["a"])
+    >>> tuple(row) == ITEM_KEYS, row["id"], row["station_1"], row["weight"]
+    (True, 'toyville:demo:0:5', 'A Station', 1.0)
+    """
+    names = ctx.names
+    return {
+        "id": f"{ctx.city}:{family}:{seed}:{index}",
+        "country": ctx.country,
+        "city": ctx.city,
+        "station_1": names[station_ids[0]] if len(station_ids) > 0 else "",
+        "station_2": names[station_ids[1]] if len(station_ids) > 1 else "",
+        "figure": ctx.figure,
+        "json": ctx.json,
+        "question": question,
+        "answer": answer,
+        "answer_text": answer_text,
+        "type": family,
+        "difficulty_city": ctx.difficulty_city,
+        "city_line_count": ctx.line_count,
+        "city_transfer_count": ctx.transfer_count,
+        "question_transfer_count": question_transfer_count,
+        "difficulty_question": difficulty_question,
+        "weight": round(ctx.w_map + question_weight, 4),
+        "mapkit": {
+            "family": family,
+            "family_version": version,
+            "template": template,
+            "seed": seed,
+            "index": index,
+            "graph_hash": ctx.graph_hash,
+            "city_ref": ctx.city_ref,
+            "split": ctx.split,
+            "station_ids": list(station_ids),
+            "line_ids": list(line_ids),
+            "options": options,
+            "gold": gold if gold is not None else {},
+        },
+    }
+
+
+# --- pools: item i -> a candidate, without repeats until the pool is used up ------------------
+
+
+def pick(ctx: CityContext, pool: Sequence[Any], family: str, tag: str, seed: int, j: int) -> Any:
+    """Element ``j`` of a seeded permutation of ``pool`` (cycle ``j // len(pool)`` reshuffles).
+
+    Item ``i`` of a family draws ``pick(..., i)``: the first ``len(pool)`` items never repeat a
+    candidate, and the result depends only on (seed, family, tag, j) - generation stays stateless.
+    ``tag`` names the pool within the family (one pool per tag and config).
+
+    >>> from mapkit.graph import toy_city
+    >>> ctx = context(toy_city())
+    >>> sorted(pick(ctx, "abc", "demo", "letters", 0, j) for j in range(3))
+    ['a', 'b', 'c']
+    """
+    n = len(pool)
+    cycle, k = divmod(j, n)
+    key = ("perm", family, tag, seed, cycle, n)
+    perm = ctx.caches.get(key)
+    if perm is None:
+        perm = list(range(n))
+        random.Random(stable_seed(seed, family, -1 - cycle, hash_tag(tag), city=ctx.city)).shuffle(perm)
+        ctx.caches[key] = perm
+    return pool[perm[k]]
+
+
+def hash_tag(tag: str) -> int:
+    """A small stable integer for a string tag (part of a seed)."""
+    return int.from_bytes(hashlib.blake2b(tag.encode(), digest_size=4).digest(), "little")
+
+
+def name_list(names: Sequence[str]) -> str:
+    """Names joined as a model should list them: ``"Line 1, Line 2"``."""
+    return ", ".join(names)
+
+
+def choose_template(rng: random.Random, templates: Sequence[str]) -> str:
+    """One of the configured wordings (no draw when there is only one, so streams stay aligned)."""
+    return templates[0] if len(templates) == 1 else templates[rng.randrange(len(templates))]
+
+
+def template_for(templates: Sequence[str], seed: int, family: str, index: int, city: str) -> str:
+    """The wording of an item that draws nothing else (no rng is built for a single template)."""
+    if len(templates) == 1:
+        return templates[0]
+    return choose_template(item_rng(seed, family, index, city=city), templates)
+
+
+def check_templates(family: str, templates: Sequence[str], known: Sequence[str]) -> None:
+    """Raise :class:`~mapkit.errors.ConfigError` unless ``templates`` is a non-empty subset of ``known``."""
+    from mapkit.errors import ConfigError
+
+    bad = [t for t in templates if t not in known]
+    if not templates or bad:
+        raise ConfigError(
+            f"{family}: unknown template(s) {bad or '(none given)'}; choose from {', '.join(known)}."
+        )
+
+
+def stratified(
+    ctx: CityContext, strata: dict[Any, Sequence[Any]], family: str, seed: int, index: int
+) -> tuple[Any, Any]:
+    """``(stratum key, candidate)`` for item ``index``: strata in turn, candidates without repeats.
+
+    Items ``0, 1, 2 ...`` visit the non-empty strata round-robin (so answers such as yes/no or a
+    count spread evenly by construction) and draw within a stratum by :func:`pick`.
+    """
+    keys = [k for k, v in strata.items() if v]
+    k = keys[index % len(keys)]
+    return k, pick(ctx, strata[k], family, f"stratum:{k}", seed, index // len(keys))
+
+
+def release(g: MetroGraph) -> None:
+    """Drop every per-city cache (pools, spans, route trees) once a city's items are done.
+
+    >>> from mapkit.graph import toy_city
+    >>> g = toy_city(); _ = context(g).hops("a", "b"); release(g); context(g).caches
+    {}
+    """
+    ctx: CityContext | None = getattr(g, _CTX_ATTR, None)
+    if ctx is not None:
+        ctx.caches.clear()
+    if hasattr(g, "_mapkit_route_oracle"):
+        delattr(g, "_mapkit_route_oracle")
+

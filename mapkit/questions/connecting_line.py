@@ -1,0 +1,151 @@
+"""connecting_line: which line takes you from A to B without changing trains?
+
+Candidates are unordered pairs of usable stations that share exactly one line and lie on one
+service of it (a train runs between them), in cities with two or more lines; neither station's
+name spells that line. ``answer_text`` is the line's name ("Line 2" = "2" when checking).
+
+Difficulty: stops between them along the line 0-3 easy, 4-8 medium, 9+ hard.
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> item = generate(toy_city(), 0, 0, ConnectingLineConfig())
+    >>> check(item, item["answer_text"]).correct, check(item, "Purple Line").correct
+    (True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.errors import ItemError
+from mapkit.graph.model import MetroGraph
+from mapkit.questions.answers import line_key
+from mapkit.questions.base import (
+    Correctness,
+    build_item,
+    cached,
+    check_templates,
+    choose_template,
+    context,
+    item_rng,
+    level_from_thresholds,
+    pick,
+)
+from mapkit.questions.registry import Family, register
+from mapkit.questions.torf1 import ride_length
+
+NAME = "connecting_line"
+VERSION = 1
+
+TEMPLATES = {
+    "boxed": (
+        'Please solve the problem and put your answer in one "\\boxed{{}}". According to the subway map, '
+        "which line can you take from {stop1} to {stop2} without changing trains?"
+    ),
+    "plain": "Look at the subway map. Which single line connects {stop1} and {stop2}? Put its name in \"\\boxed{{}}\".",
+}
+
+
+@dataclass(frozen=True)
+class ConnectingLineConfig:
+    """``min_between``/``max_between``: stops between the pair along the line; ``templates``: wordings."""
+
+    min_between: int = 0
+    max_between: int | None = None
+    templates: tuple[str, ...] = ("boxed",)
+
+    def __post_init__(self) -> None:
+        from mapkit.errors import ConfigError
+
+        if self.min_between < 0 or (self.max_between is not None and self.max_between < self.min_between):
+            raise ConfigError(f"{NAME}: need 0 <= min_between <= max_between.")
+        check_templates(NAME, self.templates, tuple(TEMPLATES))
+
+
+def _truth_line(g: MetroGraph, a: str, b: str) -> str | None:
+    at_b = set(g.lines_at(b))
+    common = [lid for lid in g.lines_at(a) if lid in at_b]
+    if len(common) != 1 or ride_length(g, common[0], a, b) is None:
+        return None
+    return common[0]
+
+
+def _pool(g: MetroGraph, config: ConnectingLineConfig) -> list[tuple[str, str]]:
+    ctx = context(g)
+
+    def build() -> list[tuple[str, str]]:
+        if len(g.lines) < 2:
+            return []
+        seen: dict[tuple[str, str], None] = {}
+        for lid, ln in g.lines.items():
+            ids = [s for s in ln.station_ids if ctx.clean(s, (lid,))]
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    if _truth_line(g, a, b) != lid:
+                        continue
+                    n = ride_length(g, lid, a, b)
+                    too_long = config.max_between is not None and n is not None and n > config.max_between
+                    if n is None or n < config.min_between or too_long:
+                        continue
+                    seen.setdefault((a, b) if a < b else (b, a), None)
+        return list(seen)
+
+    return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
+
+
+def capacity(g: MetroGraph, config: ConnectingLineConfig) -> int:
+    """Number of pairs joined by exactly one line."""
+    return len(_pool(g, config))
+
+
+def generate(g: MetroGraph, seed: int, index: int, config: ConnectingLineConfig) -> dict[str, Any] | None:
+    """Item ``index``: a pair drawn without repeats, in a drawn order."""
+    ctx = context(g)
+    pool = _pool(g, config)
+    if not pool:
+        return None
+    a, b = pick(ctx, pool, NAME, f"pool:{config.min_between}:{config.max_between}", seed, index)
+    rng = item_rng(seed, NAME, index, city=ctx.city)
+    if rng.random() < 0.5:
+        a, b = b, a
+    template = choose_template(rng, config.templates)
+    _, text, gold = _truth(ctx, a, b)
+    return build_item(
+        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
+        question=TEMPLATES[template].format(stop1=ctx.names[a], stop2=ctx.names[b]), answer=None,
+        answer_text=text, difficulty_question=level_from_thresholds(gold["between"], 3, 8),
+        station_ids=(a, b), line_ids=(gold["line"],), gold=gold,
+    )
+
+
+def _truth(ctx: Any, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
+    lid = _truth_line(ctx.graph, a, b)
+    if lid is None:
+        return None, "", {"error": "the stations are not joined by exactly one line"}
+    n = ride_length(ctx.graph, lid, a, b)
+    return None, ctx.line_names[lid], {"line": lid, "line_name": ctx.line_names[lid], "between": n}
+
+
+def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recompute the one line serving both stations."""
+    a, b = item["mapkit"]["station_ids"]
+    if a not in g.stations or b not in g.stations:
+        raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
+    return _truth(context(g), a, b)
+
+
+def check(item: dict[str, Any], extracted: str) -> Correctness:
+    """The line's name (case, spacing and the word "Line" ignored)."""
+    gold = item["mapkit"]["gold"]
+    if line_key(extracted) in (line_key(gold["line_name"]), line_key(gold["line"])):
+        return Correctness(True, 1.0)
+    return Correctness(False, 0.0, f"expected {gold['line_name']}")
+
+
+FAMILY = register(
+    Family(
+        name=NAME, version=VERSION, config_cls=ConnectingLineConfig, generate=generate, derive=derive,
+        check=check, capacity=capacity, description="the one line joining two stations without a change",
+    )
+)

@@ -1,0 +1,254 @@
+"""Counting1 (ReasonMap-Plus): how many stops lie strictly between two stations of one line? (4-option MC)
+
+Candidates are unordered pairs of usable stations on a common *service* of a line whose span
+(:func:`mapkit.graph.stops_between`) is unambiguous: pairs on different branches of a line, and pairs
+equally far apart both ways round a loop, are never asked (no list-order count is ever used). A
+pair served by several lines is kept only when every common line gives the same stops. On a loop
+the count is the shorter way round.
+
+Options: the count and three distinct distractors drawn from ``[0, len(line) - 2]`` (widened
+upwards for very short lines), the right one at a uniformly drawn position. ``answer`` is that
+position (0-3), ``answer_text`` its letter.
+
+Difficulty: span length 0-3 easy, 4-7 medium, 8+ hard; one level harder when a distractor is
+within one of the count (a close call on the map).
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> item = generate(toy_city(), 0, 0, Counting1Config())
+    >>> item["type"], item["answer_text"] in "ABCD", len(item["mapkit"]["options"])
+    ('Counting1', True, 4)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.errors import AmbiguousSpanError, ConfigError, GraphError, ItemError
+from mapkit.graph.model import MetroGraph
+from mapkit.graph.queries import stops_between
+from mapkit.questions.answers import parse_int, parse_letter
+from mapkit.questions.base import (
+    LEVELS,
+    Correctness,
+    build_item,
+    cached,
+    check_templates,
+    choose_template,
+    context,
+    item_rng,
+    level_from_thresholds,
+    pick,
+)
+from mapkit.questions.registry import Family, register
+
+NAME = "Counting1"
+VERSION = 1
+LETTERS = "ABCD"
+
+TEMPLATES = {
+    "reasonmap": (
+        'Please solve the multiple choice problem and put your answer (one of ABCD) in one "\\boxed{{}}". '
+        "According to the subway map, how many intermediate stops are there between {stop1} and {stop2} "
+        "(except for this two stops)? \nA) {a} \nB) {b} \nC) {c} \nD) {d} \n"
+    ),
+    "plain": (
+        "Look at the subway map. A train runs on one line from {stop1} to {stop2}. How many stations does it "
+        "pass in between, not counting {stop1} and {stop2}? Answer with one letter (A, B, C or D) in "
+        '"\\boxed{{}}".\nA) {a}\nB) {b}\nC) {c}\nD) {d}\n'
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Counting1Config:
+    """Which pairs to ask about and how to word them.
+
+    ``min_stops``/``max_stops``: range of the right count (``None``: no upper bound);
+    ``templates``: wordings drawn per item (``reasonmap`` is the published one).
+    """
+
+    min_stops: int = 0
+    max_stops: int | None = None
+    templates: tuple[str, ...] = ("reasonmap",)
+
+    def __post_init__(self) -> None:
+        if self.min_stops < 0 or (self.max_stops is not None and self.max_stops < self.min_stops):
+            raise ConfigError(f"{NAME}: need 0 <= min_stops <= max_stops (got {self.min_stops}, {self.max_stops}).")
+        check_templates(NAME, self.templates, tuple(TEMPLATES))
+
+
+def span_of(g: MetroGraph, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """``(stops, line_ids)`` for a countable pair, else ``None`` (no common service, tie, lines disagree).
+
+    >>> from mapkit.graph import toy_city
+    >>> span_of(toy_city(), "a", "d")
+    (('b', 'c'), ('red',))
+    >>> span_of(toy_city(), "f", "g") is None  # equally far both ways round the Blue loop
+    True
+    """
+    at_b = set(g.lines_at(b))
+    common = [lid for lid in g.lines_at(a) if lid in at_b]
+    if not common:
+        return None
+    found: tuple[str, ...] | None = None
+    for lid in common:
+        try:
+            stops = stops_between(g, a, b, lid).stops
+        except (AmbiguousSpanError, GraphError):
+            return None
+        if found is not None and stops != found:
+            return None
+        found = stops
+    assert found is not None
+    return found, tuple(common)
+
+
+def _pool(g: MetroGraph, config: Counting1Config) -> list[tuple[str, str]]:
+    ctx = context(g)
+
+    def build() -> list[tuple[str, str]]:
+        seen: dict[tuple[str, str], None] = {}
+        for ln in g.lines.values():
+            ids = [s for s in ln.station_ids if ctx.clean(s, (ln.id,))]
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    key = (a, b) if a < b else (b, a)
+                    if key in seen:
+                        continue
+                    sp = _span_cached(ctx, key[0], key[1])
+                    if sp is None or not all(ctx.clean(s, sp[1]) for s in key):
+                        continue
+                    n = len(sp[0])
+                    if n < config.min_stops or (config.max_stops is not None and n > config.max_stops):
+                        continue
+                    seen[key] = None
+        return list(seen)
+
+    return cached(ctx, (NAME, "pool", config.min_stops, config.max_stops), build)
+
+
+def _span_cached(ctx: Any, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    key = ("span", a, b) if a < b else ("span", b, a)
+    if key in ctx.caches:
+        hit = ctx.caches[key]
+    else:
+        hit = ctx.caches[key] = span_of(ctx.graph, key[1], key[2])
+    if hit is None or a < b:
+        return hit
+    return hit[0][::-1], hit[1]
+
+
+def _line_length(ctx: Any, line_ids: tuple[str, ...] | list[str]) -> int:
+    sizes = ctx.caches.get("line-sizes")
+    if sizes is None:  # Line.station_ids is rebuilt on every access: count once per city
+        sizes = ctx.caches["line-sizes"] = {lid: len(ln.station_ids) for lid, ln in ctx.graph.lines.items()}
+    return max(sizes[lid] for lid in line_ids)
+
+
+def distractors(rng: Any, count: int, line_length: int) -> list[int]:
+    """Three distinct wrong counts in ``[0, max(line_length - 2, 4)]``, in random order.
+
+    >>> import random
+    >>> d = distractors(random.Random(0), 5, 12)
+    >>> len(set(d)), 5 in d, all(0 <= x <= 10 for x in d)
+    (3, False, True)
+    """
+    hi = max(line_length - 2, count + 1, 4)  # a short line still needs three other values
+    values = [v for v in range(hi + 1) if v != count]
+    return rng.sample(values, 3)
+
+
+def capacity(g: MetroGraph, config: Counting1Config) -> int:
+    """Number of countable station pairs (each can be asked once per cycle)."""
+    return len(_pool(g, config))
+
+
+def generate(g: MetroGraph, seed: int, index: int, config: Counting1Config) -> dict[str, Any] | None:
+    """Item ``index``: a pair drawn without repeats from the seeded pool, options from the item's rng."""
+    ctx = context(g)
+    pool = _pool(g, config)
+    if not pool:
+        return None
+    a, b = pick(ctx, pool, NAME, f"pairs:{config.min_stops}:{config.max_stops}", seed, index)
+    rng = item_rng(seed, NAME, index, city=ctx.city)
+    if rng.random() < 0.5:
+        a, b = b, a
+    stops, line_ids = _span_cached(ctx, a, b)  # type: ignore[misc]
+    count = len(stops)
+    pos = rng.randrange(4)
+    options = distractors(rng, count, _line_length(ctx, line_ids))
+    options.insert(pos, count)
+    template = choose_template(rng, config.templates)
+    names = ctx.names
+    question = TEMPLATES[template].format(
+        stop1=names[a], stop2=names[b], a=options[0], b=options[1], c=options[2], d=options[3]
+    )
+    return build_item(
+        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
+        question=question, answer=pos, answer_text=LETTERS[pos],
+        difficulty_question=difficulty(count, options),
+        station_ids=(a, b), line_ids=line_ids, options=options,
+        gold=_gold(ctx, stops, line_ids, count),
+    )
+
+
+def difficulty(count: int, options: list[int]) -> str:
+    """Span level (0-3 / 4-7 / 8+), one level harder if a distractor is within one of the count.
+
+    >>> difficulty(2, [2, 9, 3, 7]), difficulty(2, [2, 9, 5, 7]), difficulty(12, [0, 1, 12, 11])
+    ('medium', 'easy', 'hard')
+    """
+    level = LEVELS.index(level_from_thresholds(count, 3, 7))
+    if any(abs(o - count) <= 1 for o in options if o != count):
+        level = min(level + 1, 2)
+    return LEVELS[level]
+
+
+def _gold(ctx: Any, stops: tuple[str, ...], line_ids: tuple[str, ...], count: int) -> dict[str, Any]:
+    return {"count": count, "stops": list(stops), "stop_names": [ctx.names[s] for s in stops]}
+
+
+def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recount the stops between the row's two stations on the curated graph."""
+    ctx = context(g)
+    m = item["mapkit"]
+    a, b = m["station_ids"]
+    if a not in g.stations or b not in g.stations:
+        raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
+    sp = _span_cached(ctx, a, b)
+    if sp is None:
+        return None, "", {"error": "no unambiguous span between the two stations"}
+    stops, _ = sp
+    count = len(stops)
+    options = m.get("options") or []
+    pos = options.index(count) if count in options else None
+    return pos, LETTERS[pos] if pos is not None else "", _gold(ctx, stops, sp[1], count)
+
+
+def check(item: dict[str, Any], extracted: str) -> Correctness:
+    """A letter A-D (or the count itself); detail falls off with the chosen count's distance."""
+    options = item["mapkit"]["options"]
+    right = item["answer"]
+    count = options[right]
+    choice = parse_letter(extracted)
+    if choice is None:
+        n = parse_int(extracted)
+        if n is None:
+            return Correctness(False, 0.0, "no option letter or count found")
+        value = n
+    else:
+        value = options[choice]
+    if value == count:
+        return Correctness(True, 1.0)
+    return Correctness(False, max(0.0, 1.0 - abs(value - count) / max(count, 1)), f"chose {value}, expected {count}")
+
+
+FAMILY = register(
+    Family(
+        name=NAME, version=VERSION, config_cls=Counting1Config, generate=generate, derive=derive, check=check,
+        capacity=capacity, plus=True,
+        description="stops strictly between two stations of one line; 4-option multiple choice",
+    )
+)

@@ -1,0 +1,134 @@
+"""Counting2 (ReasonMap-Plus): how many lines pass through a station?
+
+The count is graph membership (``graph.lines_at``), never the raw file's transfer markers.
+Candidates are usable stations whose name does not spell one of their lines. Answers spread by
+construction: items visit the strata "1 line", "2 lines", "3 or more lines" in turn.
+
+Difficulty: 1 line easy, 2 medium, 3+ hard (more colours to tell apart at one dot).
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> [generate(toy_city(), 0, i, Counting2Config())["answer"] for i in range(4)]
+    [1, 2, 1, 2]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.errors import ConfigError, ItemError
+from mapkit.graph.model import MetroGraph
+from mapkit.questions.answers import parse_int
+from mapkit.questions.base import (
+    Correctness,
+    build_item,
+    cached,
+    check_templates,
+    context,
+    level_from_thresholds,
+    stratified,
+    template_for,
+)
+from mapkit.questions.registry import Family, register
+
+NAME = "Counting2"
+VERSION = 1
+
+TEMPLATES = {
+    "reasonmap": (
+        'Please solve the problem and put your answer in one "\\boxed{{}}". '
+        "According to the subway map, how many lines pass through {stop1}?"
+    ),
+    "plain": (
+        "Look at the subway map. How many different lines serve {stop1}? "
+        'Put the number in "\\boxed{{}}".'
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Counting2Config:
+    """``min_lines``/``max_lines``: range of the right count; ``templates``: wordings drawn per item."""
+
+    min_lines: int = 1
+    max_lines: int | None = None
+    templates: tuple[str, ...] = ("reasonmap",)
+
+    def __post_init__(self) -> None:
+        if self.min_lines < 1 or (self.max_lines is not None and self.max_lines < self.min_lines):
+            raise ConfigError(f"{NAME}: need 1 <= min_lines <= max_lines (got {self.min_lines}, {self.max_lines}).")
+        check_templates(NAME, self.templates, tuple(TEMPLATES))
+
+
+def _strata(g: MetroGraph, config: Counting2Config) -> dict[int, list[str]]:
+    ctx = context(g)
+
+    def build() -> dict[int, list[str]]:
+        strata: dict[int, list[str]] = {1: [], 2: [], 3: []}
+        for sid in ctx.usable_list:
+            lines = g.lines_at(sid)
+            n = len(lines)
+            if n < config.min_lines or (config.max_lines is not None and n > config.max_lines):
+                continue
+            if ctx.clean(sid, lines):
+                strata[min(n, 3)].append(sid)
+        return strata
+
+    return cached(ctx, (NAME, "strata", config.min_lines, config.max_lines), build)
+
+
+def capacity(g: MetroGraph, config: Counting2Config) -> int:
+    """Number of stations that can be asked about."""
+    return sum(len(v) for v in _strata(g, config).values())
+
+
+def generate(g: MetroGraph, seed: int, index: int, config: Counting2Config) -> dict[str, Any] | None:
+    """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
+    ctx = context(g)
+    strata = _strata(g, config)
+    if not any(strata.values()):
+        return None
+    _, sid = stratified(ctx, strata, NAME, seed, index)
+    template = template_for(config.templates, seed, NAME, index, ctx.city)
+    lines = g.lines_at(sid)
+    n = len(lines)
+    return build_item(
+        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
+        question=TEMPLATES[template].format(stop1=ctx.names[sid]), answer=n, answer_text=str(n),
+        difficulty_question=level_from_thresholds(n, 1, 2), station_ids=(sid,), line_ids=(),
+        gold=_gold(ctx, lines),
+    )
+
+
+def _gold(ctx: Any, lines: tuple[str, ...]) -> dict[str, Any]:
+    return {"count": len(lines), "lines": list(lines), "line_names": [ctx.line_names[lid] for lid in lines]}
+
+
+def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recount the lines serving the row's station."""
+    ctx = context(g)
+    (sid,) = item["mapkit"]["station_ids"]
+    if sid not in g.stations:
+        raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")
+    lines = g.lines_at(sid)
+    return len(lines), str(len(lines)), _gold(ctx, lines)
+
+
+def check_count(item: dict[str, Any], extracted: str) -> Correctness:
+    """An integer answer: correct when equal; detail = 1 - relative error (floored at 0)."""
+    want = item["answer"] if isinstance(item.get("answer"), int) else int(item["answer_text"])
+    got = parse_int(extracted)
+    if got is None:
+        return Correctness(False, 0.0, "no number found")
+    if got == want:
+        return Correctness(True, 1.0)
+    return Correctness(False, max(0.0, 1.0 - abs(got - want) / max(want, 1)), f"said {got}, expected {want}")
+
+
+FAMILY = register(
+    Family(
+        name=NAME, version=VERSION, config_cls=Counting2Config, generate=generate, derive=derive,
+        check=check_count, capacity=capacity, plus=True, description="number of lines through a station",
+    )
+)

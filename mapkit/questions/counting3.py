@@ -1,0 +1,85 @@
+"""Counting3 (ReasonMap-Plus global counting): how many lines does the map have? One per city.
+
+``capacity`` is 1: item 0 is the city's question; later indices reword it (another template when
+several are configured) and are generated only when repeats are asked for.
+
+Difficulty: up to 3 lines easy, 4-8 medium, 9+ hard.
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> item = generate(toy_city(), 0, 0, Counting3Config())
+    >>> item["answer"], item["station_1"]
+    (3, '')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.graph.model import MetroGraph
+from mapkit.questions.base import (
+    build_item,
+    check_templates,
+    context,
+    level_from_thresholds,
+    template_for,
+)
+from mapkit.questions.counting2 import check_count
+from mapkit.questions.registry import Family, register
+
+NAME = "Counting3"
+VERSION = 1
+
+TEMPLATES = {
+    "reasonmap": (
+        'Please solve the problem and put your answer in one "\\boxed{{}}". '
+        "According to the subway map, how many subway (metro) lines are there in total?"
+    ),
+    "plain": 'Count the lines on this metro map. How many lines are there? Put the number in "\\boxed{{}}".',
+}
+
+
+@dataclass(frozen=True)
+class Counting3Config:
+    """``templates``: wordings drawn per item."""
+
+    templates: tuple[str, ...] = ("reasonmap",)
+
+    def __post_init__(self) -> None:
+        check_templates(NAME, self.templates, tuple(TEMPLATES))
+
+
+def capacity(g: MetroGraph, config: Counting3Config) -> int:
+    """One question per city."""
+    return 1
+
+
+def generate(g: MetroGraph, seed: int, index: int, config: Counting3Config) -> dict[str, Any] | None:
+    """The city's line count question."""
+    ctx = context(g)
+    template = template_for(config.templates, seed, NAME, index, ctx.city)
+    n = len(g.lines)
+    return build_item(
+        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
+        question=TEMPLATES[template].format(), answer=n, answer_text=str(n),
+        difficulty_question=level_from_thresholds(n, 3, 8), line_ids=(), gold=_gold(ctx),
+    )
+
+
+def _gold(ctx: Any) -> dict[str, Any]:
+    return {"count": len(ctx.line_names), "line_names": list(ctx.line_names.values())}
+
+
+def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recount the graph's lines."""
+    n = len(g.lines)
+    return n, str(n), _gold(context(g))
+
+
+FAMILY = register(
+    Family(
+        name=NAME, version=VERSION, config_cls=Counting3Config, generate=generate, derive=derive,
+        check=check_count, capacity=capacity, plus=True, description="number of lines of the map (one per city)",
+    )
+)

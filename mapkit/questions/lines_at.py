@@ -1,0 +1,138 @@
+"""lines_at (open-ended twin of Counting2/TorF2): which lines pass through a station?
+
+``answer`` is null; ``answer_text`` lists the line names in the city's line order, comma-separated;
+any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn);
+stations whose line names contain a list separator are never asked.
+
+Difficulty: 1 line easy, 2 medium, 3+ hard. A wrong list earns its F1 with the right one as detail.
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> item = generate(toy_city(), 0, 1, LinesAtConfig())
+    >>> item["station_1"], item["answer_text"]
+    ('C Station', 'Red Line, Blue Line')
+    >>> check(item, "blue line and red").correct, check(item, "Red Line").detail
+    (True, 0.6667)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.errors import ItemError
+from mapkit.graph.model import MetroGraph
+from mapkit.questions.answers import f1, line_key, split_names
+from mapkit.questions.base import (
+    Correctness,
+    build_item,
+    cached,
+    check_templates,
+    context,
+    level_from_thresholds,
+    name_list,
+    stratified,
+    template_for,
+)
+from mapkit.questions.registry import Family, register
+
+NAME = "lines_at"
+VERSION = 1
+
+TEMPLATES = {
+    "boxed": (
+        'Please solve the problem and put your answer in one "\\boxed{{}}". According to the subway map, '
+        "which lines pass through {stop1}? List every line name, separated by commas."
+    ),
+    "plain": (
+        "Look at the subway map. Name all the lines that stop at {stop1}, separated by commas, "
+        'inside "\\boxed{{}}".'
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LinesAtConfig:
+    """``min_lines``/``max_lines``: range of the number of lines; ``templates``: wordings drawn per item."""
+
+    min_lines: int = 1
+    max_lines: int | None = None
+    templates: tuple[str, ...] = ("boxed",)
+
+    def __post_init__(self) -> None:
+        from mapkit.errors import ConfigError
+
+        if self.min_lines < 1 or (self.max_lines is not None and self.max_lines < self.min_lines):
+            raise ConfigError(f"{NAME}: need 1 <= min_lines <= max_lines.")
+        check_templates(NAME, self.templates, tuple(TEMPLATES))
+
+
+def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
+    ctx = context(g)
+
+    def build() -> dict[int, list[str]]:
+        strata: dict[int, list[str]] = {1: [], 2: [], 3: []}
+        for sid in ctx.usable_list:
+            lines = g.lines_at(sid)
+            n = len(lines)
+            if n < config.min_lines or (config.max_lines is not None and n > config.max_lines):
+                continue
+            if ctx.clean(sid, lines) and all(len(split_names(ctx.line_names[lid])) == 1 for lid in lines):
+                strata[min(n, 3)].append(sid)
+        return strata
+
+    return cached(ctx, (NAME, "strata", config.min_lines, config.max_lines), build)
+
+
+def capacity(g: MetroGraph, config: LinesAtConfig) -> int:
+    """Number of stations that can be asked about."""
+    return sum(len(v) for v in _strata(g, config).values())
+
+
+def generate(g: MetroGraph, seed: int, index: int, config: LinesAtConfig) -> dict[str, Any] | None:
+    """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
+    ctx = context(g)
+    strata = _strata(g, config)
+    if not any(strata.values()):
+        return None
+    _, sid = stratified(ctx, strata, NAME, seed, index)
+    template = template_for(config.templates, seed, NAME, index, ctx.city)
+    _, text, gold = _truth(ctx, sid)
+    return build_item(
+        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
+        question=TEMPLATES[template].format(stop1=ctx.names[sid]), answer=None, answer_text=text,
+        difficulty_question=level_from_thresholds(len(gold["lines"]), 1, 2), station_ids=(sid,),
+        line_ids=gold["lines"], gold=gold,
+    )
+
+
+def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:
+    lines = list(ctx.lines_at(sid))
+    names = [ctx.line_names[lid] for lid in lines]
+    return None, name_list(names), {"lines": lines, "line_names": names}
+
+
+def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recompute the lines serving the row's station."""
+    (sid,) = item["mapkit"]["station_ids"]
+    if sid not in g.stations:
+        raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")
+    return _truth(context(g), sid)
+
+
+def check(item: dict[str, Any], extracted: str) -> Correctness:
+    """Set equality of line names (any order, "Line 2" = "2"); detail = F1."""
+    gold = item["mapkit"]["gold"]
+    want = {line_key(n) for n in gold["line_names"]}
+    got = {line_key(n) for n in split_names(extracted)}
+    if got == want:
+        return Correctness(True, 1.0)
+    return Correctness(False, round(f1(got, want), 4), f"expected {item['answer_text']}")
+
+
+FAMILY = register(
+    Family(
+        name=NAME, version=VERSION, config_cls=LinesAtConfig, generate=generate, derive=derive, check=check,
+        capacity=capacity, description="which lines pass through a station (open-ended list)",
+    )
+)

@@ -1,0 +1,173 @@
+"""next_station: on line L, which station comes right after A when travelling towards B?
+
+Candidates are ordered (line, A, B) triples on one service of L with at least one stop between them
+and exactly one way to ride (on a loop: a strictly shorter way round, which the question asks for).
+A, B and the answer are usable stations whose names do not spell L. The answer is the first
+intermediate stop of :func:`mapkit.graph.stops_between`.
+
+Difficulty: stops between A and B 1-2 easy, 3-7 medium, 8+ hard (direction read over a longer stretch).
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> item = generate(toy_city(), 0, 0, NextStationConfig())
+    >>> check(item, item["answer_text"]).correct
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.errors import GraphError, ItemError
+from mapkit.graph.model import MetroGraph
+from mapkit.graph.queries import stops_between
+from mapkit.questions.answers import station_key
+from mapkit.questions.base import (
+    Correctness,
+    build_item,
+    cached,
+    check_templates,
+    context,
+    level_from_thresholds,
+    pick,
+    template_for,
+)
+from mapkit.questions.registry import Family, register
+
+NAME = "next_station"
+VERSION = 1
+
+TEMPLATES = {
+    "boxed": (
+        'Please solve the problem and put your answer in one "\\boxed{{}}". According to the subway map, '
+        "if you ride {line} from {stop1} towards {stop2}{way}, which station is the next stop after {stop1}?"
+    ),
+    "plain": (
+        "Look at the subway map. You board {line} at {stop1}, travelling in the direction of {stop2}{way}. "
+        'Name the very next station, inside "\\boxed{{}}".'
+    ),
+}
+_WAY = " (the shorter way round the loop)"
+
+
+@dataclass(frozen=True)
+class NextStationConfig:
+    """``min_between``/``max_between``: stops between A and B; ``templates``: wordings drawn per item."""
+
+    min_between: int = 1
+    max_between: int | None = None
+    templates: tuple[str, ...] = ("boxed",)
+
+    def __post_init__(self) -> None:
+        from mapkit.errors import ConfigError
+
+        if self.min_between < 1 or (self.max_between is not None and self.max_between < self.min_between):
+            raise ConfigError(f"{NAME}: need 1 <= min_between <= max_between (B next to A gives the answer away).")
+        check_templates(NAME, self.templates, tuple(TEMPLATES))
+
+
+def path_of(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], bool] | None:
+    """``(stops between, is_loop_way)`` when one train of ``line`` rides a -> b one clear way, else ``None``.
+
+    >>> from mapkit.graph import toy_city
+    >>> path_of(toy_city(), "red", "a", "d")
+    (('b', 'c'), False)
+    >>> path_of(toy_city(), "blue", "f", "g") is None  # a tie round the loop
+    True
+    """
+    try:
+        span = stops_between(g, a, b, line)
+    except GraphError:
+        return None
+    if span.ambiguous:
+        return None
+    loop = g.lines[line].loop
+    if len(span.paths) > 1 and not loop:
+        return None  # two services ride differently between the same stations
+    return span.paths[0], loop and len(span.paths) > 1
+
+
+def _pool(g: MetroGraph, config: NextStationConfig) -> list[tuple[str, str, str]]:
+    ctx = context(g)
+
+    def build() -> list[tuple[str, str, str]]:
+        out = []
+        lo, hi = config.min_between, config.max_between
+        for lid, ln in g.lines.items():
+            ids = [s for s in ln.station_ids if ctx.clean(s, (lid,))]
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    p = path_of(g, lid, a, b)  # one span serves both directions
+                    if p is None or len(p[0]) < lo or (hi is not None and len(p[0]) > hi):
+                        continue
+                    if ctx.clean(p[0][0], (lid,)):
+                        out.append((lid, a, b))
+                    if ctx.clean(p[0][-1], (lid,)):
+                        out.append((lid, b, a))
+        return out
+
+    return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
+
+
+def capacity(g: MetroGraph, config: NextStationConfig) -> int:
+    """Number of (line, from, towards) triples."""
+    return len(_pool(g, config))
+
+
+def generate(g: MetroGraph, seed: int, index: int, config: NextStationConfig) -> dict[str, Any] | None:
+    """Item ``index``: a triple drawn without repeats from the seeded pool."""
+    ctx = context(g)
+    pool = _pool(g, config)
+    if not pool:
+        return None
+    lid, a, b = pick(ctx, pool, NAME, f"pool:{config.min_between}:{config.max_between}", seed, index)
+    template = template_for(config.templates, seed, NAME, index, ctx.city)
+    _, text, gold = _truth(ctx, lid, a, b)
+    return build_item(
+        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
+        question=TEMPLATES[template].format(
+            line=ctx.line_names[lid], stop1=ctx.names[a], stop2=ctx.names[b], way=_WAY if gold["loop_way"] else ""
+        ),
+        answer=None, answer_text=text, difficulty_question=level_from_thresholds(len(gold["path"]), 2, 7),
+        station_ids=(a, b), line_ids=(lid,), gold=gold,
+    )
+
+
+def _truth(ctx: Any, lid: str, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
+    p = path_of(ctx.graph, lid, a, b)
+    if p is None:
+        return None, "", {"error": "no single way to ride between the stations"}
+    path, loop_way = p
+    nxt = path[0]
+    st = ctx.graph.stations[nxt]
+    return None, st.name, {
+        "next": nxt, "next_name": st.name, "aliases": list(st.aliases), "path": list(path), "loop_way": loop_way,
+    }
+
+
+def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recompute the next stop on the row's line towards its second station."""
+    m = item["mapkit"]
+    a, b = m["station_ids"]
+    (lid,) = m["line_ids"]
+    if a not in g.stations or b not in g.stations or lid not in g.lines:
+        raise ItemError(f"{item.get('id')}: station or line id not in the graph.")
+    return _truth(context(g), lid, a, b)
+
+
+def check(item: dict[str, Any], extracted: str) -> Correctness:
+    """The station's name or one of its aliases (case, spacing and a trailing "Station" ignored)."""
+    gold = item["mapkit"]["gold"]
+    accepted = {station_key(gold["next_name"]), *(station_key(x) for x in gold.get("aliases", ()))}
+    if station_key(extracted) in accepted:
+        return Correctness(True, 1.0)
+    return Correctness(False, 0.0, f"expected {gold['next_name']}")
+
+
+FAMILY = register(
+    Family(
+        name=NAME, version=VERSION, config_cls=NextStationConfig, generate=generate, derive=derive, check=check,
+        capacity=capacity, description="the next station after A on line L towards B",
+    )
+)

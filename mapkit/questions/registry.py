@@ -1,0 +1,123 @@
+"""The family registry: one :class:`Family` per question type, looked up by the row's ``type``.
+
+A family module builds its :class:`Family` and calls :func:`register` once at import;
+importing :mod:`mapkit.questions` imports every family module, so lookups here always see them.
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> fam = get_family("TorF2")
+    >>> item = fam.generate(toy_city(), 0, 0, fam.config_cls())
+    >>> fam.check(item, item["answer_text"]).correct
+    True
+    >>> list(families())[:6]
+    ['Counting1', 'Counting2', 'Counting3', 'TorF1', 'TorF2', 'planning']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.errors import ConfigError, ItemError
+from mapkit.graph.model import MetroGraph
+from mapkit.questions.base import Correctness
+
+__all__ = ["Family", "check", "derive", "families", "get", "get_family", "register"]
+
+Item = dict[str, Any]
+
+
+def _unbounded(graph: MetroGraph, config: Any) -> int | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Family:
+    """A question family.
+
+    * ``generate(graph, seed, index, config) -> item | None``: item ``index`` under ``seed``,
+      a pure function of its arguments (``None`` only when the city cannot ask it at all);
+    * ``derive(item, graph) -> (answer, answer_text, gold)``: the truth recomputed from the graph
+      for the question the row asks (its stations, lines and options);
+    * ``check(item, extracted) -> Correctness``: an extracted answer against the row's gold;
+    * ``capacity(graph, config) -> int | None``: how many distinct questions the city offers
+      (``None``: too many to matter); generation stops there unless repeats are asked for.
+    """
+
+    name: str
+    version: int
+    config_cls: type
+    generate: Callable[[MetroGraph, int, int, Any], Item | None]
+    derive: Callable[[Item, MetroGraph], tuple[Any, str, dict[str, Any]]]
+    check: Callable[[Item, str], Correctness]
+    capacity: Callable[[MetroGraph, Any], int | None] = _unbounded
+    description: str = ""
+    plus: bool = False
+    """True for the five ReasonMap-Plus types (integer ``answer``)."""
+
+
+_REGISTRY: dict[str, Family] = {}
+
+
+def register(family: Family) -> Family:
+    """Add ``family`` to the registry (a second family with the same name is a bug)."""
+    if family.name in _REGISTRY and _REGISTRY[family.name] is not family:
+        raise ValueError(f"question family {family.name!r} is registered twice")
+    _REGISTRY[family.name] = family
+    return family
+
+
+def _load_all() -> None:
+    import mapkit.questions  # noqa: F401 - importing the package registers every family
+
+
+_FIRST = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2", "planning")
+"""The published types lead every listing; mapkit's own families follow alphabetically."""
+
+
+def families() -> dict[str, Family]:
+    """Every registered family by name: the ReasonMap(-Plus) types first, then the others by name."""
+    _load_all()
+    order = sorted(_REGISTRY, key=lambda n: (_FIRST.index(n) if n in _FIRST else len(_FIRST), n))
+    return {n: _REGISTRY[n] for n in order}
+
+
+def get_family(name: str) -> Family:
+    """The family called ``name``; raises :class:`ConfigError` listing the known names."""
+    _load_all()
+    fam = _REGISTRY.get(name)
+    if fam is None:
+        lowered = {k.lower(): v for k, v in _REGISTRY.items()}
+        fam = lowered.get(name.lower())
+    if fam is None:
+        raise ConfigError(f"Unknown question type {name!r}; known types: {', '.join(_REGISTRY)}.")
+    return fam
+
+
+get = get_family
+"""Alias of :func:`get_family` (``registry.get(name)``)."""
+
+
+def _family_of(item: Item) -> Family:
+    name = item.get("type") if isinstance(item, dict) else None
+    if not isinstance(name, str):
+        raise ItemError("the item has no string 'type' field, so its question family is unknown.")
+    try:
+        return get_family(name)
+    except ConfigError as e:
+        raise ItemError(e.message) from None
+
+
+def check(item: Item, extracted: str) -> Correctness:
+    """Score ``extracted`` against ``item`` with the family named by ``item["type"]``.
+
+    >>> check({"type": "Counting3", "answer": 3, "answer_text": "3", "mapkit": {"gold": {"count": 3}}}, "3")
+    Correctness(correct=True, detail=1.0, notes='')
+    """
+    return _family_of(item).check(item, extracted)
+
+
+def derive(item: Item, graph: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recompute ``(answer, answer_text, gold)`` of ``item`` from ``graph`` by its family."""
+    return _family_of(item).derive(item, graph)

@@ -1,0 +1,238 @@
+"""Fast best routes for many pairs: one Dijkstra per *source* station, shared by every target.
+
+:func:`mapkit.graph.routes.best_routes` runs a full Dijkstra per call on a networkx service
+graph; generating or validating tens of thousands of planning items that way takes minutes.
+:class:`RouteOracle` builds the same service graph once (integer nodes, plain lists), keeps each
+source's distances and *every* tight predecessor, and enumerates a target's cheapest paths by
+walking them back. It returns exactly what ``best_routes`` returns (same set, same order); the
+rare pair with 32 or more distinct best routes (where ``best_routes`` truncates in its own
+enumeration order) or an explosion of equal paths is handed to ``best_routes`` itself.
+tests/questions/test_routing.py checks the equality on every pair of several cities.
+
+Example:
+    >>> from mapkit.graph import toy_city, best_routes
+    >>> g = toy_city()
+    >>> oracle = RouteOracle(g)
+    >>> oracle.best_routes("a", "g") == best_routes(g, "a", "g")
+    True
+    >>> [str(r) for r in oracle.best_routes("k", "l")]
+    ['green: k -> j | green: j -> l']
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from mapkit.errors import NoRouteError
+from mapkit.graph.model import MetroGraph
+from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Leg, Route, best_routes
+
+__all__ = ["RouteOracle", "oracle_for"]
+
+MAX_ROUTES = 32
+"""``best_routes``' default cap; a pair reaching it is delegated to ``best_routes``."""
+MAX_PATHS = 20_000
+"""Equal node paths walked before giving up and delegating (branch duplicates multiply paths)."""
+
+
+class RouteOracle:
+    """All cheapest routes between stations of one graph, cached per source station."""
+
+    def __init__(self, g: MetroGraph, transfer_cost: float = DEFAULT_TRANSFER_COST) -> None:
+        self.g = g
+        self.transfer_cost = transfer_cost
+        # Integer weights keep tie detection exact: ride = 2, board/alight = transfer_cost
+        # (the doubled half-transfer), unless the cost is fractional.
+        if float(transfer_cost).is_integer():
+            ride: Any = 2
+            half: Any = int(transfer_cost)
+        else:
+            ride, half = 1.0, transfer_cost / 2.0
+        self.node_station: list[str] = []
+        self.node_line: list[str | None] = []
+        self.in_node: dict[str, int] = {}
+        self.out_node: dict[str, int] = {}
+        for sid in g.stations:
+            self.in_node[sid] = self._add(sid, None)
+            self.out_node[sid] = self._add(sid, None)
+        # edges are (target, weight, boards): boards = 1 on a boarding edge, so the search can
+        # also keep the fewest boardings among the cheapest paths (a planning level test without
+        # enumerating the routes)
+        adj: list[list[tuple[int, Any, int]]] = [[] for _ in self.node_station]
+        for ln in g.lines.values():
+            for br in ln.branches:
+                nodes = {}
+                for s in br.stations:
+                    v = self._add(s, ln.id)
+                    adj.append([])
+                    nodes[s] = v
+                    adj[self.in_node[s]].append((v, half, 1))
+                    adj[v].append((self.out_node[s], half, 0))
+                for u, v in br.edges():
+                    adj[nodes[u]].append((nodes[v], ride, 0))
+                    adj[nodes[v]].append((nodes[u], ride, 0))
+        for sid in g.stations:
+            adj[self.out_node[sid]].append((self.in_node[sid], 0, 0))
+        self.adj = adj
+        self._trees: dict[str, tuple[list[Any], list[Any], list[int]]] = {}
+        self._routes: dict[tuple[str, str], list[Route]] = {}
+
+    def _add(self, station: str, line: str | None) -> int:
+        self.node_station.append(station)
+        self.node_line.append(line)
+        return len(self.node_station) - 1
+
+    def _tree(self, source: str) -> tuple[list[Any], list[Any], list[int]]:
+        """Distances from ``source``'s entry node, all tight predecessors (int or tuple), and the
+        fewest boardings on a cheapest path to each node."""
+        tree = self._trees.get(source)
+        if tree is not None:
+            return tree
+        n = len(self.adj)
+        inf = float("inf")
+        dist: list[Any] = [inf] * n
+        pred: list[Any] = [None] * n
+        boards = [0] * n
+        start = self.in_node[source]
+        dist[start] = 0
+        heap = [(0, start)]
+        adj = self.adj
+        done = [False] * n
+        pop, push = heapq.heappop, heapq.heappush
+        while heap:
+            d, u = pop(heap)
+            if done[u]:
+                continue
+            done[u] = True
+            bu = boards[u]
+            for v, w, b in adj[u]:
+                nd = d + w
+                dv = dist[v]
+                if nd < dv:
+                    dist[v] = nd
+                    pred[v] = u
+                    boards[v] = bu + b
+                    push(heap, (nd, v))
+                elif nd == dv:
+                    # every tight predecessor of v is final before v is popped (positive weights,
+                    # and an entry node is reached only from its own exit node), so this is exact
+                    p = pred[v]
+                    pred[v] = (*p, u) if isinstance(p, tuple) else (p, u)
+                    if bu + b < boards[v]:
+                        boards[v] = bu + b
+        tree = (dist, pred, boards)
+        self._trees[source] = tree
+        return tree
+
+    def min_transfers(self, a: str, b: str) -> int | None:
+        """Fewest changes among the cheapest routes from ``a`` to ``b`` (``None``: unreachable).
+
+        >>> from mapkit.graph import toy_city
+        >>> RouteOracle(toy_city()).min_transfers("a", "g")
+        1
+        """
+        dist, _, boards = self._tree(a)
+        end = self.out_node[b]
+        if dist[end] == float("inf") or a == b:
+            return None
+        return boards[end] - 1
+
+    def best_routes(self, a: str, b: str) -> list[Route]:
+        """Every cheapest route from station id ``a`` to ``b``, as ``best_routes`` orders them."""
+        key = (a, b)
+        hit = self._routes.get(key)
+        if hit is not None:
+            return hit
+        if a == b:
+            return best_routes(self.g, a, b, transfer_cost=self.transfer_cost)  # raises NoRouteError
+        dist, pred, _ = self._tree(a)
+        end = self.out_node[b]
+        if dist[end] == float("inf"):
+            raise NoRouteError(
+                f"{self.g.city}: no route from {self.g.stations[a].name} to {self.g.stations[b].name} "
+                "(they lie in disconnected parts of the network)."
+            )
+        routes = self._walk(self.in_node[a], end, pred)
+        if routes is None:  # too many equal routes: let best_routes pick its 32
+            routes = best_routes(self.g, a, b, transfer_cost=self.transfer_cost)
+        self._routes[key] = routes
+        return routes
+
+    def _walk(self, start: int, end: int, pred: list[Any]) -> list[Route] | None:
+        # depth-first from the end back to the start over tight predecessors; ``path`` holds the
+        # current branch (end first), so each path costs its length, not its length squared
+        seen: dict[tuple[Leg, ...], None] = {}
+        paths = 0
+        path: list[int] = []
+        stack: list[tuple[int, int]] = [(end, 0)]
+        while stack:
+            node, depth = stack.pop()
+            del path[depth:]
+            path.append(node)
+            if node == start:
+                paths += 1
+                seen.setdefault(self._legs(path[::-1]), None)
+                if len(seen) >= MAX_ROUTES or paths > MAX_PATHS:
+                    return None
+                continue
+            p = pred[node]
+            if isinstance(p, tuple):
+                for q in p:
+                    stack.append((q, depth + 1))
+            elif p is not None:
+                stack.append((p, depth + 1))
+        routes = [Route(legs) for legs in seen]
+        if len(routes) > 1:
+            routes.sort(key=lambda r: (r.transfers, [(lg.line, lg.via) for lg in r.legs]))
+        return routes
+
+    def _legs(self, path: list[int]) -> tuple[Leg, ...]:
+        legs: list[Leg] = []
+        ride: list[str] = []
+        line = None
+        stations, lines = self.node_station, self.node_line
+        for node in path:
+            lid = lines[node]
+            if lid is None:  # an entry/exit node ends the current ride
+                if line is not None and len(ride) > 1:
+                    legs.append(Leg(line, ride[0], ride[-1], tuple(ride[1:-1])))
+                ride, line = [], None
+                continue
+            line = lid
+            ride.append(stations[node])
+        return tuple(legs)
+
+    def cost(self, a: str, b: str) -> float:
+        """The cheapest cost from ``a`` to ``b`` in stops (+ ``transfer_cost`` per change)."""
+        d = self._tree(a)[0][self.out_node[b]]
+        # every leg paid a boarding and an alighting half-transfer; the route pays one fewer change
+        if float(self.transfer_cost).is_integer():
+            return d / 2 - self.transfer_cost
+        return d - self.transfer_cost
+
+    def clear(self) -> None:
+        """Drop the per-source caches (keeps the service graph)."""
+        self._trees.clear()
+        self._routes.clear()
+
+
+_ATTR = "_mapkit_route_oracle"
+
+
+def oracle_for(g: MetroGraph, transfer_cost: float = DEFAULT_TRANSFER_COST) -> RouteOracle:
+    """The :class:`RouteOracle` of ``g`` for ``transfer_cost``, cached on the graph.
+
+    >>> from mapkit.graph import toy_city
+    >>> g = toy_city()
+    >>> oracle_for(g) is oracle_for(g)
+    True
+    """
+    cache: dict[float, RouteOracle] | None = getattr(g, _ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(g, _ATTR, cache)
+    o = cache.get(transfer_cost)
+    if o is None:
+        o = cache[transfer_cost] = RouteOracle(g, transfer_cost)
+    return o

@@ -1,0 +1,156 @@
+"""terminals: what are the terminal stations of line L?
+
+Terminals are the first and last stations of every service of the line (a Y-shaped line has three).
+Lines with a loop service have no terminals and are never asked; nor are lines where a service ends
+at a station another service runs through (a short-turn: "terminal" would be ambiguous), or whose
+terminal names contain a list separator or are shared by several stations. ``answer_text`` lists the
+terminals (main service first); any order is accepted.
+
+Difficulty: two terminals on a line of up to 15 stations easy, longer medium; three or more hard.
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> sorted(generate(toy_city(), 0, i, TerminalsConfig())["answer_text"] for i in range(2))
+    ['A Station, E Station', 'I Station, K Station, L Station']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.errors import ItemError
+from mapkit.graph.model import Line, MetroGraph
+from mapkit.questions.answers import f1, split_names, station_key
+from mapkit.questions.base import (
+    Correctness,
+    build_item,
+    cached,
+    check_templates,
+    context,
+    name_list,
+    pick,
+    template_for,
+)
+from mapkit.questions.registry import Family, register
+
+NAME = "terminals"
+VERSION = 1
+
+TEMPLATES = {
+    "boxed": (
+        'Please solve the problem and put your answer in one "\\boxed{{}}". According to the subway map, '
+        "what are the terminal stations of {line}? List every terminal, separated by commas."
+    ),
+    "plain": (
+        "Look at the subway map. At which stations does {line} end? Name every end station, separated by "
+        'commas, inside "\\boxed{{}}".'
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TerminalsConfig:
+    """``templates``: wordings drawn per item."""
+
+    templates: tuple[str, ...] = ("boxed",)
+
+    def __post_init__(self) -> None:
+        check_templates(NAME, self.templates, tuple(TEMPLATES))
+
+
+def terminals_of(line: Line) -> list[str] | None:
+    """Terminal station ids of ``line`` (main service first), or ``None`` when it has none clearly.
+
+    >>> from mapkit.graph import toy_city
+    >>> g = toy_city()
+    >>> terminals_of(g.lines["green"]), terminals_of(g.lines["blue"])
+    (['i', 'k', 'l'], None)
+    """
+    if line.loop:
+        return None
+    ends: dict[str, None] = {}
+    for br in line.branches:
+        ends.setdefault(br.stations[0], None)
+        ends.setdefault(br.stations[-1], None)
+    for br in line.branches:
+        if any(s in ends for s in br.stations[1:-1]):
+            return None  # a service runs through another's end: a short-turn, not a clear terminal
+    return list(ends)
+
+
+def _pool(g: MetroGraph) -> list[str]:
+    ctx = context(g)
+
+    def build() -> list[str]:
+        out = []
+        for lid, ln in g.lines.items():
+            ends = terminals_of(ln)
+            if ends and all(ctx.clean(s, (lid,)) and len(split_names(ctx.names[s])) == 1 for s in ends):
+                out.append(lid)
+        return out
+
+    return cached(ctx, (NAME, "pool"), build)
+
+
+def capacity(g: MetroGraph, config: TerminalsConfig) -> int:
+    """Number of lines with clear terminals."""
+    return len(_pool(g))
+
+
+def generate(g: MetroGraph, seed: int, index: int, config: TerminalsConfig) -> dict[str, Any] | None:
+    """Item ``index``: a line drawn without repeats."""
+    ctx = context(g)
+    pool = _pool(g)
+    if not pool:
+        return None
+    lid = pick(ctx, pool, NAME, "lines", seed, index)
+    template = template_for(config.templates, seed, NAME, index, ctx.city)
+    _, text, gold = _truth(ctx, lid)
+    n_ends, n_st = len(gold["terminals"]), len(g.lines[lid].station_ids)
+    level = "hard" if n_ends > 2 else ("easy" if n_st <= 15 else "medium")
+    return build_item(
+        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
+        question=TEMPLATES[template].format(line=ctx.line_names[lid]), answer=None, answer_text=text,
+        difficulty_question=level, line_ids=(lid,), gold=gold,
+    )
+
+
+def _truth(ctx: Any, lid: str) -> tuple[None, str, dict[str, Any]]:
+    ends = terminals_of(ctx.graph.lines[lid])
+    if not ends:
+        return None, "", {"error": "the line has no clear terminals"}
+    st = ctx.graph.stations
+    names = [st[s].name for s in ends]
+    aliases = {s: list(st[s].aliases) for s in ends if st[s].aliases}
+    return None, name_list(names), {"terminals": ends, "terminal_names": names, "aliases": aliases}
+
+
+def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recompute the line's terminals."""
+    (lid,) = item["mapkit"]["line_ids"]
+    if lid not in g.lines:
+        raise ItemError(f"{item.get('id')}: line {lid!r} is not in the graph.")
+    return _truth(context(g), lid)
+
+
+def check(item: dict[str, Any], extracted: str) -> Correctness:
+    """Set equality of terminal names (aliases accepted, any order); detail = F1."""
+    gold = item["mapkit"]["gold"]
+    canon: dict[str, str] = {}
+    for sid, name in zip(gold["terminals"], gold["terminal_names"]):
+        for n in (name, *gold.get("aliases", {}).get(sid, ())):
+            canon.setdefault(station_key(n), sid)
+    got = {canon.get(station_key(n), "?" + station_key(n)) for n in split_names(extracted)}
+    want = set(gold["terminals"])
+    if got == want:
+        return Correctness(True, 1.0)
+    return Correctness(False, round(f1(got, want), 4), f"expected {item['answer_text']}")
+
+
+FAMILY = register(
+    Family(
+        name=NAME, version=VERSION, config_cls=TerminalsConfig, generate=generate, derive=derive, check=check,
+        capacity=capacity, description="the terminal stations of a line (open-ended list)",
+    )
+)

@@ -1,0 +1,121 @@
+"""TorF2 (ReasonMap-Plus): is a station on line x? (yes/no)
+
+Yes (even index) and no (odd index) alternate. Both pools are every usable (station, line) pair -
+served or not - whose station name does not spell the line's name (``Red Hill`` is not asked
+about ``Red``); each is drawn without repeats. One-line cities cannot ask "no": capacity 0.
+
+Difficulty: yes - the station is served by 1 line easy, 2 medium, 3+ hard; no - the station is
+1 hop from the line hard, 2-3 medium, farther easy.
+
+Example:
+    >>> from mapkit.graph import toy_city
+    >>> item = generate(toy_city(), 0, 1, TorF2Config())
+    >>> item["answer"], item["mapkit"]["gold"]["on_line"]
+    (0, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mapkit.errors import ItemError
+from mapkit.graph.model import MetroGraph
+from mapkit.questions.base import (
+    build_item,
+    cached,
+    check_templates,
+    context,
+    level_from_thresholds,
+    stratified,
+    template_for,
+)
+from mapkit.questions.registry import Family, register
+from mapkit.questions.torf1 import check_yes_no
+
+NAME = "TorF2"
+VERSION = 1
+
+TEMPLATES = {
+    "reasonmap": (
+        'Please solve the problem and put your answer (only answer yes or no) in one "\\boxed{{}}". '
+        "According to the subway map, is it true that {stop1} is on the line {x}?"
+    ),
+    "plain": "Look at the subway map. Does {x} stop at {stop1}? Answer only yes or no, in \"\\boxed{{}}\".",
+}
+
+
+@dataclass(frozen=True)
+class TorF2Config:
+    """``templates``: wordings drawn per item."""
+
+    templates: tuple[str, ...] = ("reasonmap",)
+
+    def __post_init__(self) -> None:
+        check_templates(NAME, self.templates, tuple(TEMPLATES))
+
+
+def _strata(g: MetroGraph) -> dict[str, list[tuple[str, str]]]:
+    ctx = context(g)
+
+    def build() -> dict[str, list[tuple[str, str]]]:
+        yes, no = [], []
+        for sid in ctx.usable_list:
+            at = set(g.lines_at(sid))
+            for lid in g.lines:
+                if ctx.mentions(sid, lid):
+                    continue
+                (yes if lid in at else no).append((sid, lid))
+        return {"yes": yes, "no": no} if no else {"yes": [], "no": []}
+
+    return cached(ctx, (NAME, "strata"), build)
+
+
+def capacity(g: MetroGraph, config: TorF2Config) -> int:
+    """Twice the smaller of the yes and no pools (0 for a one-line city)."""
+    s = _strata(g)
+    return 2 * min(len(s["yes"]), len(s["no"]))
+
+
+def generate(g: MetroGraph, seed: int, index: int, config: TorF2Config) -> dict[str, Any] | None:
+    """Even index: a served (station, line) pair; odd: an unserved one."""
+    ctx = context(g)
+    strata = _strata(g)
+    if not strata["no"] or not strata["yes"]:
+        return None
+    _, (sid, lid) = stratified(ctx, strata, NAME, seed, index)
+    template = template_for(config.templates, seed, NAME, index, ctx.city)
+    answer, text, gold = _truth(ctx, sid, lid)
+    if answer:
+        level = level_from_thresholds(len(ctx.lines_at(sid)), 1, 2)
+    else:
+        near = ctx.hops_to_line(lid, sid)
+        level = "hard" if near <= 1 else ("medium" if near <= 3 else "easy")
+    return build_item(
+        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
+        question=TEMPLATES[template].format(stop1=ctx.names[sid], x=ctx.line_names[lid]),
+        answer=answer, answer_text=text, difficulty_question=level,
+        station_ids=(sid,), line_ids=(lid,), gold=gold,
+    )
+
+
+def _truth(ctx: Any, sid: str, lid: str) -> tuple[int, str, dict[str, Any]]:
+    on = lid in ctx.lines_at(sid)
+    return (1, "yes", {"on_line": True}) if on else (0, "no", {"on_line": False})
+
+
+def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+    """Recompute whether the line serves the station."""
+    m = item["mapkit"]
+    (sid,), (lid,) = m["station_ids"], m["line_ids"]
+    if sid not in g.stations or lid not in g.lines:
+        raise ItemError(f"{item.get('id')}: station {sid!r} or line {lid!r} is not in the graph.")
+    return _truth(context(g), sid, lid)
+
+
+FAMILY = register(
+    Family(
+        name=NAME, version=VERSION, config_cls=TorF2Config, generate=generate, derive=derive,
+        check=check_yes_no, capacity=capacity, plus=True, description="is a station on a given line? (yes/no)",
+    )
+)
