@@ -36,7 +36,7 @@ from mapkit.errors import ConfigError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import atomic_writer
 from mapkit.questions import PLUS_TYPES, families, get_family
-from mapkit.questions.base import context, release, split_of
+from mapkit.questions.base import context, no_gc, release, split_of
 
 __all__ = [
     "PRESETS",
@@ -383,7 +383,8 @@ def write_items(
                 progress(summary.total, total)
             yield item
 
-    _write_jsonl_fast(path, rows())
+    with no_gc():
+        _write_jsonl_fast(path, rows())
     if progress is not None:
         progress(summary.total, total)
     summary.seconds = time.perf_counter() - t0

@@ -20,11 +20,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import random
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -425,3 +427,23 @@ def release(g: MetroGraph) -> None:
     if hasattr(g, "_mapkit_route_oracle"):
         delattr(g, "_mapkit_route_oracle")
 
+
+
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bulk loop (items are acyclic: refcounting frees them).
+
+    Generating or validating a million rows allocates tens of millions of small containers; the
+    collector's generation-0 passes over them cost 10-15 % of the run and find nothing.
+
+    >>> with no_gc():
+    ...     gc.isenabled()
+    False
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

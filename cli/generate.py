@@ -1,0 +1,107 @@
+"""`mapkit generate`: write question items for one or more cities to a JSONL file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from mapkit.cli.console import err, out
+from mapkit.cli.options import DataDirOpt, SeedOpt, examples
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mapkit.errors import ConfigError
+
+DEFAULT_OUT = Path("out/items.jsonl")
+"""Where items go without ``--out`` (relative to the working directory)."""
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "generate",
+        help="Generate verified question items (JSONL) from curated metro graphs. Without --city, uses `demo`;"
+        f" without --out, writes {DEFAULT_OUT}."
+        + examples(
+            "mapkit generate --city demo --out out/demo.jsonl",
+            "mapkit generate --city beijing --city rome --types Counting1,TorF1 --n 200 --seed 3",
+            "mapkit generate --all-cities --preset reasonmap-plus --out out/plus.jsonl --data-dir ../shared/data/reasonmap",
+            "mapkit generate --all-cities --types planning --n 40 --out out/planning.jsonl",
+        ),
+    )(generate)
+
+
+def _types(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from mapkit.questions import get_family
+
+    return [get_family(t.strip()).name for t in value.split(",") if t.strip()]
+
+
+def generate(
+    city: Annotated[
+        list[str] | None,
+        typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`; repeatable."),
+    ] = None,
+    all_cities: Annotated[bool, typer.Option("--all-cities", help="Every known ReasonMap city.")] = False,
+    types: Annotated[
+        str | None,
+        typer.Option("--types", help="Comma-separated question types (default: all; see docs/questions.md)."),
+    ] = None,
+    n: Annotated[int, typer.Option("--n", help="Items per type and city (capped at the distinct questions).")] = 100,
+    seed: SeedOpt = 0,
+    out_path: Annotated[Path, typer.Option("--out", help="Output JSONL file (written atomically).")] = DEFAULT_OUT,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="`reasonmap-plus`: the published ReasonMap-Plus quotas and split.")
+    ] = None,
+    repeats: Annotated[
+        bool, typer.Option("--allow-repeats", help="Past a city's distinct questions, ask them again (reworded).")
+    ] = False,
+    skip_broken: Annotated[
+        bool, typer.Option("--skip-broken", help="Warn about and skip a city that fails to load.")
+    ] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    from mapkit.generate import write_items
+    from mapkit.sources import known_cities
+
+    if city and all_cities:
+        raise ConfigError("Give --city or --all-cities, not both.")
+    if preset and n != 100:
+        raise ConfigError("--preset fixes the item counts; drop --n.")
+    cities: list[str] | None
+    if all_cities:
+        cities = list(known_cities(data_dir))
+    elif city:
+        cities = list(city)
+    else:
+        cities = None
+    with Progress(
+        TextColumn("[bold]generate[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("items", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        summary = write_items(
+            out_path, cities, types=_types(types), n_per_type=n, seed=seed, preset=preset, data_dir=data_dir,
+            repeats=repeats, skip_broken=skip_broken, progress=progress,
+        )
+    table = Table(title=f"{summary.total:,} items -> {out_path}")
+    for col in ("type", "items", "easy", "medium", "hard", "answer balance"):
+        table.add_column(col, justify="left" if col in ("type", "answer balance") else "right")
+    for t, count in summary.by_type.items():
+        d = summary.difficulty[t]
+        bal = summary.balance[t]
+        top = " ".join(f"{k} {v / count:.0%}" for k, v in sorted(bal.items(), key=lambda kv: -kv[1])[:3])
+        if len(bal) > 3:
+            top += f" +{len(bal) - 3} more"
+        table.add_row(t, f"{count:,}", str(d["easy"]), str(d["medium"]), str(d["hard"]), top)
+    out.print(table)
+    splits = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.by_split.items()))
+    out.print(f"{len(summary.by_city)} cities; split: {splits}; {summary.seconds:.1f} s")
+    for note in summary.shortfalls:
+        err.print(f"[yellow]note:[/] {note} (fewer distinct questions; --allow-repeats asks them again)")
