@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         + examples(
             "mapkit generate --city demo --out out/demo.jsonl",
             "mapkit generate --city beijing --city rome --types Counting1,TorF1 --n 200 --seed 3",
-            "mapkit generate --all-cities --preset reasonmap-plus --out out/plus.jsonl --data-dir ../shared/data/reasonmap",
+            "mapkit generate --all-cities --preset reasonmap-plus --out out/plus.jsonl",
             "mapkit generate --all-cities --types planning --n 40 --out out/planning.jsonl",
         ),
     )(generate)
