@@ -1,0 +1,85 @@
+"""`mapkit render`: draw a city's map (PNG + manifest) and print its legibility figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from mapkit.cli.console import out
+from mapkit.cli.options import CityOpt, DataDirOpt, SeedOpt, examples
+from rich.table import Table
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "render",
+        help="Draw a schematic map of a city (PNG + JSON manifest of every station, label and line)."
+        + examples(
+            "mapkit render --city demo --out maps/",
+            "mapkit render --city beijing --out maps/ --data-dir ../shared/data/reasonmap",
+            "mapkit render --city synthetic:7 --out maps/ --style-seed 3 --width 2048 --height 2048 --svg",
+        ),
+    )(render)
+
+
+def render(
+    city: CityOpt,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for <city>.png and <city>.json.")],
+    seed: SeedOpt = 0,
+    style_seed: Annotated[
+        int | None,
+        typer.Option("--style-seed", help="Vary palette, font size, line width and markers from this seed."),
+    ] = None,
+    width: Annotated[
+        int | None, typer.Option("--width", help="Image width in pixels (default: sized from the city).")
+    ] = None,
+    height: Annotated[
+        int | None, typer.Option("--height", help="Image height in pixels (default: sized from the city).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write the map even if it fails the legibility gate.")] = False,
+    svg: Annotated[bool, typer.Option("--svg", help="Also write <city>.svg.")] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    from mapkit.errors import LegibilityError
+    from mapkit.render import GateLimits, render_city, style_from_seed
+    from mapkit.sources import load_city
+
+    graph = load_city(city, data_dir=data_dir)
+    style = style_from_seed(style_seed).with_size(width, height)
+    try:
+        res = render_city(graph, out_dir, style=style, seed=seed, force=force, svg=svg)
+    except LegibilityError as e:
+        out.print(_figures_table(graph.city, e.figures.to_dict(), GateLimits()))  # type: ignore[attr-defined]
+        out.print("legibility gate: FAILED")
+        raise
+    out.print(_figures_table(graph.city, res.figures.to_dict(), GateLimits()))
+    for p in (res.png_path, res.manifest_path, res.svg_path):
+        if p is not None:
+            out.print(f"wrote {p}", soft_wrap=True)
+    if res.passed:
+        out.print("legibility gate: passed")
+        return
+    out.print("legibility gate: FAILED (written anyway: --force)")
+    # a forced render that fails the gate still exits non-zero, so scripts notice
+    raise LegibilityError(f"{graph.city}: written with --force, but the render fails the legibility gate: "
+                          + "; ".join(res.failures) + ".")
+
+
+def _figures_table(city: str, figures: dict, limits) -> Table:  # noqa: ANN001
+    table = Table(title=f"render: {city}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("limit", justify="right")
+    lim = {
+        "min_label_height_px": f">= {limits.min_label_height_px}",
+        "label_overlaps": f"<= {limits.max_label_overlaps}",
+        "label_marker_overlaps": f"<= {limits.max_label_marker_overlaps}",
+        "label_line_overlaps": f"<= {limits.max_label_line_overlaps}",
+        "legend_overlaps": f"<= {limits.max_legend_overlaps}",
+        "stations_outside": f"<= {limits.max_outside}",
+        "labels_outside": f"<= {limits.max_outside}",
+    }
+    for key, value in figures.items():
+        table.add_row(key.replace("_", " "), str(value), lim.get(key, ""))
+    return table

@@ -1,0 +1,151 @@
+"""Schematic map images with a manifest of where everything is, behind a legibility gate.
+
+:func:`render_city` draws a :class:`~mapkit.graph.model.MetroGraph` as a PNG (and
+optionally an SVG) beside a JSON manifest (``schemas/render-manifest.schema.json``):
+
+1. layout (:mod:`~mapkit.render.layout`): station coordinates when the city has them, else a
+   schematic, octilinear layout computed from the topology;
+2. geometry (:mod:`~mapkit.render.geometry`): fitted to the canvas, lines sharing track as
+   parallel strands, markers (interchanges distinct), legend;
+3. labels (:mod:`~mapkit.render.labels`): collision-free placement measured with real font
+   metrics, any script (:mod:`~mapkit.render.fonts` finds a font that can draw each name);
+4. gate (:mod:`~mapkit.render.gate`): label size, overlaps, everything inside the image;
+5. drawing (:mod:`~mapkit.render.draw`) and the manifest (:mod:`~mapkit.render.manifest`).
+
+Styles (:mod:`~mapkit.render.style`) vary palette, sizes and markers from a seed.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from mapkit.graph import toy_city
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> res = render_city(toy_city(), out, style=style_from_seed(2))
+    >>> res.png_path.name, res.manifest_path.name, res.figures.label_overlaps
+    ('toyville.png', 'toyville.json', 0)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from mapkit.errors import LegibilityError
+from mapkit.graph.model import MetroGraph
+from mapkit.io import write_bytes_atomic, write_text_atomic
+from mapkit.names import slugify
+from mapkit.render.draw import draw_png, draw_svg, png_bytes
+from mapkit.render.fonts import font_chain
+from mapkit.render.gate import GateLimits, RenderFigures, check, measure
+from mapkit.render.geometry import build_geometry
+from mapkit.render.labels import place_labels
+from mapkit.render.layout import Layout, layout_city
+from mapkit.render.manifest import MANIFEST_FORMAT, build_manifest, load_manifest, write_manifest
+from mapkit.render.style import DEFAULT_STYLE, RenderStyle, style_from_seed
+
+__all__ = [
+    "DEFAULT_STYLE",
+    "GateLimits",
+    "Layout",
+    "MANIFEST_FORMAT",
+    "RenderFigures",
+    "RenderResult",
+    "RenderStyle",
+    "layout_city",
+    "load_manifest",
+    "render_city",
+    "style_from_seed",
+]
+
+
+AUTO_GROW_ATTEMPTS = 4
+"""How many times an auto-sized canvas is enlarged when its labels do not fit."""
+
+AUTO_GROW_FACTOR = 1.15
+"""Station spacing growth per attempt."""
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What :func:`render_city` wrote, and the legibility figures of the image."""
+
+    png_path: Path
+    manifest_path: Path
+    figures: RenderFigures
+    failures: tuple[str, ...] = ()
+    svg_path: Path | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when the render met the legibility gate (a forced render may not have)."""
+        return not self.failures
+
+
+def render_city(
+    graph: MetroGraph,
+    out_dir: str | os.PathLike[str],
+    *,
+    style: RenderStyle | None = None,
+    seed: int = 0,
+    force: bool = False,
+    name: str | None = None,
+    svg: bool = False,
+    limits: GateLimits | None = None,
+) -> RenderResult:
+    """Draw ``graph`` to ``out_dir/<name>.png`` with its manifest ``out_dir/<name>.json``.
+
+    ``seed`` drives the schematic layout; ``style`` every visual choice (default
+    :data:`DEFAULT_STYLE`; :func:`style_from_seed` gives variations). ``name`` defaults to
+    the city's slug. A render that fails the legibility gate raises
+    :class:`~mapkit.errors.LegibilityError` (with ``.figures``) and writes nothing, unless
+    ``force`` is true. Same graph, seed and style give byte-identical files.
+
+    Example:
+        >>> import tempfile
+        >>> from mapkit.graph import toy_city
+        >>> tiny = DEFAULT_STYLE.with_size(120, 90)
+        >>> try:
+        ...     render_city(toy_city(), tempfile.mkdtemp(), style=tiny)
+        ... except LegibilityError as err:
+        ...     err.figures.label_overlaps > 0
+        True
+    """
+    style = style or DEFAULT_STYLE
+    out = Path(out_dir)
+    stem = name or slugify(graph.city) or "map"
+    texts = [s.name for s in graph.stations.values()] + [ln.name for ln in graph.lines.values()] + [graph.city]
+    fonts = font_chain(texts, prefer=style.font)
+    layout = layout_city(graph, seed=seed, mode=style.layout, octilinear=style.octilinear)
+    spacing = style.station_spacing
+    for attempt in range(AUTO_GROW_ATTEMPTS + 1):
+        used = replace(style, station_spacing=spacing)
+        geo = build_geometry(graph, layout, used, fonts)
+        labels = place_labels(graph, geo, used, fonts, min_size=(limits or GateLimits()).min_label_height_px)
+        figures = measure(geo, labels)
+        failures = check(figures, limits)
+        # A canvas sized from the city may grow until every label finds a free spot; a size
+        # the caller fixed is kept (the gate then decides).
+        if not failures or style.width is not None or style.height is not None:
+            break
+        if attempt < AUTO_GROW_ATTEMPTS:
+            spacing = round(spacing * AUTO_GROW_FACTOR)
+    if failures and not force:
+        err = LegibilityError(
+            f"{graph.city}: the {figures.width}x{figures.height} render fails the legibility gate: "
+            + "; ".join(failures) + ".",
+            hint="Leave --width/--height out (the canvas then grows with the city), use a larger canvas "
+            "or a smaller font, or pass --force to keep it anyway.",
+        )
+        err.figures = figures  # type: ignore[attr-defined]
+        err.failures = failures  # type: ignore[attr-defined]
+        raise err
+    img = draw_png(geo, labels, used)
+    png_path = out / f"{stem}.png"
+    manifest_path = out / f"{stem}.json"
+    manifest = build_manifest(graph, geo, labels, figures, failures, image=png_path.name, style=used, seed=seed)
+    write_bytes_atomic(png_path, png_bytes(img))
+    svg_path = None
+    if svg:
+        svg_path = out / f"{stem}.svg"
+        write_text_atomic(svg_path, draw_svg(geo, labels, used))
+    write_manifest(manifest_path, manifest)
+    return RenderResult(png_path, manifest_path, figures, tuple(failures), svg_path)
