@@ -10,6 +10,8 @@ from mapkit.cli.console import out
 from mapkit.cli.options import DataDirOpt, examples
 from rich.table import Table
 
+from mapkit.errors import ValidationFailedError
+
 SHOWN = 20
 """Disagreements printed to the terminal (the --report file lists them all, up to 10,000)."""
 
@@ -56,4 +58,9 @@ def validate(
     verdict = "all rows agree" if rep.ok else f"{rep.failing:,} of {rep.total:,} rows disagree"
     out.print(f"{verdict}; {rep.total:,} rows in {rep.seconds:.1f} s ({rep.items_per_second:,.0f} rows/s)")
     if not rep.ok:
-        raise typer.Exit(1)
+        # an error, not typer.Exit: the app's main() turns MapkitError into its exit code
+        where = f" (every one is listed in {report})" if report else ""
+        raise ValidationFailedError(
+            f"{path}: {rep.failing:,} of {rep.total:,} rows disagree with the curated graph{where}."
+            if rep.total else f"{path}: the file has no rows."
+        )

@@ -165,7 +165,7 @@ class _Gen:
         if "enum" in schema:
             # (type, value) pairs: 1 must not match True, nor 1.0 match 1
             c = self.const(frozenset((type(e), e) for e in schema["enum"]))
-            self.emit(depth, f"if (type({v}), {v}) not in {c}:")
+            self.emit(depth, f"if type({v}) in (list, dict) or (type({v}), {v}) not in {c}:")
             self.fail(depth + 1, path, f"is not one of {schema['enum']}")
         if "const" in schema:
             c = self.const(schema["const"])

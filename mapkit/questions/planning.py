@@ -108,9 +108,10 @@ def capacity(g: MetroGraph, config: PlanningConfig) -> int | None:
 
 
 def _route_ok(ctx: Any, routes: list[Route]) -> bool:
-    usable = ctx.usable
+    """Every station of every best route is usable and none spells the line its leg rides."""
+    clean = ctx.clean
     return all(
-        leg.start in usable and leg.end in usable and all(v in usable for v in leg.via)
+        clean(leg.start, (leg.line,)) and clean(leg.end, (leg.line,)) and all(clean(v, (leg.line,)) for v in leg.via)
         for r in routes
         for leg in r.legs
     )

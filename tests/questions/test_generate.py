@@ -1,0 +1,113 @@
+"""generate_items / write_items / `mapkit generate`: plans, presets, bytes."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from mapkit.cli.app import main
+
+from mapkit.errors import ConfigError
+from mapkit.generate import REASONMAP_CITIES, generate_items, plan_items, reasonmap_plus_quotas, write_items
+from mapkit.io import dumps_canonical
+from mapkit.questions.base import TEST_CITIES
+
+PLUS = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")
+
+
+def test_written_bytes_are_mapkit_io_canonical(tmp_path, toy):
+    p = tmp_path / "x.jsonl"
+    write_items(p, [toy], n_per_type=7, seed=3)
+    rows = list(generate_items([toy], n_per_type=7, seed=3))
+    assert p.read_text(encoding="utf-8") == "".join(dumps_canonical(r) + "\n" for r in rows)
+
+
+def test_n_is_capped_at_distinct_questions_unless_repeats(toy):
+    capped = plan_items([toy], types=["Counting3", "line_stations_count"], n_per_type=10)
+    assert [(e.family, e.n) for _, e in capped] == [("Counting3", 1), ("line_stations_count", 3)]
+    again = plan_items([toy], types=["line_stations_count"], n_per_type=10, repeats=True)
+    assert again[0][1].n == 10
+    ids = [it["id"] for it in generate_items([toy], types=["TorF2"], n_per_type=50, repeats=True)]
+    assert len(ids) == len(set(ids)) == 50
+
+
+def test_items_do_not_repeat_within_capacity(load_real):
+    g = load_real("rome")
+    pairs = [frozenset(it["mapkit"]["station_ids"]) for it in generate_items([g], types=["Counting1"], n_per_type=300)]
+    assert len(set(pairs)) == len(pairs)
+
+
+def test_preset_quotas_with_full_capacity():
+    caps = {c: dict.fromkeys(PLUS, 10**6) for c in REASONMAP_CITIES}
+    q = reasonmap_plus_quotas(caps)
+    per_type = Counter()
+    for (_, t), n in q.items():
+        per_type[t] += n
+    assert per_type == {"Counting1": 1050, "Counting2": 970, "Counting3": 30, "TorF1": 1039, "TorF2": 929}
+    assert all(q[(c, "Counting1")] == 35 and q[(c, "Counting3")] == 1 for c in REASONMAP_CITIES)
+
+
+def test_preset_shortfall_moves_to_the_same_split():
+    caps = {c: dict.fromkeys(PLUS, 10**6) for c in REASONMAP_CITIES}
+    caps["sydney"]["TorF1"] = 0
+    q = reasonmap_plus_quotas(caps)
+    assert q[("sydney", "TorF1")] == 0
+    assert sum(n for (c, t), n in q.items() if t == "TorF1") == 1039
+    moved = sum(q[(c, "TorF1")] for c in REASONMAP_CITIES if c not in TEST_CITIES)
+    assert moved == sum(n for c, n in {c: 1039 // 30 + (i < 1039 % 30) for i, c in enumerate(REASONMAP_CITIES)}.items()
+                        if c not in TEST_CITIES)
+
+
+def test_reasonmap_plus_preset_on_all_thirty_cities(tmp_path, reasonmap_dir):
+    p = tmp_path / "plus.jsonl"
+    s = write_items(p, preset="reasonmap-plus", data_dir=reasonmap_dir)
+    assert s.total == 4018 and not s.shortfalls
+    assert dict(s.by_type) == {"Counting1": 1050, "Counting2": 970, "Counting3": 30, "TorF1": 1039, "TorF2": 929}
+    rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
+    per_city = Counter((r["city"], r["type"]) for r in rows)
+    assert all(per_city[(c, "Counting1")] == 35 and per_city[(c, "Counting3")] == 1 for c in REASONMAP_CITIES)
+    assert {r["city"] for r in rows if r["mapkit"]["split"] == "test"} == set(TEST_CITIES)
+    assert all(r["mapkit"]["split"] == ("test" if r["city"] in TEST_CITIES else "train") for r in rows)
+    assert per_city[("sydney", "TorF1")] == 0  # one line: no "no" exists, its quota went elsewhere
+    yes = Counter(r["answer"] for r in rows if r["type"] == "TorF1")
+    assert abs(yes[1] - yes[0]) <= 30
+
+
+def test_preset_rejects_types():
+    with pytest.raises(ConfigError):
+        plan_items(["demo"], types=["planning"], preset="reasonmap-plus")
+    with pytest.raises(ConfigError):
+        plan_items(["demo"], preset="nope")
+
+
+def test_cli_generate_writes_and_summarises(tmp_path, reasonmap_dir, capsys):
+    out = tmp_path / "rome.jsonl"
+    code = main(["generate", "--city", "rome", "--types", "TorF1,counting1", "--n", "10", "--seed", "4",
+                 "--out", str(out), "--data-dir", str(reasonmap_dir)])
+    assert code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert Counter(r["type"] for r in rows) == {"TorF1": 10, "Counting1": 10}
+    text = capsys.readouterr().out
+    assert "20 items" in text and "TorF1" in text and "yes 50%" in text
+
+
+def test_cli_generate_default_city_is_demo(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "--types", "Counting3"]) == 0
+    (row,) = [json.loads(line) for line in (tmp_path / "out" / "items.jsonl").read_text().splitlines()]
+    assert row["mapkit"]["city_ref"] == "synthetic:7" and row["city"] == "synthetic-7"
+
+
+def test_cli_generate_flag_errors(capsys):
+    assert main(["generate", "--city", "rome", "--all-cities"]) == 2
+    assert main(["generate", "--types", "Nope"]) == 2
+    assert "Unknown question type" in capsys.readouterr().err
+
+
+def test_demo_city_items_validate(tmp_path):
+    from mapkit.validate import validate_items
+
+    p = tmp_path / "demo.jsonl"
+    write_items(p, ["demo"], n_per_type=15)
+    assert validate_items(p).ok
