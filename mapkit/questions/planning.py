@@ -109,9 +109,17 @@ def capacity(g: MetroGraph, config: PlanningConfig) -> int | None:
 
 def _route_ok(ctx: Any, routes: list[Route]) -> bool:
     """Every station of every best route is usable and none spells the line its leg rides."""
-    clean = ctx.clean
-    return all(
-        clean(leg.start, (leg.line,)) and clean(leg.end, (leg.line,)) and all(clean(v, (leg.line,)) for v in leg.via)
+    dirty = ctx.caches.get("dirty-memberships")
+    if dirty is None:
+        # (station, line) memberships a route may not use, found once per city (usually none)
+        g = ctx.graph
+        dirty = ctx.caches["dirty-memberships"] = frozenset(
+            (s, lid) for lid, ln in g.lines.items() for s in ln.station_ids if not ctx.clean(s, (lid,))
+        )
+    if not dirty:
+        return True
+    return not any(
+        (leg.start, leg.line) in dirty or (leg.end, leg.line) in dirty or any((v, leg.line) in dirty for v in leg.via)
         for r in routes
         for leg in r.legs
     )

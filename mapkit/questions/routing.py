@@ -132,11 +132,11 @@ class RouteOracle:
         >>> RouteOracle(toy_city()).min_transfers("a", "g")
         1
         """
-        dist, _, boards = self._tree(a)
+        tree = self._trees.get(a) or self._tree(a)
         end = self.out_node[b]
-        if dist[end] == float("inf") or a == b:
+        if tree[0][end] == float("inf") or a == b:
             return None
-        return boards[end] - 1
+        return tree[2][end] - 1
 
     def best_routes(self, a: str, b: str) -> list[Route]:
         """Every cheapest route from station id ``a`` to ``b``, as ``best_routes`` orders them."""
@@ -162,9 +162,20 @@ class RouteOracle:
     def _walk(self, start: int, end: int, pred: list[Any]) -> list[Route] | None:
         # depth-first from the end back to the start over tight predecessors; ``path`` holds the
         # current branch (end first), so each path costs its length, not its length squared
+        # most pairs have one cheapest path: follow single predecessors without a stack
+        path: list[int] = [end]
+        node = end
+        while node != start:
+            p = pred[node]
+            if isinstance(p, tuple):
+                break
+            node = p
+            path.append(node)
+        else:
+            return [Route(self._legs(path[::-1]))]
         seen: dict[tuple[Leg, ...], None] = {}
         paths = 0
-        path: list[int] = []
+        path = []
         stack: list[tuple[int, int]] = [(end, 0)]
         while stack:
             node, depth = stack.pop()
@@ -189,18 +200,16 @@ class RouteOracle:
 
     def _legs(self, path: list[int]) -> tuple[Leg, ...]:
         legs: list[Leg] = []
-        ride: list[str] = []
-        line = None
         stations, lines = self.node_station, self.node_line
-        for node in path:
-            lid = lines[node]
-            if lid is None:  # an entry/exit node ends the current ride
-                if line is not None and len(ride) > 1:
-                    legs.append(Leg(line, ride[0], ride[-1], tuple(ride[1:-1])))
-                ride, line = [], None
-                continue
-            line = lid
-            ride.append(stations[node])
+        start = -1  # index in ``path`` of the current ride's first station node
+        for k, node in enumerate(path):
+            if lines[node] is None:  # an entry/exit node ends the current ride
+                if start >= 0 and k - start > 1:
+                    ride = [stations[n] for n in path[start:k]]
+                    legs.append(Leg(lines[path[start]], ride[0], ride[-1], tuple(ride[1:-1])))  # type: ignore[arg-type]
+                start = -1
+            elif start < 0:
+                start = k
         return tuple(legs)
 
     def cost(self, a: str, b: str) -> float:
