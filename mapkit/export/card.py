@@ -88,14 +88,13 @@ def family_description(name: str) -> str:
     """What a family asks: ReasonMap's six are known; others come from mapkit's registry if present."""
     if name in DESCRIPTIONS:
         return DESCRIPTIONS[name]
-    try:  # the question registry is written in another issue; use it when it is there
-        from mapkit.questions import registry
+    try:
+        from mapkit.questions.registry import get_family
 
-        fam = registry.get(name) if hasattr(registry, "get") else None
-        doc = getattr(fam, "description", None) or (getattr(fam, "__doc__", None) if fam else None)
-        if doc:
-            return " ".join(str(doc).split())
-    except Exception:  # noqa: BLE001 - a card must not fail on a registry quirk
+        desc = get_family(name).description
+        if desc:
+            return desc[0].upper() + desc[1:] + ("" if desc.endswith((".", "?", ")")) else ".")
+    except Exception:  # noqa: BLE001 - an unregistered type still gets a card entry
         pass
     return f"mapkit question family `{name}`."
 

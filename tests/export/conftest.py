@@ -6,13 +6,14 @@ where the question families are importable, generated for real cities with real 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .helpers import REAL_CITIES, TOY_TYPES, canonical, png, registry, write_items
+from .helpers import REAL_CITIES, TOY_TYPES, canonical, png, write_items
 
 # nothing in these tests may reach the network (the Hub included)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -38,20 +39,16 @@ def toy_export(tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def real_items(tmp_path_factory: pytest.TempPathFactory, load_real: Any) -> dict[str, Any]:
-    """Items of every registered family for oslo (train) and geneva (test), 3 per family and city."""
-    items, graphs = [], {}
-    fams = registry()
-    for city in REAL_CITIES:
-        g = graphs[city] = load_real(city)
-        for fam in fams.values():
-            cfg = fam.config_cls()
-            for index in range(3):
-                it = fam.generate(g, 0, index, cfg)
-                if it is not None:
-                    items.append(it)
-    path = write_items(tmp_path_factory.mktemp("real") / "items.jsonl", items)
-    return {"items": path, "rows": items, "graphs": graphs, "types": list(dict.fromkeys(i["type"] for i in items))}
+def real_items(tmp_path_factory: pytest.TempPathFactory, load_real: Any, reasonmap_dir: Path) -> dict[str, Any]:
+    """Items of every registered family for oslo (train) and geneva (test) from ``mapkit.generate``,
+    3 per family and city, written as the JSONL that `mapkit generate` writes."""
+    from mapkit.generate import write_items as generate
+
+    graphs = {city: load_real(city) for city in REAL_CITIES}
+    path = tmp_path_factory.mktemp("real") / "items.jsonl"
+    generate(path, list(REAL_CITIES), n_per_type=3, seed=0, data_dir=reasonmap_dir)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return {"items": path, "rows": rows, "graphs": graphs, "types": list(dict.fromkeys(i["type"] for i in rows))}
 
 
 @pytest.fixture(scope="session")

@@ -92,22 +92,6 @@ def png(path: Path, size: tuple[int, int] = (64, 48), color: str = "white") -> P
 REAL_CITIES = ("oslo", "geneva")  # one train city, one test city; both have a real map in the data
 
 
-def registry() -> dict[str, Any]:
-    """Every registered question family (imports the family modules if the package does not)."""
-    import importlib
-    import pkgutil
-
-    import mapkit.questions as q
-    from mapkit.questions.registry import _REGISTRY, families
-
-    fams = families()
-    if not fams:  # mapkit.questions without an __init__ that imports its families
-        for m in pkgutil.iter_modules(q.__path__):
-            importlib.import_module(f"mapkit.questions.{m.name}")
-        fams = dict(_REGISTRY)
-    return fams
-
-
 def gold_response(item: dict[str, Any], graph: Any = None) -> str:
     """A response that deserves full marks: the gold boxed (Counting1 also lists the stops)."""
     resp = "\\boxed{" + item["answer_text"] + "}"
