@@ -49,7 +49,7 @@ _PREF = {
     "E": 0.0, "W": 0.3, "NE": 0.6, "SE": 0.6, "NW": 0.8, "SW": 0.8,
     "N": 1.0, "S": 1.0, "N+": 1.2, "N-": 1.2, "S+": 1.2, "S-": 1.2,
 }
-_FAR = 1.5  # extra cost of the outer ring
+_FAR = 1.5  # extra cost per ring outwards (three rings)
 
 SMALL_FACTOR = 0.82
 COST_SMALL = 2.5
@@ -124,14 +124,17 @@ def place_labels(
         faces.append(face)
         m = geo.markers[sid]
         cx, cy = m.center
-        splits = [(name,)] + ([_split(name)] if " " in name.strip() else [])
+        two = _split(name)
+        splits = [(name,)] if two is None else [(name,), two]
         for size, extra in sizes:
             font = face.load(size)
             th = max(text_height(face, size), _ink_height(font, name))
             for wrapped, parts in enumerate(splits):
                 blocks = {a: _measure(font, parts, halo, a) for a in (("left", "right", "center") if wrapped else
                                                                        ("left",))}
-                for ring, d in enumerate((m.radius + 2, m.radius + 2 + style.line_width + 3)):
+                rings = (m.radius + 2, m.radius + 2 + style.line_width + 3,
+                         m.radius + 2 + 2 * style.line_width + 6 + size // 2)
+                for ring, d in enumerate(rings):
                     w, h = blocks["left"].w, blocks["left"].h
                     for pos, (x0, y0) in _positions(cx, cy, d, w, h, m.radius).items():
                         x0, y0 = math.floor(x0), math.floor(y0)
@@ -162,12 +165,39 @@ _ALIGN = {"E": "left", "NE": "left", "SE": "left", "W": "right", "NW": "right", 
           "N": "center", "S": "center", "N+": "left", "S+": "left", "N-": "right", "S-": "right"}
 
 
-def _split(name: str) -> tuple[str, str]:
-    """Two lines at the space that makes the longer line shortest."""
+_BREAK_AFTER = "·・/-–—("
+
+
+def _split(name: str) -> tuple[str, str] | None:
+    """Two lines for a long name, or None when it should stay on one line.
+
+    Latin names break at the space that makes the longer line shortest; names without
+    spaces after a separator (``·``, ``/``, ``-``); Chinese and Japanese names of five
+    characters or more in the middle (no spaces to respect, and stacked names are usual on
+    Chinese maps).
+
+    Example:
+        >>> _split("Plaça de Catalunya"), _split("一大会址·黄陂南路站"), _split("西直门站")
+        (('Plaça de', 'Catalunya'), ('一大会址·', '黄陂南路站'), None)
+    """
+    name = name.strip()
     words = name.split()
-    best = min(range(1, len(words)),
-               key=lambda i: (max(len(" ".join(words[:i])), len(" ".join(words[i:]))), i))
-    return " ".join(words[:best]), " ".join(words[best:])
+    if len(words) > 1:
+        best = min(range(1, len(words)),
+                   key=lambda i: (max(len(" ".join(words[:i])), len(" ".join(words[i:]))), i))
+        return " ".join(words[:best]), " ".join(words[best:])
+    cuts = [i + 1 for i, ch in enumerate(name[:-1]) if ch in _BREAK_AFTER and i > 0]
+    if not cuts and len(name) >= 5 and all(_is_cjk(ch) for ch in name):
+        cuts = [(len(name) + 1) // 2]
+    if not cuts:
+        return None
+    cut = min(cuts, key=lambda i: (max(i, len(name) - i), i))
+    return name[:cut], name[cut:]
+
+
+def _is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x3000 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0xFF00 <= cp <= 0xFFEF or 0x20000 <= cp <= 0x2FFFF
 
 
 def _ink_height(font: ImageFont.FreeTypeFont, text: str) -> int:
