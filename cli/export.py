@@ -32,16 +32,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _images(pairs: list[str], maps_dir: Path | None) -> dict[str, Path]:
-    """--maps-dir first (``<dir>/<country>/<city>.png`` or ``<dir>/<city>.png``), then --image pairs."""
+    """--maps-dir first (PNGs by country/city, city or render manifest), then the --image pairs."""
+    from mapkit.export.core import images_from_folder
+
     images: dict[str, Path] = {}
     if maps_dir is not None:
         if not maps_dir.is_dir():
             raise ConfigError(f"--maps-dir {maps_dir} is not a folder.")
-        for p in sorted(maps_dir.rglob("*.png")):
-            rel = p.relative_to(maps_dir)
-            images.setdefault(p.stem, p)
-            if len(rel.parts) == 2:
-                images[f"{rel.parts[0]}/{p.stem}"] = p
+        images.update(images_from_folder(maps_dir))
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key or not value:
@@ -67,7 +65,8 @@ def export(
         list[str] | None, typer.Option("--image", help="CITY=PNG: the map of a city (repeatable); wins over real maps.")
     ] = None,
     maps_dir: Annotated[
-        Path | None, typer.Option("--maps-dir", help="Folder of map PNGs (<country>/<city>.png or <city>.png).")
+        Path | None,
+        typer.Option("--maps-dir", help="Map PNGs: <country>/<city>.png, <city>.png, or `mapkit render` output."),
     ] = None,
     allow_leakage: Annotated[
         bool, typer.Option("--allow-leakage", help="Write even when train and test share a map or a station pair.")

@@ -110,7 +110,7 @@ def export_items(
     to: str,
     out: str | os.PathLike[str],
     data_dir: str | os.PathLike[str] | None = None,
-    images: Mapping[str, str | os.PathLike[str]] | None = None,
+    images: Mapping[str, str | os.PathLike[str]] | str | os.PathLike[str] | None = None,
     allow_leakage: bool = False,
     image_root: str | None = None,
     pretty_name: str | None = None,
@@ -121,7 +121,8 @@ def export_items(
     """Export the items at ``items_path`` as format ``to`` into the folder ``out``.
 
     * ``data_dir``: the ReasonMap data (real maps; graphs for ``reasonmap-plus`` station lists);
-    * ``images``: PNGs by city name, ``country/city`` or city reference; they win over real maps;
+    * ``images``: PNGs by city name, ``country/city`` or city reference, or a folder of PNGs (``mapkit
+      render`` output included); they win over real maps;
     * ``allow_leakage``: write even when splits share a map or a station pair (else LeakageError);
     * ``image_root``: verl only: prefix for image paths in rows (default: absolute paths);
     * ``trace_memory``: measure the peak Python heap of the export (tracemalloc; slows it down).

@@ -205,6 +205,8 @@ def card_metadata(
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCardData
 
+    from mapkit.export.hf import config_name
+
     scan = ctx.scan
     data = DatasetCardData(
         license=LICENSE,
@@ -227,8 +229,9 @@ def card_metadata(
         download_size=map_bytes + nbytes(["data/metadata.parquet"]),
         dataset_size=map_bytes,
     )
+    by_config = {config_name(t): t for t in scan.types}
     for c in configs[1:]:
-        types = scan.types if c["config_name"] == "all" else [c["config_name"]]
+        types = scan.types if c["config_name"] == "all" else [by_config[c["config_name"]]]
         splits = SplitDict()
         total = 0
         for df in c["data_files"]:
@@ -393,8 +396,8 @@ def validate_card(folder: str | os.PathLike[str]) -> list[str]:
 
     Checks: the YAML parses into ``DatasetCardData``; license, task_categories, language,
     size_categories and pretty_name are set and well-formed; every config has a name and data files
-    that exist; one default config; ``dataset_info`` parses with ``datasets`` and covers every config
-    with the same splits.
+    that exist; one default config; ``dataset_info`` (optional) parses with ``datasets`` and, when
+    present, covers every config with the same splits.
     """
     from huggingface_hub import DatasetCard
 
@@ -453,6 +456,8 @@ def validate_card(folder: str | os.PathLike[str]) -> list[str]:
         return problems
     for c in configs:
         name = c.get("config_name")
+        if not infos:  # dataset_info is optional; when present it must describe every config
+            break
         if name and name not in infos:
             problems.append(f"dataset_info has no entry for config {name!r}")
         elif name:

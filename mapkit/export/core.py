@@ -354,10 +354,56 @@ def _png_info(path: Path) -> tuple[int, str, int, int]:
     return len(data), "sha256:" + hashlib.sha256(data).hexdigest(), width, height
 
 
+def images_from_folder(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """Map PNGs of a folder by every name an item may use for them.
+
+    ``<folder>/<country>/<city>.png`` and ``<folder>/<city>.png`` both work; a render manifest beside a
+    PNG (``mapkit render`` writes ``<slug>.png`` + ``<slug>.json``) adds its ``country/city`` and city.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "los-angeles.png").write_bytes(b"")
+    >>> _ = (d / "los-angeles.json").write_text('{"format": "mapkit.render-manifest/1", "city": "los_angeles", '
+    ...                                        '"country": "america"}')
+    >>> sorted(images_from_folder(d))
+    ['america/los_angeles', 'los-angeles', 'los_angeles']
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise ExportError(f"{root} is not a folder of map images.")
+    out: dict[str, Path] = {}
+    for p in sorted(root.rglob("*.png")):
+        rel = p.relative_to(root)
+        out.setdefault(p.stem, p)
+        if len(rel.parts) == 2:
+            out[f"{rel.parts[0]}/{p.stem}"] = p
+        manifest = _manifest(p)
+        if manifest:
+            out[f"{manifest['country']}/{manifest['city']}"] = p
+            out.setdefault(str(manifest["city"]), p)
+    return out
+
+
+def _manifest(png: Path) -> dict[str, Any] | None:
+    """The render manifest beside ``png`` (``mapkit.render``'s ``<name>.json``), if there is one."""
+    path = png.with_suffix(".json")
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(doc, dict) and str(doc.get("format", "")).startswith("mapkit.render") and "city" in doc:
+        return doc
+    return None
+
+
 def _lookup_image(images: Mapping[str, Any] | None, ref: MapRef) -> Path | None:
     if not images:
         return None
-    for key in (ref.map_id, ref.city, ref.city_ref):
+    from mapkit.names import slugify
+
+    for key in (ref.map_id, ref.city, ref.city_ref, slugify(ref.city)):
         if key in images and images[key]:
             return Path(images[key])
     return None
@@ -405,16 +451,19 @@ def resolve_maps(
     scan: Scan,
     *,
     data_dir: str | os.PathLike[str] | None = None,
-    images: Mapping[str, Any] | None = None,
+    images: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     workdir: Path | None = None,
 ) -> dict[str, ResolvedMap]:
-    """A PNG for every map the items use: ``images`` (city, ``country/city`` or city_ref -> PNG),
-    else the real image in the data dir, else a render (when ``mapkit.render`` exists).
+    """A PNG for every map the items use: ``images`` (city, ``country/city`` or city_ref -> PNG, or a
+    folder: :func:`images_from_folder`), else the real image in the data dir, else a render.
 
-    Raises :class:`ExportError` listing every map left without an image.
+    A given PNG with a render manifest beside it must have been drawn from the items' graph
+    (same ``graph_hash``). Raises :class:`ExportError` listing every map left without an image.
     """
     from mapkit.data import map_image, resolve_data_dir
 
+    if isinstance(images, (str, os.PathLike)):
+        images = images_from_folder(images)
     ddir = resolve_data_dir(data_dir)
     out: dict[str, ResolvedMap] = {}
     missing: list[str] = []
@@ -422,6 +471,16 @@ def resolve_maps(
         path, source = _lookup_image(images, ref), "given"
         if path is not None and not path.is_file():
             raise ExportError(f"The image given for {ref.city!r} does not exist: {path}.")
+        manifest = _manifest(path) if path is not None else None
+        if manifest is not None:
+            source = "rendered"
+            drawn = str(manifest.get("graph_hash") or "")
+            if ref.graph_hash and drawn and drawn != ref.graph_hash:
+                raise ExportError(
+                    f"The render {path} was drawn from another graph of {ref.city!r} than the items were "
+                    f"generated from ({drawn[:19]}… vs {ref.graph_hash[:19]}…).",
+                    hint="Render the map again (`mapkit render`) or regenerate the items.",
+                )
         if path is None:
             path, source = map_image(ddir, ref.city, ref.country), "real"
         if path is None and workdir is not None:
@@ -450,7 +509,7 @@ def staged_folder(out: str | os.PathLike[str]) -> Iterator[Path]:
     An existing ``out`` is replaced only when it is empty or an earlier mapkit export (it holds
     :data:`MARKER_FILE`); anything else is refused, so an export never deletes a user's folder.
     """
-    target = Path(out)
+    target = Path(out).resolve()  # "." and "dir/" get a real name and parent
     if target.exists():
         if not target.is_dir():
             raise ExportError(f"{target} exists and is not a folder.")

@@ -455,8 +455,17 @@ def build_configs(
 
     configs.append(config("all", scan.types, default=True))
     for t in scan.types:
-        configs.append(config(t, [t]))
+        configs.append(config(config_name(t), [t]))
     return configs
+
+
+def config_name(typ: str) -> str:
+    """The config of one type: its name, unless that is taken by ``all``/``maps`` (then ``type-<name>``).
+
+    >>> config_name("TorF1"), config_name("maps")
+    ('TorF1', 'type-maps')
+    """
+    return f"type-{typ}" if typ in ("all", "maps") else typ
 
 
 # --- reading back --------------------------------------------------------------------------

@@ -99,3 +99,40 @@ def test_out_folder_replaced_only_when_it_is_an_export(toy_export: dict) -> None
     assert not (out / "stale.json").exists()
     assert json.loads((out / MARKER_FILE).read_text())["format"] == "sharegpt"
     assert not [p for p in tmp.iterdir() if p.name.startswith(".sft.")]  # no staging folder left behind
+
+
+@pytest.fixture(scope="module")
+def auckland_items(tmp_path_factory: pytest.TempPathFactory, reasonmap_dir: Path) -> Path:
+    """Generated items of a city that has no real map in the data dir."""
+    from mapkit.generate import write_items as generate
+
+    path = tmp_path_factory.mktemp("auckland") / "items.jsonl"
+    generate(path, ["auckland"], types=["TorF1", "Counting3"], n_per_type=2, data_dir=reasonmap_dir)
+    return path
+
+
+def test_renderer_draws_cities_without_a_real_map(auckland_items: Path, reasonmap_dir: Path, tmp_path: Path) -> None:
+    from mapkit.render import render_city
+    from mapkit.sources import load_city
+
+    assert not (reasonmap_dir / "maps" / "new_zealand" / "auckland.png").exists()
+    report = export_items(auckland_items, to="easyr1", out=tmp_path / "e", data_dir=reasonmap_dir)
+    assert report.maps == {"new_zealand/auckland": "rendered"}
+    again = render_city(load_city("auckland", data_dir=reasonmap_dir), tmp_path / "r")
+    assert (tmp_path / "e" / "maps" / "new_zealand" / "auckland.png").read_bytes() == again.png_path.read_bytes()
+
+
+def test_maps_dir_of_renders_is_checked_against_the_items_graph(
+    auckland_items: Path, reasonmap_dir: Path, tmp_path: Path
+) -> None:
+    from mapkit.render import render_city
+    from mapkit.sources import load_city
+
+    res = render_city(load_city("auckland", data_dir=reasonmap_dir), tmp_path / "renders")
+    report = export_items(auckland_items, to="sharegpt", out=tmp_path / "s", images=tmp_path / "renders")
+    assert report.maps == {"new_zealand/auckland": "rendered"}
+    manifest = json.loads(res.manifest_path.read_text())
+    manifest["graph_hash"] = "sha256:" + "0" * 64
+    res.manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ExportError, match="drawn from another graph"):
+        export_items(auckland_items, to="sharegpt", out=tmp_path / "s2", images=tmp_path / "renders")

@@ -177,3 +177,10 @@ def test_publish_without_token_says_how_to_log_in(hf_folder: Path, monkeypatch: 
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
     with pytest.raises(PublishError, match="HF_TOKEN or run `hf auth login`"):
         publish(hf_folder, repo_id="org/name", api=FakeApi())
+
+
+def test_trl_folder_passes_the_publish_checks(toy_session: dict, no_network: None) -> None:
+    out = toy_session["tmp"] / "trl-publish"
+    export_items(toy_session["items"], to="trl", out=out, images=toy_session["images"])
+    plan = publish(out, repo_id="org/mapkit-trl", dry_run=True)
+    assert "README.md" in dict(plan.files) and plan.dry_run
