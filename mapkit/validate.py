@@ -157,11 +157,17 @@ class _Gen:
         }
         if unknown:
             raise NotImplementedError(f"schema keywords {sorted(unknown)}")
+        types = None
         if "type" in schema:
             types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
             test = " or ".join(_TYPE_TESTS[t].format(v=v) for t in types)
             self.emit(depth, f"if not ({test}):")
             self.fail(depth + 1, path, f"is not of type {' or '.join(types)}")
+
+        def guard(kind: str, test: str) -> str:
+            # once the type test passed, a keyword of that single type needs no second type test
+            return "" if types == [kind] else f"{test} and "
+
         if "enum" in schema:
             # (type, value) pairs: 1 must not match True, nor 1.0 match 1
             c = self.const(frozenset((type(e), e) for e in schema["enum"]))
@@ -174,32 +180,47 @@ class _Gen:
         num = f"type({v}) in (int, float)"
         for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
             if key in schema:
-                self.emit(depth, f"if {num} and {v} {op} {schema[key]!r}:")
+                g = "" if types in (["integer"], ["number"]) else f"{num} and "
+                self.emit(depth, f"if {g}{v} {op} {schema[key]!r}:")
                 self.fail(depth + 1, path, f"violates {key} {schema[key]}")
         if "pattern" in schema:
             c = self.const(re.compile(schema["pattern"]))
-            self.emit(depth, f"if type({v}) is str and {c}.search({v}) is None:")
-            self.fail(depth + 1, path, f"does not match {schema['pattern']!r}")
+            seen = self.const(set())  # values already matched (paths, hashes repeat on every row)
+            self.emit(depth, f"if {guard('string', f'type({v}) is str')}{v} not in {seen}:")
+            self.emit(depth + 1, f"if {c}.search({v}) is None:")
+            self.fail(depth + 2, path, f"does not match {schema['pattern']!r}")
+            self.emit(depth + 1, f"if len({seen}) < 4096:")
+            self.emit(depth + 2, f"{seen}.add({v})")
         for key, op in (("minLength", "<"), ("maxLength", ">")):
             if key in schema:
-                self.emit(depth, f"if type({v}) is str and len({v}) {op} {schema[key]}:")
+                self.emit(depth, f"if {guard('string', f'type({v}) is str')}len({v}) {op} {schema[key]}:")
                 self.fail(depth + 1, path, f"violates {key} {schema[key]}")
         for key, op in (("minItems", "<"), ("maxItems", ">")):
             if key in schema:
-                self.emit(depth, f"if type({v}) is list and len({v}) {op} {schema[key]}:")
+                self.emit(depth, f"if {guard('array', f'type({v}) is list')}len({v}) {op} {schema[key]}:")
                 self.fail(depth + 1, path, f"violates {key} {schema[key]}")
         if "items" in schema:
             i, item = self.var(), self.var()
-            self.emit(depth, f"if type({v}) is list:")
-            self.emit(depth + 1, f"for {i}, {item} in enumerate({v}):")
-            self.node(schema["items"], item, f"{path} + '[' + str({i}) + ']'", depth + 2)
+            if types != ["array"]:
+                self.emit(depth, f"if type({v}) is list:")
+                depth += 1
+            self.emit(depth, f"for {i}, {item} in enumerate({v}):")
+            self.node(schema["items"], item, f"{path} + '[' + str({i}) + ']'", depth + 1)
+            if types != ["array"]:
+                depth -= 1
         obj = any(k in schema for k in ("required", "properties", "additionalProperties"))
         if obj:
-            self.emit(depth, f"if type({v}) is dict:")
-            d = depth + 1
-            for key in schema.get("required", ()):
-                self.emit(d, f"if {key!r} not in {v}:")
-                self.fail(d + 1, path, f"{key!r} is a required property")
+            d = depth
+            if types != ["object"]:
+                self.emit(depth, f"if type({v}) is dict:")
+                d = depth + 1
+            required = list(schema.get("required", ()))
+            if required:
+                c = self.const(frozenset(required))
+                order = self.const(required)
+                self.emit(d, f"if not {c}.issubset({v}):")
+                self.emit(d + 1, f"_miss = next(k for k in {order} if k not in {v})")
+                self.emit(d + 1, f"return ({path}, repr(_miss) + ' is a required property')")
             props = schema.get("properties", {})
             extra = schema.get("additionalProperties", True)
             if extra is False:
@@ -210,10 +231,14 @@ class _Gen:
                 raise NotImplementedError("additionalProperties with a schema")
             for key, sub in props.items():
                 pv = self.var()
-                self.emit(d, f"if {key!r} in {v}:")
-                self.emit(d + 1, f"{pv} = {v}[{key!r}]")
                 sub_path = repr("." + key)
-                self.node(sub, pv, f"{path} + {sub_path}", d + 1)
+                if key in required:  # present: checked above
+                    self.emit(d, f"{pv} = {v}[{key!r}]")
+                    self.node(sub, pv, f"{path} + {sub_path}", d)
+                else:
+                    self.emit(d, f"if {key!r} in {v}:")
+                    self.emit(d + 1, f"{pv} = {v}[{key!r}]")
+                    self.node(sub, pv, f"{path} + {sub_path}", d + 1)
 
 
 def compile_checker(schema: dict[str, Any]) -> Callable[[Any], tuple[str, str] | None]:
@@ -301,6 +326,10 @@ class _Collector:
             self.report.disagreements.append(Disagreement(item_id, line, fld, expected, stored, why))
 
 
+_FAMILIES: dict[str, Any] = {}
+"""Family by the row's ``type`` (the registry lookup is not free at a million rows)."""
+
+
 def _check_row(
     row: dict[str, Any], lineno: int, graphs: _Graphs, out: _Collector,
     check: Callable[[Any], tuple[str, str] | None],
@@ -323,7 +352,7 @@ def _check_row(
                 "the curated graph differs from the one the item was generated from; "
                 "answers re-derived on the current graph")
     try:
-        fam = get_family(row["type"])
+        fam = _FAMILIES.get(row["type"]) or _FAMILIES.setdefault(row["type"], get_family(row["type"]))
     except ConfigError as e:
         out.add(item_id, lineno, "type", "a registered family", row["type"], e.message)
         return

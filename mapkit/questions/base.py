@@ -447,3 +447,39 @@ def no_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def line_paths(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], ...]:
+    """Every distinct way one train of ``line`` rides from ``a`` to ``b`` (stops strictly between),
+    shortest first; ``()`` when no service has both - the ``paths`` of :func:`mapkit.graph.stops_between`.
+
+    The same rule as ``stops_between`` on station ids, with each service's positions indexed once per
+    city: counting and next-station pools ask it for every pair of every line.
+
+    >>> from mapkit.graph import toy_city
+    >>> g = toy_city()
+    >>> line_paths(g, "blue", "f", "g"), line_paths(g, "green", "k", "l")
+    ((('c',), ('h',)), ())
+    """
+    ctx = context(g)
+    index = ctx.caches.get(("positions", line))
+    if index is None:
+        index = ctx.caches[("positions", line)] = [
+            ({s: i for i, s in enumerate(br.stations)}, br.stations, br.loop) for br in g.lines[line].branches
+        ]
+    found: dict[tuple[str, ...], None] = {}
+    for pos, seq, loop in index:
+        i, j = pos.get(a), pos.get(b)
+        if i is None or j is None:
+            continue
+        if i < j:
+            found.setdefault(seq[i + 1 : j], None)
+            if loop:
+                found.setdefault((seq[j + 1 :] + seq[:i])[::-1], None)
+        else:
+            found.setdefault(seq[j + 1 : i][::-1], None)
+            if loop:
+                found.setdefault(seq[i + 1 :] + seq[:j], None)
+    if len(found) < 2:
+        return tuple(found)
+    return tuple(sorted(found, key=len))

@@ -25,9 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mapkit.errors import AmbiguousSpanError, ConfigError, GraphError, ItemError
+from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.graph.queries import stops_between
 from mapkit.questions.answers import parse_int, parse_letter
 from mapkit.questions.base import (
     LEVELS,
@@ -39,6 +38,7 @@ from mapkit.questions.base import (
     context,
     item_rng,
     level_from_thresholds,
+    line_paths,
     pick,
 )
 from mapkit.questions.registry import Family, register
@@ -94,13 +94,12 @@ def span_of(g: MetroGraph, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, 
         return None
     found: tuple[str, ...] | None = None
     for lid in common:
-        try:
-            stops = stops_between(g, a, b, lid).stops
-        except (AmbiguousSpanError, GraphError):
+        paths = line_paths(g, lid, a, b)  # stops_between's paths, without its name resolution
+        if not paths or (len(paths) > 1 and len(paths[0]) == len(paths[1])):
+            return None  # no service runs between them, or a tie both ways round a loop
+        if found is not None and paths[0] != found:
             return None
-        if found is not None and stops != found:
-            return None
-        found = stops
+        found = paths[0]
     assert found is not None
     return found, tuple(common)
 
