@@ -94,7 +94,7 @@ def export(
 
         def progress(stage: str, advance: int, total: int | None) -> None:
             if stage not in tasks:
-                label = "reading items" if stage == "scan" else f"writing {to}"
+                label = {"scan": "reading items", "maps": "preparing maps"}.get(stage, f"writing {to}")
                 tasks[stage] = bar.add_task(label, total=total)
             bar.update(tasks[stage], advance=advance, total=total)
 

@@ -141,7 +141,7 @@ def export_items(
         check_leakage(scan, allow=allow_leakage)
         render_dir = Path(tempfile.mkdtemp(prefix="mapkit-render-"))
         try:
-            maps = resolve_maps(scan, data_dir=data_dir, images=images, workdir=render_dir)
+            maps = resolve_maps(scan, data_dir=data_dir, images=images, workdir=render_dir, progress=progress)
             options = {"image_root": image_root, "pretty_name": pretty_name, "rows_per_shard": rows_per_shard,
                        "final_out": Path(out)}  # fmt: skip
             with staged_folder(out) as tmp:

@@ -453,6 +453,7 @@ def resolve_maps(
     data_dir: str | os.PathLike[str] | None = None,
     images: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     workdir: Path | None = None,
+    progress: ProgressFn | None = None,
 ) -> dict[str, ResolvedMap]:
     """A PNG for every map the items use: ``images`` (city, ``country/city`` or city_ref -> PNG, or a
     folder: :func:`images_from_folder`), else the real image in the data dir, else a render.
@@ -490,6 +491,8 @@ def resolve_maps(
             continue
         size, sha, w, h = _png_info(path)
         out[mid] = ResolvedMap(mid, path, source, size, sha, w, h)
+        if progress:
+            progress("maps", 1, len(scan.maps))
     if missing:
         raise ExportError(
             f"No map image for {len(missing)} map(s): {', '.join(missing)} (looked in {ddir}/maps).",

@@ -91,7 +91,11 @@ def write(ctx: ExportContext) -> dict[str, Any]:
 
     ctx.copy_maps("maps")
     stations = 0
-    for mid, ref in sorted(ctx.scan.maps.items()):
+    done: set[tuple[str, str]] = set()
+    for ref in sorted(ctx.scan.maps.values(), key=lambda r: r.map_id):
+        if (ref.country, ref.city) in done:  # two maps of one city (e.g. real and rendered) share it
+            continue
+        done.add((ref.country, ref.city))
         try:
             g = load_city(ref.city_ref, data_dir=ctx.data_dir)
         except Exception as err:  # noqa: BLE001 - a mapkit error already says what to do; wrap others
@@ -103,7 +107,8 @@ def write(ctx: ExportContext) -> dict[str, Any]:
                 "would not match them.",
                 hint="Regenerate the items with `mapkit generate`.",
             )
-        write_text_atomic(ctx.out / "stations" / f"{mid}.json", _stations_json(station_lists(g)))
+        # the published `json` path of the items: ./stations/<country>/<city>.json
+        write_text_atomic(ctx.out / "stations" / ref.country / f"{ref.city}.json", _stations_json(station_lists(g)))
         stations += 1
 
     with JsonArrays(ctx.out, indent=None) as out:
