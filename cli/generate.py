@@ -42,7 +42,9 @@ def _types(value: str | None) -> list[str] | None:
 def generate(
     city: Annotated[
         list[str] | None,
-        typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`; repeatable."),
+        typer.Option(
+            "--city", metavar="CITY", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`; repeatable."
+        ),
     ] = None,
     all_cities: Annotated[bool, typer.Option("--all-cities", help="Every known ReasonMap city.")] = False,
     types: Annotated[

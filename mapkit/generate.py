@@ -126,7 +126,8 @@ def balance_key(item: Mapping[str, Any]) -> str:
     '2 transfers'
     """
     if item["type"] == "planning":
-        return f"{item['question_transfer_count']} transfers"
+        n = item["question_transfer_count"]
+        return f"{n} transfer{'' if n == 1 else 's'}"
     if item["answer"] is not None:
         return str(item["answer_text"])
     text = str(item["answer_text"])

@@ -152,3 +152,17 @@ def test_reasonmap_plus_format_explains_undecidable_rows(tmp_path, reasonmap_dir
     p.write_text(json.dumps([row]))
     rep = validate_items(p, fmt="reasonmap-plus", data_dir=reasonmap_dir)
     assert rep.failing == 1 and "no station" in rep.disagreements[0].why
+
+
+@pytest.mark.slow
+def test_every_city_every_family_validates(tmp_path, reasonmap_dir):
+    from mapkit.sources import known_cities
+
+    p = tmp_path / "all.jsonl"
+    summary = write_items(p, list(known_cities(reasonmap_dir)), n_per_type=6, seed=9, data_dir=reasonmap_dir)
+    assert len(summary.by_city) == 30 and set(summary.by_type) == set(families())
+    rep = validate_items(p, data_dir=reasonmap_dir)
+    assert rep.ok, rep.disagreements[:3]
+    validator = jsonschema.Draft202012Validator(load_schema("item"))
+    for line in p.read_text(encoding="utf-8").splitlines()[::7]:
+        assert validator.is_valid(json.loads(line))
