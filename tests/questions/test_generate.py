@@ -111,3 +111,21 @@ def test_demo_city_items_validate(tmp_path):
     p = tmp_path / "demo.jsonl"
     write_items(p, ["demo"], n_per_type=15)
     assert validate_items(p).ok
+
+
+def test_bytes_do_not_depend_on_the_hash_seed(tmp_path, reasonmap_dir):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mapkit.generate import write_items; "
+        "write_items(sys.argv[1], ['rome', 'demo'], n_per_type=15, seed=4, data_dir=sys.argv[2])"
+    )
+    outs = []
+    for hash_seed in ("1", "2"):
+        p = tmp_path / f"h{hash_seed}.jsonl"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", code, str(p), str(reasonmap_dir)], check=True, env=env)
+        outs.append(p.read_bytes())
+    assert outs[0] == outs[1] and len(outs[0]) > 10_000
