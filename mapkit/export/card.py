@@ -77,7 +77,13 @@ def size_category(n: int) -> str:
 
 
 def languages(scan: Scan) -> list[str]:
-    """English prompts always; Chinese too when any map is of a Chinese city (station names)."""
+    """English prompts always; Chinese too when any map is of a Chinese city (station names).
+
+    >>> import pathlib
+    >>> from mapkit.export.core import MapRef
+    >>> languages(Scan(path=pathlib.Path("i"), maps={"china/x": MapRef("china/x", "china", "x", "x", "")}))
+    ['en', 'zh']
+    """
     langs = ["en"]
     if any(ref.country == "china" for ref in scan.maps.values()):
         langs.append("zh")
@@ -128,7 +134,15 @@ def _nice_step(raw: float) -> int:
 
 
 def histogram_png(scan: Scan) -> bytes:
-    """A two-panel stacked bar chart (PNG bytes): items per type by city and by question difficulty."""
+    """A two-panel stacked bar chart (PNG bytes): items per type by city and by question difficulty.
+
+    >>> import pathlib
+    >>> from collections import Counter
+    >>> scan = Scan(path=pathlib.Path("i"), types=["TorF1"], by_type=Counter({"TorF1": 3}),
+    ...             by_type_level=Counter({("TorF1", "easy"): 3}))
+    >>> histogram_png(scan)[:4]
+    b'\x89PNG'
+    """
     from PIL import Image, ImageDraw
 
     types = scan.types
@@ -398,6 +412,10 @@ def validate_card(folder: str | os.PathLike[str]) -> list[str]:
     size_categories and pretty_name are set and well-formed; every config has a name and data files
     that exist; one default config; ``dataset_info`` (optional) parses with ``datasets`` and, when
     present, covers every config with the same splits.
+
+    >>> import tempfile
+    >>> validate_card(tempfile.mkdtemp())
+    ['README.md is missing (write a dataset card)']
     """
     from huggingface_hub import DatasetCard
 

@@ -90,7 +90,13 @@ def map_id_of(item: Mapping[str, Any]) -> str:
 
 
 def pair_key(item: Mapping[str, Any]) -> tuple[str, str, str] | None:
-    """(city, a, b) with a <= b for an item about two stations; None for single-station items."""
+    """(city, a, b) with a <= b for an item about two stations; None for single-station items.
+
+    >>> pair_key({"city": "x", "mapkit": {"station_ids": ["b", "a"]}})
+    ('x', 'a', 'b')
+    >>> pair_key({"city": "x", "station_1": "A", "station_2": "", "mapkit": {"station_ids": ["a"]}}) is None
+    True
+    """
     mk = item.get("mapkit") or {}
     ids = [s for s in (mk.get("station_ids") or []) if s][:2]
     if len(ids) < 2:
@@ -320,7 +326,16 @@ def scan_items(items_path: str | os.PathLike[str], progress: ProgressFn | None =
 
 
 def check_leakage(scan: Scan, *, allow: bool = False) -> None:
-    """Raise :class:`LeakageError` when splits share a map or a station pair (unless ``allow``)."""
+    """Raise :class:`LeakageError` when splits share a map or a station pair (unless ``allow``).
+
+    >>> import pathlib
+    >>> scan = Scan(path=pathlib.Path("items.jsonl"), leakage=LeakageReport(shared_maps=["c/x"]))
+    >>> check_leakage(scan, allow=True)
+    >>> check_leakage(scan)
+    Traceback (most recent call last):
+    ...
+    mapkit.errors.LeakageError: items.jsonl: train/test leakage: 1 map(s) in several splits (c/x). ...
+    """
     if scan.leakage.leaks and not allow:
         raise LeakageError(
             f"{scan.path}: train/test leakage: {scan.leakage.describe()}.",
@@ -548,7 +563,14 @@ def _umask_modes(root: Path) -> None:
 
 
 def folder_bytes(root: Path) -> tuple[int, int]:
-    """(number of files, total bytes) under ``root``."""
+    """(number of files, total bytes) under ``root``.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.txt").write_text("abc")
+    >>> folder_bytes(d)
+    (1, 3)
+    """
     n = total = 0
     for p in root.rglob("*"):
         if p.is_file():
@@ -618,5 +640,9 @@ def write_marker(ctx: ExportContext, fmt: str, extra: dict[str, Any] | None = No
 
 
 def item_json(item: Mapping[str, Any]) -> str:
-    """The canonical compact JSON of an item or of its ``mapkit`` object (stable bytes)."""
+    """The canonical compact JSON of an item or of its ``mapkit`` object (stable bytes).
+
+    >>> item_json({"b": "é", "a": [1]})
+    '{"b":"é","a":[1]}'
+    """
     return json.dumps(item, ensure_ascii=False, separators=(",", ":"))

@@ -529,11 +529,3 @@ def attach_images(ds: Any, maps: Any, *, column: str = "image") -> Any:
     features = ds.features.copy()
     features[column] = Image()
     return ds.map(add, batched=True, features=features)
-
-
-def load_items(folder: str | os.PathLike[str], config: str = "all", split: str | None = None) -> Any:
-    """``datasets.load_dataset`` on an hf export folder (a thin convenience for tests and notebooks)."""
-    _require_hub()
-    import datasets
-
-    return datasets.load_dataset(str(folder), config, split=split)

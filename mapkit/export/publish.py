@@ -96,7 +96,15 @@ def _resolve_token(token: str | None) -> str | None:
 
 
 def list_files(folder: Path) -> list[tuple[str, int]]:
-    """(relative path, bytes) of every file that would be uploaded, sorted."""
+    """(relative path, bytes) of every file that would be uploaded, sorted (``.git``/``.cache`` left out).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "README.md").write_text("hi")
+    >>> (d / ".cache").mkdir(); _ = (d / ".cache" / "state").write_text("x")
+    >>> list_files(d)
+    [('README.md', 2)]
+    """
     out = []
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
