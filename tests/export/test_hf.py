@@ -121,3 +121,27 @@ def test_image_once_size_property(tmp_path: Path, hf_cache: str) -> None:
     assert report.total_bytes * 100 < embedded
     ds = datasets.load_dataset(str(tmp_path / "hf"), split="test", cache_dir=hf_cache)
     assert ds[0]["image"].size == (256, 256)
+
+
+def test_same_items_same_bytes_whatever_the_hash_seed(toy_session: dict, tmp_path: Path) -> None:
+    """Export is deterministic: two processes with different PYTHONHASHSEED write identical folders."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json; from mapkit.export import export_items; "
+        "export_items(sys.argv[1], to='hf', out=sys.argv[2], images=json.loads(sys.argv[3]))"
+    )
+    images = json.dumps({k: str(v) for k, v in toy_session["images"].items()})
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-c", code, str(toy_session["items"]), str(tmp_path / seed), images],
+                              env=env, capture_output=True, text=True)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    a, b = files(tmp_path / "1"), files(tmp_path / "2")
+    assert a.keys() == b.keys() and all(a[k] == b[k] for k in a), [k for k in a if a[k] != b.get(k)]
