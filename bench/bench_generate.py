@@ -80,7 +80,9 @@ def bench_reasoning_gym(count: int, out: Path) -> dict[str, float] | str:
         for item in ds:
             fh.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
     w1, c1 = _clock()
-    return {"items": count, "wall": w1 - w0, "cpu": c1 - c0, "version": getattr(reasoning_gym, "__version__", "?")}
+    from importlib.metadata import version  # the module's __version__ lags the distribution's
+
+    return {"items": count, "wall": w1 - w0, "cpu": c1 - c0, "version": version("reasoning-gym")}
 
 
 def main(argv: list[str] | None = None) -> int:
