@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapkit.errors import ConfigError
+from mapkit.errors import ConfigError, ExportError
 from mapkit.export.core import (
     TEST_CITIES,
     ExportContext,
@@ -159,6 +159,9 @@ def export_items(
         finally:
             shutil.rmtree(render_dir, ignore_errors=True)
         peak = tracemalloc.get_traced_memory()[1] if trace_memory else None
+    except OSError as err:  # disk full, permissions: a user-facing error, not a traceback
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        raise ExportError(f"Cannot write the export to {out}{where}: {err.strerror or err}.") from None
     finally:
         if trace_memory:
             tracemalloc.stop()

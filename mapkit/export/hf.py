@@ -288,7 +288,10 @@ def item_from_row(row: Mapping[str, Any], features: Any = None) -> dict[str, Any
             raise ItemError(f"The row has no {key!r} column; it is not a mapkit export row.")
         value = row[key]
         if key == "mapkit" and isinstance(value, str):
-            value = json.loads(value)
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as err:
+                raise ItemError(f"The row's `mapkit` column is not JSON ({err.msg}).") from None
         elif key in ("type", "difficulty_city", "difficulty_question") and isinstance(value, int):
             if features is None or key not in features:
                 raise ItemError(f"{key!r} is a class id; pass the dataset's features to decode it.")

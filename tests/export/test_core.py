@@ -136,3 +136,16 @@ def test_maps_dir_of_renders_is_checked_against_the_items_graph(
     res.manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(ExportError, match="drawn from another graph"):
         export_items(auckland_items, to="sharegpt", out=tmp_path / "s2", images=tmp_path / "renders")
+
+
+def test_disk_errors_are_export_errors(toy_export: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import shutil
+
+    def full(*a: object, **k: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "maps"))
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    with pytest.raises(ExportError, match="Cannot write the export to .*: No space left on device"):
+        export_items(toy_export["items"], to="sharegpt", out=tmp_path / "out", images=toy_export["images"])
+    assert not (tmp_path / "out").exists()
