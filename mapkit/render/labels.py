@@ -54,9 +54,10 @@ _FAR = 1.5  # extra cost per ring outwards (three rings)
 SMALL_FACTOR = 0.82
 COST_SMALL = 2.5
 COST_WRAP = 1.0
+COST_WRAP_MID_WORD = 3.0  # a Chinese name cut in the middle: worse than a smaller font
 COST_AMBIGUOUS = 4.0
 AMBIGUITY_RATIO = 1.25
-COST_OWN_LINE = 6.0
+COST_OWN_LINE = 12.0
 COST_FOREIGN_LINE = 40.0
 COST_MARKER = 60.0
 COST_LEGEND = 500.0
@@ -125,6 +126,8 @@ def place_labels(
         m = geo.markers[sid]
         cx, cy = m.center
         two = _split(name)
+        wrap_cost = COST_WRAP if two is None or " " in name.strip() or any(c in name for c in _BREAK_AFTER) \
+            else COST_WRAP_MID_WORD
         splits = [(name,)] if two is None else [(name,), two]
         for size, extra in sizes:
             font = face.load(size)
@@ -143,7 +146,7 @@ def place_labels(
                         cand_box.append((x0, y0, x0 + w, y0 + h))
                         cand_runs.append(tuple((t, (x0 + ox, y0 + oy)) for t, ox, oy in blk.runs))
                         cand_pos.append(pos)
-                        cand_pref.append(_PREF[pos] + ring * _FAR + extra + wrapped * COST_WRAP)
+                        cand_pref.append(_PREF[pos] + ring * _FAR + extra + wrapped * wrap_cost)
                         cand_size.append((size, int(th)))
     boxes = np.array(cand_box, dtype=float)
     cs = np.array(cand_station)
@@ -312,19 +315,40 @@ def _ambiguous(ids: list[str], geo: MapGeometry, boxes: np.ndarray, cs: np.ndarr
     return out
 
 
-def _candidate_conflicts(boxes: np.ndarray, cs: np.ndarray) -> list[list[int]]:
-    """For each candidate, the candidates of other stations whose boxes overlap it."""
+_CHUNK = 2048
+
+
+@dataclass(frozen=True)
+class _Conflicts:
+    """For each candidate, the candidates of other stations whose boxes overlap it (CSR arrays)."""
+
+    ptr: np.ndarray  # candidate c's conflicts are idx[ptr[c]:ptr[c + 1]]
+    idx: np.ndarray
+
+    def of(self, c: int) -> np.ndarray:
+        return self.idx[self.ptr[c]:self.ptr[c + 1]]
+
+
+def _candidate_conflicts(boxes: np.ndarray, cs: np.ndarray) -> _Conflicts:
+    """Overlapping candidate pairs of different stations (a dense city has millions: int32 CSR)."""
     # shrink a hair so that boxes that merely touch do not count as overlapping
     eps = 0.01
     geoms = shapely.box(boxes[:, 0] + eps, boxes[:, 1] + eps, boxes[:, 2] - eps, boxes[:, 3] - eps)
-    a, b = STRtree(geoms).query(geoms)  # envelopes of boxes: exact, and much faster
-    keep = cs[a] != cs[b]
-    a, b = a[keep], b[keep]
+    tree = STRtree(geoms)
+    parts_a, parts_b = [], []
+    # in chunks: a station's own candidates all overlap each other, and the unfiltered pairs of
+    # a whole dense city would take hundreds of MiB at once
+    for lo in range(0, len(boxes), _CHUNK):
+        a, b = tree.query(geoms[lo:lo + _CHUNK])  # envelopes of boxes: exact, and much faster
+        a = a + lo
+        keep = cs[a] != cs[b]
+        parts_a.append(a[keep].astype(np.int32))
+        parts_b.append(b[keep].astype(np.int32))
+    a = np.concatenate(parts_a) if parts_a else np.zeros(0, dtype=np.int32)
+    b = np.concatenate(parts_b) if parts_b else np.zeros(0, dtype=np.int32)
     order = np.argsort(a, kind="stable")
-    a, b = a[order], b[order]
-    splits = np.searchsorted(a, np.arange(len(boxes) + 1))
-    flat, sp = b.tolist(), splits.tolist()
-    return [flat[sp[i]:sp[i + 1]] for i in range(len(boxes))]
+    ptr = np.searchsorted(a[order], np.arange(len(boxes) + 1)).astype(np.int64)
+    return _Conflicts(ptr, b[order])
 
 
 class _Board:
@@ -334,28 +358,27 @@ class _Board:
     matters when a canvas is far too small and every candidate overlaps hundreds of others.
     """
 
-    def __init__(self, static: list[float], conflicts: list[list[int]]) -> None:
+    def __init__(self, static: np.ndarray, conflicts: _Conflicts) -> None:
         self.static = static
         self.conflicts = conflicts
-        self.occ = [0] * len(static)
+        self.occ = np.zeros(len(static), dtype=np.int32)
 
     def take(self, c: int) -> None:
-        for j in self.conflicts[c]:
-            self.occ[j] += 1
+        self.occ[self.conflicts.of(c)] += 1  # indices are unique per candidate: += is safe
 
     def drop(self, c: int) -> None:
-        for j in self.conflicts[c]:
-            self.occ[j] -= 1
+        self.occ[self.conflicts.of(c)] -= 1
 
     def cost(self, c: int) -> float:
-        return self.static[c] + COST_LABEL * self.occ[c]
+        return float(self.static[c]) + COST_LABEL * int(self.occ[c])
 
     def best(self, cands: range) -> int:
-        return min(cands, key=lambda c: (self.cost(c), c))
+        costs = self.static[cands.start:cands.stop] + COST_LABEL * self.occ[cands.start:cands.stop]
+        return cands.start + int(np.argmin(costs))  # first minimum: ties go to the lower index
 
 
 def _choose(
-    ids: list[str], cs: np.ndarray, static_arr: np.ndarray, conflicts: list[list[int]], graph: MetroGraph
+    ids: list[str], cs: np.ndarray, static_arr: np.ndarray, conflicts: _Conflicts, graph: MetroGraph
 ) -> list[int]:
     n_st = len(ids)
     starts = np.searchsorted(cs, np.arange(n_st + 1))
@@ -363,7 +386,7 @@ def _choose(
     good = [int((static_arr[cands[i].start:cands[i].stop] < COST_OWN_LINE).sum()) for i in range(n_st)]
     # hardest first; among equals, interchanges (most lines) first, then graph order
     order = sorted(range(n_st), key=lambda i: (good[i], -len(graph.lines_at(ids[i])), i))
-    board = _Board(static_arr.tolist(), conflicts)
+    board = _Board(static_arr, conflicts)
     choice = [-1] * n_st
     for i in order:
         choice[i] = board.best(cands[i])
@@ -401,13 +424,13 @@ def _repair(choice: list[int], board: _Board, cands: list[range], cs: np.ndarray
             cur_cost = cost(cur)
             if cur_cost < COST_OWN_LINE:
                 continue
-            for c in sorted(cands[i], key=lambda c: (static[c], c)):
+            for c in sorted(cands[i], key=lambda c: (float(static[c]), c)):
                 if static[c] >= cur_cost:
                     break
                 # occ counts the chosen labels over c, one per station: at most two blockers
                 if not 0 < board.occ[c] <= 2:
                     continue
-                blockers = sorted({owner[j] for j in board.conflicts[c] if j in owner and owner[j] != i})
+                blockers = sorted({owner[j] for j in board.conflicts.of(c).tolist() if j in owner and owner[j] != i})
                 if not blockers or len(blockers) > 2:
                     continue
                 before = cur_cost + sum(cost(choice[b]) for b in blockers)
