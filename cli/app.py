@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script: user errors print one paragraph, never a traceback."""
     warnings.showwarning = _show_warning
     try:
-        app(args=argv, standalone_mode=False)
+        # with standalone_mode=False click *returns* the code of a typer.Exit instead of raising it
+        rv = app(args=argv, standalone_mode=False)
     except MapkitError as e:
         err.print("[bold red]error:[/]", end=" ")
         err.print(str(e), markup=False, soft_wrap=True)
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             e.show()
             return e.exit_code
         raise
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":

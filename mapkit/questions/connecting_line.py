@@ -20,7 +20,6 @@ from typing import Any
 
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.answers import line_key
 from mapkit.questions.base import (
     Correctness,
     build_item,
@@ -34,6 +33,7 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.registry import Family, register
 from mapkit.questions.torf1 import ride_length
+from mapkit.scoring.normalize import line_key
 
 NAME = "connecting_line"
 VERSION = 1

@@ -27,7 +27,6 @@ from typing import Any
 
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.answers import parse_int, parse_letter
 from mapkit.questions.base import (
     LEVELS,
     Correctness,
@@ -42,6 +41,7 @@ from mapkit.questions.base import (
     pick,
 )
 from mapkit.questions.registry import Family, register
+from mapkit.scoring.normalize import parse_choice
 
 NAME = "Counting1"
 VERSION = 1
@@ -227,18 +227,15 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 
 
 def check(item: dict[str, Any], extracted: str) -> Correctness:
-    """A letter A-D (or the count itself); detail falls off with the chosen count's distance."""
+    """One option letter A-D, as the prompt demands (a hedge or a bare count is no answer);
+    detail falls off with the chosen count's distance."""
     options = item["mapkit"]["options"]
     right = item["answer"]
     count = options[right]
-    choice = parse_letter(extracted)
+    choice = parse_choice(extracted, options=options)
     if choice is None:
-        n = parse_int(extracted)
-        if n is None:
-            return Correctness(False, 0.0, "no option letter or count found")
-        value = n
-    else:
-        value = options[choice]
+        return Correctness(False, 0.0, "no single option letter A-D found")
+    value = options[choice]
     if value == count:
         return Correctness(True, 1.0)
     return Correctness(False, max(0.0, 1.0 - abs(value - count) / max(count, 1)), f"chose {value}, expected {count}")

@@ -19,7 +19,6 @@ from typing import Any
 
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.answers import parse_int
 from mapkit.questions.base import (
     Correctness,
     build_item,
@@ -31,6 +30,7 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
+from mapkit.scoring.normalize import parse_int
 
 NAME = "Counting2"
 VERSION = 1

@@ -22,7 +22,6 @@ from typing import Any
 
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.answers import f1, line_key, split_names
 from mapkit.questions.base import (
     Correctness,
     build_item,
@@ -35,6 +34,7 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
+from mapkit.scoring.normalize import line_key, set_overlap, split_list
 
 NAME = "lines_at"
 VERSION = 1
@@ -77,7 +77,7 @@ def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
             n = len(lines)
             if n < config.min_lines or (config.max_lines is not None and n > config.max_lines):
                 continue
-            if ctx.clean(sid, lines) and all(len(split_names(ctx.line_names[lid])) == 1 for lid in lines):
+            if ctx.clean(sid, lines) and all(len(split_list(ctx.line_names[lid])) == 1 for lid in lines):
                 strata[min(n, 3)].append(sid)
         return strata
 
@@ -124,10 +124,10 @@ def check(item: dict[str, Any], extracted: str) -> Correctness:
     """Set equality of line names (any order, "Line 2" = "2"); detail = F1."""
     gold = item["mapkit"]["gold"]
     want = {line_key(n) for n in gold["line_names"]}
-    got = {line_key(n) for n in split_names(extracted)}
+    got = {line_key(n) for n in split_list(extracted)}
     if got == want:
         return Correctness(True, 1.0)
-    return Correctness(False, round(f1(got, want), 4), f"expected {item['answer_text']}")
+    return Correctness(False, round(set_overlap(got, want), 4), f"expected {item['answer_text']}")
 
 
 FAMILY = register(

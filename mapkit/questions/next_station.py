@@ -21,7 +21,6 @@ from typing import Any
 
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.answers import station_key
 from mapkit.questions.base import (
     Correctness,
     build_item,
@@ -34,6 +33,7 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
+from mapkit.scoring.normalize import station_key
 
 NAME = "next_station"
 VERSION = 1

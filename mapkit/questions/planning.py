@@ -28,15 +28,12 @@ Example:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from mapkit.errors import ConfigError, ItemError, MapkitError
+from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route
-from mapkit.questions.answers import line_key, station_key
 from mapkit.questions.base import (
     LEVELS,
     QUESTION_WEIGHT_TRANSFER,
@@ -246,135 +243,20 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 
 # --- checking a written route -------------------------------------------------------------------
 
-_FIELD = re.compile(
-    r"^\s*[-*•]?\s*(route name|line|departure stop|departure|arrival stop|arrival|number of via stops|via stops)"
-    r"\s*[:：]\s*(.*?)\s*$",
-    re.IGNORECASE,
-)
-_SEP = re.compile(r"^\s*-{2,}\s*$")
-
-
-def parse_route(text: str) -> list[dict[str, str]]:
-    """Legs of a written route: dicts with ``line``, ``from``, ``to`` and optionally ``n_via``/``via``.
-
-    >>> parse_route("Route Name: Line 1\\nDeparture Stop: A\\nArrival Stop: B\\n--\\nRoute Name: Line 2\\n"
-    ...             "Departure Stop: B\\nArrival Stop: C")
-    [{'line': 'Line 1', 'from': 'A', 'to': 'B'}, {'line': 'Line 2', 'from': 'B', 'to': 'C'}]
-    """
-    legs: list[dict[str, str]] = []
-    cur: dict[str, str] = {}
-    keys = {
-        "route name": "line", "line": "line", "departure stop": "from", "departure": "from",
-        "arrival stop": "to", "arrival": "to", "number of via stops": "n_via", "via stops": "via",
-    }
-    for raw in text.splitlines():
-        if _SEP.match(raw):
-            if cur:
-                legs.append(cur)
-            cur = {}
-            continue
-        m = _FIELD.match(raw)
-        if not m:
-            continue
-        key = keys[m.group(1).lower()]
-        if key == "line" and "line" in cur:  # a new block without a separator
-            legs.append(cur)
-            cur = {}
-        cur[key] = m.group(2)
-    if cur:
-        legs.append(cur)
-    return legs
-
-
-def _names_of(gold: dict[str, Any], sid: str, display: str) -> set[str]:
-    return {station_key(display), *(station_key(a) for a in gold.get("aliases", {}).get(sid, ()))}
-
-
-def _leg_matches(leg: dict[str, str], gl: dict[str, Any], gold: dict[str, Any], variant: str) -> bool:
-    if line_key(leg.get("line", "")) not in (line_key(gl["line_name"]), line_key(gl["line"])):
-        return False
-    if station_key(leg.get("from", "")) not in _names_of(gold, gl["from"], gl["from_name"]):
-        return False
-    if station_key(leg.get("to", "")) not in _names_of(gold, gl["to"], gl["to_name"]):
-        return False
-    if variant == "long_count":
-        n = leg.get("n_via", "").strip()
-        if not n.isdigit() or int(n) != len(gl["via"]):
-            return False
-    elif variant == "long_via":
-        said = [station_key(x) for x in re.split(r"\s*[,，、;]\s*", leg.get("via", "")) if x.strip()]
-        if said in ([station_key("none")], [station_key("-")]):
-            said = []
-        if said != [station_key(n) for n in gl["via_names"]]:
-            return False
-    return True
-
 
 def check(item: dict[str, Any], extracted: str) -> Correctness:
-    """Correct when the written legs equal one of the stored best routes (see module docstring).
-
-    detail = 0.2 for the right first departure and last arrival + 0.8 x the share of legs that
-    match the closest best route position by position.
+    """The scorer's route check (:func:`mapkit.scoring.routes.check_route`): one path for validation,
+    evaluation and reward. The route is verified on the graph when it can be loaded (any real journey
+    between the right endpoints is correct; ``optimal`` is reported in the notes), else against the
+    stored best routes.
     """
-    m = item["mapkit"]
-    gold, variant = m["gold"], m["template"]
-    legs = parse_route(extracted)
-    if not legs:
-        return Correctness(False, 0.0, "no route legs found")
-    a, b = m["station_ids"]
-    ends = 0.2 * (
-        station_key(legs[0].get("from", "")) in _names_of(gold, a, item["station_1"])
-        and station_key(legs[-1].get("to", "")) in _names_of(gold, b, item["station_2"])
-    )
-    best = 0.0
-    for route in gold["routes"]:
-        glegs = route["legs"]
-        hits = sum(
-            1 for leg, gl in zip(legs, glegs) if _leg_matches(leg, gl, gold, variant)
-        )
-        if hits == len(glegs) == len(legs):
-            return Correctness(True, 1.0)
-        best = max(best, hits / max(len(glegs), len(legs)))
-    if not gold.get("complete", True) and ends:
-        verdict = _check_on_graph(item, legs)
-        if verdict is not None:
-            return verdict
-    return Correctness(False, round(ends + 0.8 * best, 4), "not one of the best routes")
+    from mapkit.scoring.routes import check_route  # scoring imports the registry lazily: no cycle
 
-
-@lru_cache(maxsize=8)
-def _graph(city_ref: str) -> MetroGraph | None:
-    from mapkit.sources import load_city
-
-    try:
-        return load_city(city_ref)
-    except MapkitError:
-        return None
-
-
-def _check_on_graph(item: dict[str, Any], legs: list[dict[str, str]]) -> Correctness | None:
-    """For a pair with more best routes than were stored: cost the written route on the graph."""
-    from mapkit.graph.queries import stops_between
-
-    m = item["mapkit"]
-    g = _graph(m["city_ref"])
-    if g is None or g.content_hash != m["graph_hash"]:
-        return None
-    try:
-        stops, prev = 0, None
-        for leg in legs:
-            ln = g.line(leg["line"])
-            s, e = g.station(leg["from"]).id, g.station(leg["to"]).id
-            if prev is not None and s != prev:
-                return None
-            stops += stops_between(g, s, e, ln.id).count + 1
-            prev = e
-    except (MapkitError, KeyError):
-        return None
-    cost = stops + m["gold"]["transfer_cost"] * (len(legs) - 1)
-    if prev == m["station_ids"][1] and abs(cost - m["gold"]["cost"]) < 1e-9:
-        return Correctness(True, 1.0, "an optimal route beyond the stored ones (checked on the graph)")
-    return None
+    r = check_route(item, extracted)
+    notes = list(r.notes)
+    if r.correct and r.optimal is False:
+        notes.insert(0, "a valid route, but not an optimal one")
+    return Correctness(r.correct, r.detail, "; ".join(notes))
 
 
 FAMILY = register(

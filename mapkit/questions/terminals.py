@@ -21,7 +21,6 @@ from typing import Any
 
 from mapkit.errors import ItemError
 from mapkit.graph.model import Line, MetroGraph
-from mapkit.questions.answers import f1, split_names, station_key
 from mapkit.questions.base import (
     Correctness,
     build_item,
@@ -33,6 +32,7 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
+from mapkit.scoring.normalize import set_overlap, split_list, station_key
 
 NAME = "terminals"
 VERSION = 1
@@ -86,7 +86,7 @@ def _pool(g: MetroGraph) -> list[str]:
         out = []
         for lid, ln in g.lines.items():
             ends = terminals_of(ln)
-            if ends and all(ctx.clean(s, (lid,)) and len(split_names(ctx.names[s])) == 1 for s in ends):
+            if ends and all(ctx.clean(s, (lid,)) and len(split_list(ctx.names[s])) == 1 for s in ends):
                 out.append(lid)
         return out
 
@@ -141,11 +141,11 @@ def check(item: dict[str, Any], extracted: str) -> Correctness:
     for sid, name in zip(gold["terminals"], gold["terminal_names"]):
         for n in (name, *gold.get("aliases", {}).get(sid, ())):
             canon.setdefault(station_key(n), sid)
-    got = {canon.get(station_key(n), "?" + station_key(n)) for n in split_names(extracted)}
+    got = {canon.get(station_key(n), "?" + station_key(n)) for n in split_list(extracted)}
     want = set(gold["terminals"])
     if got == want:
         return Correctness(True, 1.0)
-    return Correctness(False, round(f1(got, want), 4), f"expected {item['answer_text']}")
+    return Correctness(False, round(set_overlap(got, want), 4), f"expected {item['answer_text']}")
 
 
 FAMILY = register(

@@ -21,7 +21,6 @@ from typing import Any
 
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.answers import parse_yes_no
 from mapkit.questions.base import (
     Correctness,
     build_item,
@@ -34,6 +33,7 @@ from mapkit.questions.base import (
     pick,
 )
 from mapkit.questions.registry import Family, register
+from mapkit.scoring.normalize import parse_yes_no
 
 
 def ride_length(g: MetroGraph, line: str, a: str, b: str) -> int | None:

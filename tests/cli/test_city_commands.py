@@ -54,3 +54,17 @@ def test_curate_check_reports_findings_table(capsys, reasonmap_dir):
     code, out, _ = run(capsys, "curate", "check", "--city", "washington", "--data-dir", str(reasonmap_dir))
     assert code == 0
     assert "curate check: washington" in out
+
+
+def test_exit_codes_of_commands_reach_the_shell():
+    import typer
+    from mapkit.cli.app import app
+
+    @app.command("_exit3", hidden=True)
+    def _exit3() -> None:
+        raise typer.Exit(3)
+
+    try:
+        assert main(["_exit3"]) == 3
+    finally:
+        app.registered_commands.pop()
