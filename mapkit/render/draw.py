@@ -90,14 +90,31 @@ def _marker(d: ImageDraw.ImageDraw, m: Marker, ss: int) -> None:
 
 
 def png_bytes(img: Image.Image) -> bytes:
-    """PNG bytes without metadata (no time stamp, no text chunks): reproducible output."""
+    """PNG bytes without metadata (no time stamp, no text chunks): reproducible output.
+
+    Example:
+        >>> png_bytes(Image.new("RGB", (2, 2)))[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+        True
+    """
     buf = io.BytesIO()
     img.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 
 def draw_svg(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> str:
-    """The same map as an SVG document (text as ``<text>``, so it stays selectable)."""
+    """The same map as an SVG document (text as ``<text>``, so it stays selectable).
+
+    Example:
+        >>> from mapkit.graph import toy_city
+        >>> from mapkit.render.layout import layout_city
+        >>> from mapkit.render.style import DEFAULT_STYLE
+        >>> from mapkit.render.fonts import font_chain
+        >>> from mapkit.render.geometry import build_geometry
+        >>> g = toy_city()
+        >>> geo = build_geometry(g, layout_city(g), DEFAULT_STYLE, font_chain(["toyville", "Red Line"]))
+        >>> draw_svg(geo, {}, DEFAULT_STYLE).count("<polyline")  # one per service: Green has two
+        4
+    """
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{geo.width}" height="{geo.height}" '
         f'viewBox="0 0 {geo.width} {geo.height}">',

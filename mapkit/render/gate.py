@@ -92,7 +92,22 @@ def check(figures: RenderFigures, limits: GateLimits | None = None) -> list[str]
 
 
 def measure(geo: MapGeometry, labels: dict[str, Label]) -> RenderFigures:
-    """The figures of a render, computed from what is drawn."""
+    """The figures of a render, computed from what is drawn.
+
+    Example:
+        >>> from mapkit.graph import toy_city
+        >>> from mapkit.render.layout import layout_city
+        >>> from mapkit.render.style import DEFAULT_STYLE
+        >>> from mapkit.render.fonts import font_chain
+        >>> from mapkit.render.geometry import build_geometry
+        >>> from mapkit.render.labels import place_labels
+        >>> g = toy_city()
+        >>> fonts = font_chain([s.name for s in g.stations.values()] + ["toyville", "Red Line"])
+        >>> geo = build_geometry(g, layout_city(g), DEFAULT_STYLE, fonts)
+        >>> f = measure(geo, place_labels(g, geo, DEFAULT_STYLE, fonts))
+        >>> f.stations, f.interchanges, f.label_overlaps
+        (12, 2, 0)
+    """
     ids = list(geo.markers)
     index = {sid: i for i, sid in enumerate(ids)}
     lab_ids = [sid for sid in ids if sid in labels]

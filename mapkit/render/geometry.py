@@ -135,6 +135,14 @@ def line_colors(graph: MetroGraph, style: RenderStyle) -> dict[str, str]:
 
     Palette colours already taken by a graph colour are skipped; when the palette runs out,
     further hues come from the golden-ratio sequence (far apart, never the same twice).
+
+    Example:
+        >>> from mapkit.graph import toy_city
+        >>> from mapkit.render.style import RenderStyle
+        >>> line_colors(toy_city(), RenderStyle())["blue"]
+        '#377eb8'
+        >>> line_colors(toy_city(), RenderStyle(palette="vivid", use_graph_colors=False))["red"]
+        '#d7191c'
     """
     out: dict[str, str] = {}
     if style.use_graph_colors:
@@ -209,6 +217,16 @@ def build_geometry(
 
     ``label_reserve``: extra pixels kept free around the map for labels of outer stations
     (default: about half a typical label).
+
+    Example:
+        >>> from mapkit.graph import toy_city
+        >>> from mapkit.render.layout import layout_city
+        >>> from mapkit.render.fonts import font_chain
+        >>> from mapkit.render.style import RenderStyle
+        >>> g = toy_city()
+        >>> geo = build_geometry(g, layout_city(g), RenderStyle(width=800, height=600), font_chain(["toyville"]))
+        >>> (geo.width, geo.height), all(0 < x < 800 and 0 < y < 600 for x, y in geo.centers.values())
+        ((800, 600), True)
     """
     colors = line_colors(graph, style)
     ids = list(graph.stations)

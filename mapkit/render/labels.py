@@ -101,6 +101,8 @@ def place_labels(
 
     Where no spot is free, a label may wrap onto two lines at a space, or use a smaller size
     whose text is never less than ``min_size`` pixels high (:func:`text_height`).
+
+    Example: see the module docstring (a placement needs a layout and its geometry first).
     """
     ids = list(graph.stations)
     halo = style.label_halo

@@ -521,7 +521,7 @@ class _Untangler:
         bad |= set(np.nonzero((dist < MIN_STATION_DISTANCE).any(axis=1))[0].tolist())
         return bad
 
-    def run(self, rounds: int = 3) -> np.ndarray:
+    def run(self, rounds: int = 2) -> np.ndarray:
         for _ in range(rounds):
             bad = self.problems()
             if not bad:

@@ -54,7 +54,11 @@ def build_manifest(
     style: RenderStyle,
     seed: int,
 ) -> dict[str, Any]:
-    """The manifest document for one render (see the schema for every key)."""
+    """The manifest document for one render (see the schema for every key).
+
+    ``render_city`` is the usual way to get one (see the module example); this is the step
+    that turns its geometry, labels and figures into JSON-ready data.
+    """
     used_faces = []
     for lab in labels.values():
         if lab.face not in used_faces:
@@ -127,6 +131,15 @@ def write_manifest(path: str | os.PathLike[str], manifest: dict[str, Any], *, va
 
     Rendering does not validate what it builds (the tests do, on every kind of city): the
     check costs more than drawing a small map.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.json"
+        >>> try:
+        ...     write_manifest(p, {"format": "x"}, validate=True)
+        ... except DataFileError as err:
+        ...     print(err.location)
+        $
     """
     if validate:
         validate_document(manifest, "render-manifest", source=path)
