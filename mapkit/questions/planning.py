@@ -188,16 +188,10 @@ def render_route(ctx: Any, route: Route, variant: str) -> str:
     Arrival Stop: G Station
     Number of Via Stops: 0
     """
-    names, lines = ctx.names, ctx.line_names
-    blocks = []
-    for leg in route.legs:
-        block = f"Route Name: {lines[leg.line]}\nDeparture Stop: {names[leg.start]}\nArrival Stop: {names[leg.end]}"
-        if variant == "long_count":
-            block += f"\nNumber of Via Stops: {len(leg.via)}"
-        elif variant == "long_via":
-            block += "\nVia Stops: " + (", ".join(names[v] for v in leg.via) if leg.via else "none")
-        blocks.append(block)
-    return "\n--\n".join(blocks)
+    # one formatter for the whole project: the scorer parses exactly what this writes
+    from mapkit.scoring.routes import TEMPLATE_VARIANTS, format_route_answer
+
+    return format_route_answer(ctx.graph, route, variant=TEMPLATE_VARIANTS.get(variant, variant))
 
 
 def _gold(ctx: Any, routes: list[Route], cost: float, transfer_cost: float) -> dict[str, Any]:

@@ -249,7 +249,7 @@ def format_route_answer(g: MetroGraph, route: Route, *, variant: str = "short") 
     return "\n--\n".join(blocks)
 
 
-_TEMPLATE_VARIANT = {"long_count": "via_count", "long_via": "via_stops"}
+TEMPLATE_VARIANTS = {"long_count": "via_count", "long_via": "via_stops"}
 """The planning family's template names for the long variants."""
 
 
@@ -263,7 +263,7 @@ def route_variant(item: Mapping[str, Any]) -> str:
     'via_count'
     """
     meta = item.get("mapkit") or {}
-    v = (meta.get("gold") or {}).get("variant") or _TEMPLATE_VARIANT.get(
+    v = (meta.get("gold") or {}).get("variant") or TEMPLATE_VARIANTS.get(
         str(meta.get("template")), meta.get("template")
     )
     if v in VARIANTS:
