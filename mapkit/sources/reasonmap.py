@@ -6,8 +6,9 @@ fixed order: renames, aliases, splits, drops, loops, branches. Station ids are s
 canonical name, so spacing/punctuation variants merge into one station (kept as aliases);
 curation ``splits`` give different stations that share a name their own ids. ``add_stops``
 lets a line's services (``branches``) also name stations that the raw list of that line omits
-but another line of the same file has (e.g. a shared terminus missing from one list); it
-never invents stations.
+but another line of the same file has (e.g. a shared terminus missing from one list).
+``new_stations`` (name -> why) declares a station that no raw list has at all; it must then be
+placed with ``add_stops`` + ``branches``, so every invented station is explicit and justified.
 
 Transfer markers are recorded in ``meta`` for auditing only: membership decides every answer.
 
@@ -207,6 +208,18 @@ def load_reasonmap_city(
                     f"splits.{name}.{ln}",
                 )
 
+    # 1b. stations no raw list has (curation `new_stations`: name -> why); add_stops places them
+    new_ids = []
+    for name, _why in cur.cur.get("new_stations", {}).items():
+        sid = slugify(name)
+        if sid in names_of:
+            raise cur.fail(
+                f"new_stations names {name!r}, which the raw data already has.", f"new_stations.{name}",
+                hint="Use add_stops to put an existing station on another line.",
+            )
+        names_of[sid] = [name]
+        new_ids.append(sid)
+
     # 2. stations
     stations = []
     for sid, names in names_of.items():
@@ -266,6 +279,14 @@ def load_reasonmap_city(
             services = [Branch(tuple(ids), loop=is_loop)]
         lines.append(Line(lid, line_name, tuple(services), color=colors.get(line_name)))
 
+    placed = {sid for ln in lines for sid in ln.station_ids}
+    for sid in new_ids:
+        if sid not in placed:
+            raise cur.fail(
+                f"new_stations adds {names_of[sid][0]!r} but no line places it.", "new_stations",
+                hint="Name it under add_stops and in a service under branches of its line.",
+            )
+
     meta = {
         "marked_transfers": {sid: sorted(set(v)) for sid, v in sorted(marked.items())},
         "marker_count": sum(o.transfer for occs in raw.lines.values() for o in occs),
@@ -312,7 +333,7 @@ def _resolve_added_stops(
             if sid is None:
                 raise cur.fail(
                     f"add_stops names station {ref!r}, which no line of {cur.raw.path} has.", where,
-                    hint="add_stops only adds a station of another line; it never invents one.",
+                    hint="add_stops only adds a station of another line, or one declared under new_stations.",
                 )
             if sid in ids_per_line[line_name]:
                 raise cur.fail(f"{ref!r} is already a station of {line_name!r}.", where)

@@ -1,0 +1,53 @@
+"""`new_stations`: a station that no raw list has, declared with a reason and placed explicitly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mapkit.errors import CurationError
+from mapkit.graph import stops_between
+from mapkit.sources.reasonmap import load_reasonmap_city
+
+
+@pytest.fixture
+def raw_file(tmp_path: Path) -> Path:
+    p = tmp_path / "stations" / "nowhere" / "tiny.json"
+    p.parent.mkdir(parents=True)
+    p.write_text(json.dumps({"L1": ["A", "B", "D"], "L2": ["B", "E"]}))
+    return p
+
+
+def _cur(**extra):
+    return {"city": "tiny", "country": "nowhere", **extra}
+
+
+def test_a_declared_and_placed_station_joins_its_line(raw_file):
+    g = load_reasonmap_city(
+        raw_file,
+        curation=_cur(new_stations={"C": "missing between B and D"}, add_stops={"L1": ["C"]},
+                      branches={"L1": [["A", "B", "C", "D"]]}),
+    )
+    assert g.lines_at("c") == ("l1",)
+    assert not g.graph.has_edge("b", "d")
+    assert stops_between(g, "a", "d", "l1").stops == ("b", "c")
+
+
+def test_a_new_station_that_exists_already_is_refused(raw_file):
+    with pytest.raises(CurationError, match="already has"):
+        load_reasonmap_city(raw_file, curation=_cur(new_stations={"B": "?"}), curation_path="tiny.yaml")
+
+
+def test_a_new_station_placed_nowhere_is_refused(raw_file):
+    with pytest.raises(CurationError, match="no line places it"):
+        load_reasonmap_city(raw_file, curation=_cur(new_stations={"C": "forgotten"}), curation_path="tiny.yaml")
+
+
+def test_kl_awan_besar_sits_between_sri_petaling_and_muhibbah(load_real, reasonmap_dir):
+    raw = json.loads((reasonmap_dir / "stations" / "malaysia" / "kl.json").read_text())
+    assert not any("Awan Besar" in s for stations in raw.values() for s in stations)  # the data lacks it
+    g = load_real("kl")
+    assert not g.graph.has_edge("sri-petaling-station", "muhibbah-station")
+    assert stops_between(g, "Sri Petaling Station", "Muhibbah Station", "Line 4").stops == ("awan-besar-station",)
