@@ -59,6 +59,7 @@ NUMBER_WORDS = {w: i for i, w in enumerate((_WORDS_0_20 + " seventeen eighteen n
 
 _YES = {"yes", "true"}
 _NO = {"no", "false"}
+_VERDICT_THEN_PUNCT = re.compile(r"^\W*(?:yes|no|true|false)\W*?[,.;:!?/—–-]", re.IGNORECASE)
 
 
 def clean_answer(text: str | None) -> str:
@@ -81,13 +82,18 @@ def _words(text: str) -> list[str]:
 def parse_yes_no(text: str | None) -> bool | None:
     """``True`` for yes/true, ``False`` for no/false, ``None`` otherwise or when both appear.
 
+    Words may follow the verdict only after punctuation ("No, they don't"): "no idea" is no answer.
+
     >>> parse_yes_no("Yes, both are on Line 2"), parse_yes_no("false"), parse_yes_no("yes/no")
     (True, False, None)
-    >>> parse_yes_no("maybe") is None
-    True
+    >>> parse_yes_no("maybe") is None, parse_yes_no("no idea") is None, parse_yes_no("No.")
+    (True, True, False)
     """
-    words = _words(clean_answer(text))
+    cleaned = clean_answer(text)
+    words = _words(cleaned)
     if not words or words[0] not in _YES | _NO:
+        return None
+    if len(words) > 1 and not _VERDICT_THEN_PUNCT.match(cleaned):
         return None
     value = words[0] in _YES
     opposite = _NO if value else _YES

@@ -26,7 +26,7 @@ from mapkit.scoring.normalize import (
         ("true", True), ("True", True), ("no", False), ("No!", False), ("false", False),
         ("Yes, both are on Line 2", True), ("No, they are not", False),
         ("yes/no", None), ("yes or no", None), ("no, yes", None), ("maybe", None), ("", None), (None, None),
-        ("y", None), ("correct", None), ("1", None),
+        ("y", None), ("correct", None), ("1", None), ("no idea", None), ("yes it is", None), ("No - never", False),
     ],
 )  # fmt: skip
 def test_parse_yes_no(text, value):
