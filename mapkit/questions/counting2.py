@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,18 @@ class Counting2Config:
         check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
-def _strata(g: MetroGraph, config: Counting2Config) -> dict[int, list[str]]:
+def station_strata(
+    g: MetroGraph,
+    family: str,
+    min_lines: int,
+    max_lines: int | None,
+    keep: Callable[[Any, str, tuple[str, ...]], bool] | None = None,
+) -> dict[int, list[str]]:
+    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family.
+
+    ``keep(ctx, station, lines)`` filters further (``lines_at`` drops stations whose line names
+    would not survive being listed).
+    """
     ctx = context(g)
 
     def build() -> dict[int, list[str]]:
@@ -69,13 +81,17 @@ def _strata(g: MetroGraph, config: Counting2Config) -> dict[int, list[str]]:
         for sid in ctx.usable_list:
             lines = g.lines_at(sid)
             n = len(lines)
-            if n < config.min_lines or (config.max_lines is not None and n > config.max_lines):
+            if n < min_lines or (max_lines is not None and n > max_lines):
                 continue
-            if ctx.clean(sid, lines):
+            if ctx.clean(sid, lines) and (keep is None or keep(ctx, sid, lines)):
                 strata[min(n, 3)].append(sid)
         return strata
 
-    return cached(ctx, (NAME, "strata", config.min_lines, config.max_lines), build)
+    return cached(ctx, (family, "strata", min_lines, max_lines), build)
+
+
+def _strata(g: MetroGraph, config: Counting2Config) -> dict[int, list[str]]:
+    return station_strata(g, NAME, config.min_lines, config.max_lines)
 
 
 def capacity(g: MetroGraph, config: Counting2Config) -> int:

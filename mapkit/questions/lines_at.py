@@ -25,7 +25,6 @@ from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Correctness,
     build_item,
-    cached,
     check_templates,
     context,
     level_from_thresholds,
@@ -33,6 +32,7 @@ from mapkit.questions.base import (
     stratified,
     template_for,
 )
+from mapkit.questions.counting2 import station_strata
 from mapkit.questions.registry import Family, register
 from mapkit.scoring.normalize import line_key, set_overlap, split_list
 
@@ -67,21 +67,13 @@ class LinesAtConfig:
         check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
+def _listable(ctx: Any, sid: str, lines: tuple[str, ...]) -> bool:
+    # a line name that splits as a list ("A, B") could not be scored as one item of the answer
+    return all(len(split_list(ctx.line_names[lid])) == 1 for lid in lines)
+
+
 def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
-    ctx = context(g)
-
-    def build() -> dict[int, list[str]]:
-        strata: dict[int, list[str]] = {1: [], 2: [], 3: []}
-        for sid in ctx.usable_list:
-            lines = g.lines_at(sid)
-            n = len(lines)
-            if n < config.min_lines or (config.max_lines is not None and n > config.max_lines):
-                continue
-            if ctx.clean(sid, lines) and all(len(split_list(ctx.line_names[lid])) == 1 for lid in lines):
-                strata[min(n, 3)].append(sid)
-        return strata
-
-    return cached(ctx, (NAME, "strata", config.min_lines, config.max_lines), build)
+    return station_strata(g, NAME, config.min_lines, config.max_lines, keep=_listable)
 
 
 def capacity(g: MetroGraph, config: LinesAtConfig) -> int:
