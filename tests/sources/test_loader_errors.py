@@ -332,3 +332,21 @@ def test_cli_bad_synthetic_ref(capsys):
     code, _, err = _run(capsys, "city", "show", "synthetic:seven")
     assert code == 2
     assert "synthetic:<seed>:<lines>" in _one_error_paragraph(err)
+
+
+def test_atomic_writes_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from mapkit.io import write_jsonl, write_text_atomic
+
+    umask = os.umask(0o022)
+    try:
+        p = tmp_path / "items.jsonl"
+        write_jsonl(p, [{"a": 1}])
+        assert stat.S_IMODE(p.stat().st_mode) == 0o644
+        p.chmod(0o640)
+        write_text_atomic(p, "replaced\n")  # a replaced file keeps its mode
+        assert stat.S_IMODE(p.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
