@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
             "mapkit generate --city beijing --city rome --types Counting1,TorF1 --n 200 --seed 3",
             "mapkit generate --all-cities --preset reasonmap-plus --out out/plus.jsonl",
             "mapkit generate --all-cities --types planning --n 40 --out out/planning.jsonl",
+            "mapkit generate --city demo --render --out out/demo.jsonl",
+            "mapkit generate --city beijing --render --style-seed 3 --render-dir out/maps/style-3 --out out/b.jsonl",
         ),
     )(generate)
 
@@ -63,6 +65,29 @@ def generate(
     skip_broken: Annotated[
         bool, typer.Option("--skip-broken", help="Warn about and skip a city that fails to load.")
     ] = False,
+    render: Annotated[
+        bool,
+        typer.Option(
+            "--render",
+            help="Draw each city's map once (PNG + manifest in maps/ beside --out), point every item's figure at"
+            " it, and add the visual types (localise, line_colour, station_at_point) to the default types.",
+        ),
+    ] = False,
+    render_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--render-dir", metavar="DIR",
+            help="With --render: where the maps go (default: maps/ beside --out; must be that folder or inside it).",
+        ),
+    ] = None,
+    style_seed: Annotated[
+        int | None,
+        typer.Option("--style-seed", help="With --render: vary palette, font size, line width and markers."),
+    ] = None,
+    force_render: Annotated[
+        bool,
+        typer.Option("--force-render", help="With --render: keep a map that fails the legibility gate."),
+    ] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
     from mapkit.generate import write_items
@@ -90,7 +115,8 @@ def generate(
 
         summary = write_items(
             out_path, cities, types=_types(types), n_per_type=n, seed=seed, preset=preset, data_dir=data_dir,
-            repeats=repeats, skip_broken=skip_broken, progress=progress,
+            repeats=repeats, skip_broken=skip_broken, progress=progress, render=render, render_dir=render_dir,
+            style_seed=style_seed, render_force=force_render,
         )
     table = Table(title=f"{summary.total:,} items -> {out_path}")
     for col in ("type", "items", "easy", "medium", "hard", "answer balance"):
@@ -105,5 +131,10 @@ def generate(
     out.print(table)
     splits = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.by_split.items()))
     out.print(f"{len(summary.by_city)} cities; split: {splits}; {summary.seconds:.1f} s")
+    if summary.maps:
+        # figures are relative to the JSONL file's folder: that folder (items + maps/) is the dataset
+        shown = ", ".join(summary.maps) if len(summary.maps) <= 3 else f"{summary.maps[0]}, ..."
+        out.print(f"{len(summary.maps)} map(s) rendered (figures relative to {out_path.parent}): {shown}",
+                  soft_wrap=True)
     for note in summary.shortfalls:
         err.print(f"[yellow]note:[/] {note} (fewer distinct questions; --allow-repeats asks them again)")

@@ -6,6 +6,15 @@
   family is a pure function of (city, seed, i, config), so the same call gives the same bytes);
 * :func:`write_items` - the same, written atomically to a JSONL file, with a :class:`GenerationSummary`.
 
+Rendered maps (``render=True``, ``mapkit generate --render``): each city is drawn once with
+:func:`mapkit.render.render_city` (deterministic: same graph and style, same bytes) into
+``<render_dir>/<country>/<city>.png`` with its manifest ``<city>.json`` beside it; ``render_dir``
+defaults to the ``maps/`` folder beside the JSONL file, so every item's ``figure`` is the published
+``./maps/<country>/<city>.png``, relative to the JSONL file's folder. The render is attached to the
+city (:func:`mapkit.questions.maps.attach_render`): items point their ``figure`` at it, and the visual
+families (``localise``, ``line_colour``, ``station_at_point``), which ask about its pixels, join the
+default types. Without ``render`` nothing is drawn and the output is byte for byte what it was.
+
 Preset ``reasonmap-plus``: ReasonMap-Plus's published plan over the 30 ReasonMap cities - 35
 Counting1 and one Counting3 per city, and the published totals of Counting2 (970), TorF1 (1,039) and
 TorF2 (929) spread evenly (the first cities in alphabetical order take the remainder); a city that
@@ -37,12 +46,14 @@ from mapkit.graph.model import MetroGraph
 from mapkit.io import atomic_writer
 from mapkit.questions import PLUS_TYPES, families, get_family
 from mapkit.questions.base import context, no_gc, release, split_of
+from mapkit.questions.maps import attach_render, detach_render, load_render, relative_ref
 
 __all__ = [
     "PRESETS",
     "REASONMAP_CITIES",
     "GenerationSummary",
     "PlanEntry",
+    "RenderOptions",
     "generate_items",
     "plan_items",
     "reasonmap_plus_quotas",
@@ -68,6 +79,106 @@ CityLike = str | MetroGraph
 
 
 @dataclass(frozen=True)
+class RenderOptions:
+    """How :func:`plan_items` draws the maps: into ``render_dir/<country>/<city>.png`` (+ manifest),
+    ``figure`` paths relative to ``items_dir`` (the JSONL file's folder), style ``style_from_seed(style_seed)``;
+    ``force`` keeps a map that fails the legibility gate (the manifest records the failures).
+
+    ``render_dir`` must be ``items_dir/maps`` or a folder inside it: figures are ``./maps/...`` paths
+    (``schemas/item.schema.json``), and rows travel with their maps.
+
+    >>> RenderOptions.for_items("out/items.jsonl").render_dir.as_posix()
+    'out/maps'
+    """
+
+    render_dir: Path
+    items_dir: Path
+    style_seed: int | None = None
+    force: bool = False
+
+    @classmethod
+    def for_items(
+        cls,
+        items_path: str | os.PathLike[str],
+        render_dir: str | os.PathLike[str] | None = None,
+        *,
+        style_seed: int | None = None,
+        force: bool = False,
+    ) -> RenderOptions:
+        """Options for items written to ``items_path`` (``render_dir`` default: ``maps/`` beside it)."""
+        items_dir = Path(items_path).parent
+        return cls(Path(render_dir) if render_dir is not None else items_dir / "maps", items_dir, style_seed, force)
+
+    def check(self) -> None:
+        """Raise :class:`ConfigError` unless ``render_dir`` is ``items_dir/maps`` or inside it.
+
+        >>> RenderOptions(Path("out/maps/style-3"), Path("out")).check()
+        >>> try:
+        ...     RenderOptions(Path("elsewhere"), Path("out")).check()
+        ... except ConfigError as e:
+        ...     "not inside" in e.message
+        True
+        """
+        ref = relative_ref(self.render_dir, self.items_dir)
+        if ref != "./maps" and not ref.startswith("./maps/"):
+            raise ConfigError(
+                f"the render folder {self.render_dir} is not the items file's maps/ folder or a folder inside it: "
+                f"item figures are ./maps/... paths relative to {self.items_dir}.",
+                hint="Leave --render-dir out (maps/ beside the JSONL file), or use a folder inside it "
+                "(e.g. maps/style-3 for a style variant).",
+            )
+
+
+def _render_options(
+    render: bool | RenderOptions,
+    render_dir: str | os.PathLike[str] | None,
+    items_dir: str | os.PathLike[str] | None,
+    style_seed: int | None,
+    render_force: bool,
+) -> RenderOptions | None:
+    if isinstance(render, RenderOptions):
+        return render
+    if not render:
+        if render_dir is not None or style_seed is not None or render_force:
+            raise ConfigError("--render-dir, --style-seed and --force-render need --render.")
+        return None
+    if render_dir is None and items_dir is None:
+        raise ConfigError("rendering maps needs render_dir (where the maps go) or items_dir (the items' folder).")
+    rdir = Path(render_dir) if render_dir is not None else Path(items_dir) / "maps"  # type: ignore[arg-type]
+    # without an items file, figures are relative to the folder holding the maps/ folder
+    idir = Path(items_dir) if items_dir is not None else rdir.parent
+    return RenderOptions(rdir, idir, style_seed, render_force)
+
+
+def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> None:
+    """Draw each city once and attach the render to its graph (the families and ``figure`` read it)."""
+    from mapkit.errors import LegibilityError
+    from mapkit.render import render_city, style_from_seed
+
+    opts.check()
+    style = style_from_seed(opts.style_seed)
+    drawn: dict[Path, tuple[str, MetroGraph]] = {}
+    for ref, g in loaded:
+        folder = opts.render_dir / g.country
+        png = folder / f"{g.city}.png"
+        seen = drawn.get(png)
+        if seen is not None:
+            if seen[1].content_hash != g.content_hash:
+                raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
+            attach_render(g, load_render(png, opts.items_dir))
+            continue
+        try:
+            render_city(g, folder, style=style, force=opts.force, name=g.city)
+        except LegibilityError as e:
+            raise LegibilityError(
+                e.message, hint="Pass --force-render (render_force=True) to keep it anyway (the manifest records "
+                "the failures), or leave the city out."
+            ) from None
+        drawn[png] = (ref, g)
+        attach_render(g, load_render(png, opts.items_dir))
+
+
+@dataclass(frozen=True)
 class PlanEntry:
     """``n`` items of ``family`` for the city loaded from ``city_ref`` (``capacity``: distinct questions)."""
 
@@ -89,6 +200,8 @@ class GenerationSummary:
     difficulty: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     balance: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     shortfalls: list[str] = field(default_factory=list)
+    maps: list[str] = field(default_factory=list)
+    """Rendered maps the items point at (``figure`` paths), when the maps were drawn."""
     path: str | None = None
     seconds: float = 0.0
 
@@ -112,6 +225,7 @@ class GenerationSummary:
             "difficulty": {k: dict(v) for k, v in self.difficulty.items()},
             "balance": {k: dict(v) for k, v in self.balance.items()},
             "shortfalls": list(self.shortfalls),
+            "maps": list(self.maps),
             "path": self.path,
             "seconds": round(self.seconds, 3),
         }
@@ -124,12 +238,18 @@ def balance_key(item: Mapping[str, Any]) -> str:
     'yes'
     >>> balance_key({"type": "planning", "answer": None, "answer_text": "...", "question_transfer_count": 2})
     '2 transfers'
+    >>> balance_key({"type": "line_colour", "answer": None, "answer_text": "dark blue"})
+    'dark blue'
     """
     if item["type"] == "planning":
         n = item["question_transfer_count"]
         return f"{n} transfer{'' if n == 1 else 's'}"
     if item["answer"] is not None:
         return str(item["answer_text"])
+    if item["type"] == "line_colour":  # the colour names: how the answers spread over the vocabulary
+        return str(item["answer_text"])
+    if item["type"] == "localise":
+        return "box"
     text = str(item["answer_text"])
     return f"{text.count(', ') + 1} names" if ", " in text else "1 name"
 
@@ -234,13 +354,24 @@ def plan_items(
     configs: Mapping[str, Any] | None = None,
     repeats: bool = False,
     skip_broken: bool = False,
+    render: bool | RenderOptions = False,
+    render_dir: str | os.PathLike[str] | None = None,
+    items_dir: str | os.PathLike[str] | None = None,
+    style_seed: int | None = None,
+    render_force: bool = False,
 ) -> list[tuple[MetroGraph, PlanEntry]]:
     """Load the cities and decide how many items of each type each gets (see the module docstring).
+
+    ``render``: draw each city's map first (see the module docstring; ``render_dir``, ``items_dir``,
+    ``style_seed``, ``render_force`` or a :class:`RenderOptions`) and attach it to the graph, which the
+    visual families need (without it, asking for one is a :class:`ConfigError`). The renders stay
+    attached to the returned graphs until their items are generated.
 
     >>> from mapkit.graph import toy_city
     >>> [(e.family, e.n) for _, e in plan_items([toy_city()], types=["Counting3", "TorF2"], n_per_type=5)]
     [('Counting3', 1), ('TorF2', 5)]
     """
+    opts = _render_options(render, render_dir, items_dir, style_seed, render_force)
     if n_per_type < 0:
         raise ConfigError("--n must be zero or more.")
     if preset is not None and preset not in PRESETS:
@@ -249,13 +380,25 @@ def plan_items(
         if types and set(get_family(t).name for t in types) != set(PLUS_TYPES):
             raise ConfigError("--preset reasonmap-plus fixes the types (Counting1-3, TorF1-2); drop --types.")
         types = list(PLUS_TYPES)
-    names = [get_family(t).name for t in (types or list(families()))]
+    names = [get_family(t).name for t in (types or list(families(with_render=opts is not None)))]
     if len(set(names)) != len(names):
         raise ConfigError(f"a type is listed twice in {', '.join(names)}.")
+    visual = [t for t in names if get_family(t).needs_render]
+    if visual and opts is None:
+        raise ConfigError(
+            f"{', '.join(visual)} ask about a rendered map: add --render (render=True) to draw the maps."
+        )
     cfgs = _configs(names, configs)
     if cities is None:
         cities = list(REASONMAP_CITIES) if preset == "reasonmap-plus" else ["demo"]
     loaded = _load(cities, data_dir, skip_broken)
+    if opts is not None:
+        try:
+            _render_maps(loaded, opts)
+        except BaseException:
+            for _, g in loaded:  # a caller's graphs go back without a half-done set of maps
+                detach_render(g)
+            raise
     caps = {ref: {t: get_family(t).capacity(g, cfgs[t]) for t in names} for ref, g in loaded}
     if preset == "reasonmap-plus":
         by_city = {g.city: ref for ref, g in loaded}
@@ -302,24 +445,30 @@ def _run(
     plan: list[tuple[MetroGraph, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
 ) -> Iterator[dict[str, Any]]:
     last: MetroGraph | None = None
-    for g, entry in plan:
-        if last is not None and last is not g:
-            release(last)  # a finished city's pools and route trees are not needed again
-        last = g
-        fam = get_family(entry.family)
-        cfg = cfgs[entry.family]
-        gen = fam.generate
-        made, i, limit = 0, 0, 2 * entry.n + 16
-        while made < entry.n and i < limit:
-            item = gen(g, seed, i, cfg)
-            i += 1
-            if item is not None:
-                made += 1
-                yield item
-        if made < entry.n and shortfalls is not None:
-            shortfalls.append(f"{entry.city}: {entry.family} gave {made} of {entry.n} items")
-    if last is not None:
-        release(last)
+    try:
+        for g, entry in plan:
+            if last is not None and last is not g:
+                release(last)  # a finished city's pools and route trees are not needed again
+            last = g
+            fam = get_family(entry.family)
+            cfg = cfgs[entry.family]
+            gen = fam.generate
+            made, i, limit = 0, 0, 2 * entry.n + 16
+            while made < entry.n and i < limit:
+                item = gen(g, seed, i, cfg)
+                i += 1
+                if item is not None:
+                    made += 1
+                    yield item
+            if made < entry.n and shortfalls is not None:
+                shortfalls.append(f"{entry.city}: {entry.family} gave {made} of {entry.n} items")
+        if last is not None:
+            release(last)
+    finally:
+        # the caller's graphs go back as they came: a later run without --render uses the default figure
+        for g in {id(g): g for g, _ in plan}.values():
+            if context(g).render is not None:
+                detach_render(g)
 
 
 def generate_items(
@@ -333,14 +482,30 @@ def generate_items(
     configs: Mapping[str, Any] | None = None,
     repeats: bool = False,
     skip_broken: bool = False,
+    render: bool | RenderOptions = False,
+    render_dir: str | os.PathLike[str] | None = None,
+    items_dir: str | os.PathLike[str] | None = None,
+    style_seed: int | None = None,
+    render_force: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Items for ``cities`` (refs or graphs; default ``demo``), in plan order; see :func:`plan_items`.
 
-    ``types``: family names (default: every registered family); ``configs``: family name -> config.
+    ``types``: family names (default: every registered family, the visual ones too when rendering);
+    ``configs``: family name -> config. ``render``: draw the maps into ``render_dir`` first (the maps are
+    drawn when this is called; figures are relative to ``items_dir``, default ``render_dir``'s parent).
+
+    >>> import tempfile, pathlib
+    >>> from mapkit.graph import toy_city
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> items = list(generate_items([toy_city()], types=["localise"], n_per_type=2, render=True,
+    ...                             render_dir=d / "maps"))
+    >>> items[0]["figure"], sorted(p.name for p in (d / "maps" / "nowhere").iterdir())
+    ('./maps/nowhere/toyville.png', ['toyville.json', 'toyville.png'])
     """
     plan = plan_items(
         cities, types=types, n_per_type=n_per_type, preset=preset, data_dir=data_dir, configs=configs,
-        repeats=repeats, skip_broken=skip_broken,
+        repeats=repeats, skip_broken=skip_broken, render=render, render_dir=render_dir, items_dir=items_dir,
+        style_seed=style_seed, render_force=render_force,
     )
     cfgs = _configs(sorted({e.family for _, e in plan}), configs)
     return _run(plan, seed, cfgs, None)
@@ -359,10 +524,16 @@ def write_items(
     repeats: bool = False,
     skip_broken: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    render: bool = False,
+    render_dir: str | os.PathLike[str] | None = None,
+    style_seed: int | None = None,
+    render_force: bool = False,
 ) -> GenerationSummary:
     """Generate like :func:`generate_items` and write JSONL atomically; returns the summary.
 
-    ``progress(done, total)`` is called every 2,000 items and at the end.
+    ``progress(done, total)`` is called every 2,000 items and at the end. ``render``: draw each city's
+    map once into ``render_dir`` (default: ``maps/`` beside ``path``) and point every item's ``figure``
+    at it (``./maps/<country>/<city>.png``, relative to ``path``'s folder); the summary lists the maps.
 
     >>> import tempfile, pathlib
     >>> from mapkit.graph import toy_city
@@ -372,13 +543,22 @@ def write_items(
     (6, {'yes': 3, 'no': 3})
     """
     t0 = time.perf_counter()
+    opts = None
+    if render:
+        opts = RenderOptions.for_items(path, render_dir, style_seed=style_seed, force=render_force)
+    elif render_dir is not None or style_seed is not None or render_force:
+        raise ConfigError("--render-dir, --style-seed and --force-render need --render.")
     plan = plan_items(
         cities, types=types, n_per_type=n_per_type, preset=preset, data_dir=data_dir, configs=configs,
-        repeats=repeats, skip_broken=skip_broken,
+        repeats=repeats, skip_broken=skip_broken, render=opts or False,
     )
     cfgs = _configs(sorted({e.family for _, e in plan}), configs)
     total = sum(e.n for _, e in plan)
     summary = GenerationSummary(path=str(Path(path)))
+    for g in {id(g): g for g, _ in plan}.values():
+        r = context(g).render
+        if r is not None:
+            summary.maps.append(r.figure)
 
     def rows() -> Iterator[dict[str, Any]]:
         add = summary.add

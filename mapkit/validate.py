@@ -7,6 +7,11 @@ it fails), its city graph is loaded once (``mapkit.city_ref``) and compared with
 ``graph_hash``, and its family's ``derive`` recomputes ``answer``, ``answer_text`` and ``gold``;
 city fields, station names, planning transfers and the weight are checked too.
 
+Rows of the visual families (``localise``, ``line_colour``, ``station_at_point``) are asked about a
+rendered map: the manifest beside the row's ``figure`` (a path relative to the items file's folder) is
+read once per map, both files' sha256 are compared with the row's ``gold.map`` (a map changed after
+generation is a disagreement saying so), and the family re-derives the answer from it.
+
 Format ``reasonmap-plus`` audits rows in the published ReasonMap-Plus layout (``country, city,
 station_1, station_2, figure, question, answer, type, difficulty_city, city_line_count,
 city_transfer_count``; JSONL, JSON, CSV or Parquet) against the curated graph, reading station and
@@ -43,6 +48,7 @@ from mapkit.graph.model import MetroGraph
 from mapkit.io import write_json
 from mapkit.questions.base import QUESTION_WEIGHT_TRANSFER, context, release
 from mapkit.questions.base import no_gc as _no_gc
+from mapkit.questions.maps import MapRender, attach_render, load_render, manifest_ref_of, resolve_ref
 from mapkit.questions.registry import get_family
 from mapkit.schemas import load_schema, schema_errors
 
@@ -311,6 +317,68 @@ class _Graphs:
         return hit
 
 
+class _Maps:
+    """Rendered maps by manifest reference (``./maps/...json``), read once from beside the items file."""
+
+    def __init__(self, items_dir: Path) -> None:
+        self.items_dir = items_dir
+        self.cache: dict[str, MapRender | MapkitError] = {}
+        self.attached: list[tuple[MetroGraph, str]] = []
+
+    def get(self, figure: str) -> MapRender:
+        ref = manifest_ref_of(figure)
+        hit = self.cache.get(ref)
+        if hit is None:
+            try:
+                hit = load_render(resolve_ref(figure, self.items_dir), self.items_dir)
+            except MapkitError as e:
+                hit = e
+            self.cache[ref] = hit
+        if isinstance(hit, MapkitError):
+            raise hit
+        return hit
+
+    def attach(self, g: MetroGraph, render: MapRender) -> None:
+        if context(g).renders.get(render.manifest_ref) is not render:
+            attach_render(g, render, current=False)
+            self.attached.append((g, render.manifest_ref))
+
+    def detach_all(self) -> None:
+        """Leave the graphs as they came (a caller's graphs may be used again)."""
+        for g, ref in self.attached:
+            context(g).renders.pop(ref, None)
+        self.attached.clear()
+
+
+def _check_map(
+    row: dict[str, Any], item_id: str, lineno: int, g: MetroGraph, maps: _Maps, out: _Collector
+) -> bool:
+    """Load and pin the map a visual row was asked from; False when there is none to derive from."""
+    figure = row["figure"]
+    try:
+        render = maps.get(figure)
+    except MapkitError as e:
+        out.add(item_id, lineno, "figure", "a rendered map with its manifest beside it", figure,
+                f"cannot read the map the item asks about: {e}")
+        return False
+    stored = row["mapkit"]["gold"].get("map")
+    stored = stored if isinstance(stored, dict) else {}
+    if stored.get("manifest_sha256") != render.manifest_sha256:
+        out.add(item_id, lineno, "mapkit.gold.map.manifest_sha256", render.manifest_sha256,
+                stored.get("manifest_sha256"),
+                f"the render manifest {render.manifest_ref} changed since the item was generated "
+                "(answers re-derived from it as it is now)")
+    if stored.get("image_sha256") != render.image_sha256:
+        out.add(item_id, lineno, "mapkit.gold.map.image_sha256", render.image_sha256, stored.get("image_sha256"),
+                f"the map image {render.figure} changed since the item was generated")
+    graph_hash = context(g).graph_hash
+    if render.graph_hash != graph_hash:
+        out.add(item_id, lineno, "figure", graph_hash, render.graph_hash,
+                f"the map {render.figure} was drawn from another graph of the city than the curated one")
+    maps.attach(g, render)
+    return True
+
+
 # --- mapkit format --------------------------------------------------------------------------------
 
 
@@ -332,7 +400,7 @@ _FAMILIES: dict[str, Any] = {}
 
 def _check_row(
     row: dict[str, Any], lineno: int, graphs: _Graphs, out: _Collector,
-    check: Callable[[Any], tuple[str, str] | None],
+    check: Callable[[Any], tuple[str, str] | None], maps: _Maps,
 ) -> None:
     item_id = str(row.get("id", f"line {lineno}")) if isinstance(row, dict) else f"line {lineno}"
     bad = check(row)
@@ -371,6 +439,8 @@ def _check_row(
         want = names.get(ids[k], f"<unknown station {ids[k]}>") if k < len(ids) else ""
         if row[fld] != want:
             out.add(item_id, lineno, fld, want, row[fld], "display name of mapkit.station_ids in the graph")
+    if fam.needs_render and not _check_map(row, item_id, lineno, g, maps, out):
+        return
     try:
         answer, text, gold = fam.derive(row, g)
     except (MapkitError, KeyError, ValueError, IndexError, TypeError) as e:
@@ -381,7 +451,8 @@ def _check_row(
     if text != row["answer_text"]:
         out.add(item_id, lineno, "answer_text", text, row["answer_text"], _why(fam.name, gold))
     if gold != m["gold"]:
-        out.add(item_id, lineno, "mapkit.gold", gold, m["gold"], "structured truth recomputed from the graph differs")
+        source = "the graph and the map" if fam.needs_render else "the graph"
+        out.add(item_id, lineno, "mapkit.gold", gold, m["gold"], f"structured truth recomputed from {source} differs")
     transfers = 0
     if fam.name == "planning" and gold.get("routes"):
         transfers = gold["routes"][0]["transfers"]
@@ -567,8 +638,12 @@ def validate_items(
     out = _Collector(rep)
     rows = _rows(p) if fmt == "mapkit" else _plus_rows(p)
     check = _item_checker()
-    with _no_gc():
-        _loop(rows, fmt, gs, out, check, rep)
+    maps = _Maps(p.parent)
+    try:
+        with _no_gc():
+            _loop(rows, fmt, gs, out, check, rep, maps)
+    finally:
+        maps.detach_all()
     if gs.current is not None:
         release(gs.current)
     rep.seconds = time.perf_counter() - t0
@@ -577,7 +652,9 @@ def validate_items(
     return rep
 
 
-def _loop(rows: Any, fmt: str, gs: _Graphs, out: _Collector, check: Any, rep: ValidationReport) -> None:
+def _loop(
+    rows: Any, fmt: str, gs: _Graphs, out: _Collector, check: Any, rep: ValidationReport, maps: _Maps
+) -> None:
     for lineno, row, error in rows:
         rep.total += 1
         out.row_failed = False
@@ -586,7 +663,7 @@ def _loop(rows: Any, fmt: str, gs: _Graphs, out: _Collector, check: Any, rep: Va
             kind = "?"
         elif fmt == "mapkit":
             kind = str(row.get("type", "?")) if isinstance(row, dict) else "?"
-            _check_row(row, lineno, gs, out, check)
+            _check_row(row, lineno, gs, out, check, maps)
         else:
             kind = _check_plus_row(row, lineno, gs, out)
         rep.by_type[kind] += 1

@@ -168,6 +168,11 @@ class CityContext:
     usable: frozenset[str]
     usable_list: tuple[str, ...]
     caches: dict[Any, Any] = field(default_factory=dict)
+    render: Any = None
+    """The :class:`~mapkit.questions.maps.MapRender` new items point their ``figure`` at (``None``: the
+    published ``./maps/<country>/<city>.png``); set by :mod:`mapkit.generate` when it renders the maps."""
+    renders: dict[str, Any] = field(default_factory=dict)
+    """Renders by manifest reference (``./maps/...json``), for the visual families' ``derive``."""
 
     def mentions(self, station_id: str, line_id: str) -> bool:
         """True when ``station_id``'s name contains ``line_id``'s name (degenerate pair)."""
@@ -313,7 +318,7 @@ def build_item(
         "city": ctx.city,
         "station_1": names[station_ids[0]] if len(station_ids) > 0 else "",
         "station_2": names[station_ids[1]] if len(station_ids) > 1 else "",
-        "figure": ctx.figure,
+        "figure": ctx.figure if ctx.render is None else ctx.render.figure,
         "json": ctx.json,
         "question": question,
         "answer": answer,

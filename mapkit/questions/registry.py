@@ -55,6 +55,10 @@ class Family:
     description: str = ""
     plus: bool = False
     """True for the five ReasonMap-Plus types (integer ``answer``)."""
+    needs_render: bool = False
+    """True for the visual families (``localise``, ``line_colour``, ``station_at_point``): they ask about a
+    rendered map's pixels, so they generate only when :mod:`mapkit.generate` renders the maps (capacity 0
+    otherwise) and :func:`families` lists them only with ``with_render=True``."""
 
 
 _REGISTRY: dict[str, Family] = {}
@@ -69,18 +73,30 @@ def register(family: Family) -> Family:
 
 
 def _load_all() -> None:
-    import mapkit.questions  # noqa: F401 - importing the package registers every family
+    # importing the package registers every family; the visual families (they need a rendered map,
+    # docs/questions.md) are their own modules
+    import mapkit.questions  # noqa: F401
+    import mapkit.questions.line_colour  # noqa: F401
+    import mapkit.questions.localise  # noqa: F401
+    import mapkit.questions.station_at_point  # noqa: F401
 
 
 _FIRST = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2", "planning")
 """The published types lead every listing; mapkit's own families follow alphabetically."""
 
 
-def families() -> dict[str, Family]:
-    """Every registered family by name: the ReasonMap(-Plus) types first, then the others by name."""
+def families(*, with_render: bool = False) -> dict[str, Family]:
+    """Every registered family by name: the ReasonMap(-Plus) types first, then the others by name.
+
+    The visual families (``needs_render``) ask nothing without a rendered map, so they are listed
+    only with ``with_render=True`` (what ``mapkit generate --render`` uses as its default types).
+
+    >>> [n for n in families(with_render=True) if n not in families()]
+    ['line_colour', 'localise', 'station_at_point']
+    """
     _load_all()
     order = sorted(_REGISTRY, key=lambda n: (_FIRST.index(n) if n in _FIRST else len(_FIRST), n))
-    return {n: _REGISTRY[n] for n in order}
+    return {n: _REGISTRY[n] for n in order if with_render or not _REGISTRY[n].needs_render}
 
 
 def get_family(name: str) -> Family:

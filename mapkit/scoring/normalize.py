@@ -12,6 +12,10 @@ Decisions (documented in docs/scoring.md):
   then agree with option B). A bare number is *not* accepted: the prompt asks for a letter.
 * integers: digits, or one English number word zero..twenty ("three"); exactly one distinct value
   ("3 lines" and "three (3)" are 3; "3 or 4" and "2.5" are None).
+* boxes: exactly four numbers ``[x0, y0, x1, y1]`` (brackets optional, commas or spaces), with
+  ``x1 > x0`` and ``y1 > y0``; a fifth number, a word or a second box is not one box.
+* colours: one name (compared by :func:`colour_key`) and/or one code (``#rrggbb``, ``#rgb``,
+  ``rgb(r, g, b)``); two different codes are a hedge.
 * station and line names: compared by *keys* that ignore case, spacing, punctuation, ReasonMap
   markers and generic words ("Station"/"站", "Line"/"号线"), and then only against the names and aliases
   stored in the item's gold (or the graph), never by fuzzy similarity.
@@ -31,19 +35,24 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from mapkit.names import parse_station_string
 from mapkit.scoring.extract import clean_box_content
 
 __all__ = [
+    "ColourAnswer",
     "LineListMatch",
     "NUMBER_WORDS",
     "clean_answer",
+    "colour_key",
     "line_key",
     "line_keys",
     "match_line_list",
     "match_name",
+    "parse_box",
     "parse_choice",
+    "parse_colour",
     "parse_int",
     "parse_yes_no",
     "resolve_name",
@@ -361,3 +370,94 @@ def match_line_list(
     listed = len(found) + len(unknown) + len(repeated)
     detail = 2 * tp / (listed + len(gold)) if listed + len(gold) else 0.0
     return LineListMatch(tuple(found), tuple(unknown), tuple(repeated), correct, 1.0 if correct else detail)
+
+
+# --- boxes and colours (the visual families) ------------------------------------------------------
+
+_BOX_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
+_BOX = re.compile(rf"^({_BOX_NUMBER})(?:\s*,\s*|\s+)({_BOX_NUMBER})(?:\s*,\s*|\s+)({_BOX_NUMBER})"
+                  rf"(?:\s*,\s*|\s+)({_BOX_NUMBER})$")
+
+
+def parse_box(text: str | None) -> tuple[float, float, float, float] | None:
+    """A bounding box ``(x0, y0, x1, y1)`` from ``[x0, y0, x1, y1]``, or ``None``.
+
+    Exactly four numbers, separated by commas or spaces, optionally inside one pair of ``[]`` or
+    ``()``; the box must have area (``x1 > x0``, ``y1 > y0``). Anything else is not one box: a fifth
+    number, a word, two boxes ("[1, 2, 3, 4] or [5, 6, 7, 8]") - a hedge is no answer.
+
+    >>> parse_box("[409, 489, 419.5, 499]"), parse_box("(1 2 3 4)")
+    ((409.0, 489.0, 419.5, 499.0), (1.0, 2.0, 3.0, 4.0))
+    >>> parse_box("[1, 2, 3, 4] or [5, 6, 7, 8]") is None, parse_box("[1, 2, 3]") is None
+    (True, True)
+    >>> parse_box("[30, 20, 10, 40]") is None  # x1 < x0: not a box
+    True
+    """
+    s = clean_answer(text)
+    if len(s) >= 2 and s[0] + s[-1] in ("[]", "()"):
+        s = s[1:-1].strip()
+    m = _BOX.match(s)
+    if m is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in m.groups())
+    if not (x1 > x0 and y1 > y0):
+        return None
+    return x0, y0, x1, y1
+
+
+_HEX_CODE = re.compile(r"#([0-9a-f]{6}|[0-9a-f]{3})(?![0-9a-z])", re.I)
+_RGB_CODE = re.compile(r"\brgb\s*\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)", re.I)
+_COLOUR_WORDS = re.compile(r"\b(?:colou?r(?:ed)?)\b", re.I)
+
+
+def colour_key(name: str) -> str:
+    """The lookup key of a colour name: case, spaces, hyphens and the word "colour"/"color" ignored,
+    "gray" spelled "grey".
+
+    >>> colour_key("Dark-Blue"), colour_key("light gray colour")
+    ('darkblue', 'lightgrey')
+    """
+    text = _COLOUR_WORDS.sub(" ", unicodedata.normalize("NFKC", name))
+    return _key(text).replace("gray", "grey")
+
+
+class ColourAnswer(NamedTuple):
+    """A colour answer: ``name`` (a :func:`colour_key`) and/or ``rgb``; either may be ``None``."""
+
+    name: str | None
+    rgb: tuple[int, int, int] | None
+
+
+def parse_colour(text: str | None) -> ColourAnswer | None:
+    """A colour answer: a name, a code (``#rrggbb``, ``#rgb``, ``rgb(r, g, b)``), or both ("red (#e41a1c)").
+
+    Returns ``None`` when there is nothing, or two different codes (a hedge). The name part is
+    returned as a :func:`colour_key`; whether it is a colour at all is the family's call (it compares
+    it with the names the gold accepts, so "red or orange" is simply not one of them).
+
+    >>> parse_colour("Dark blue")
+    ColourAnswer(name='darkblue', rgb=None)
+    >>> parse_colour("#E41A1C").rgb, parse_colour("red (#f00)")
+    ((228, 26, 28), ColourAnswer(name='red', rgb=(255, 0, 0)))
+    >>> parse_colour("#e41a1c or #377eb8") is None, parse_colour("") is None
+    (True, True)
+    """
+    s = clean_answer(text)
+    codes: set[tuple[int, int, int]] = set()
+    for m in _HEX_CODE.finditer(s):
+        h = m.group(1)
+        if len(h) == 3:
+            h = "".join(c * 2 for c in h)
+        codes.add((int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)))
+    for m in _RGB_CODE.finditer(s):
+        r, g, b = (int(v) for v in m.groups())
+        if max(r, g, b) > 255:
+            return None
+        codes.add((r, g, b))
+    if len(codes) > 1:
+        return None
+    rest = _RGB_CODE.sub(" ", _HEX_CODE.sub(" ", s))
+    name = colour_key(rest) or None
+    if name is None and not codes:
+        return None
+    return ColourAnswer(name, next(iter(codes)) if codes else None)
