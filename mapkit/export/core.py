@@ -210,6 +210,8 @@ class MapRef:
     graph_hash: str
     splits: set[str] = field(default_factory=set)
     items: int = 0
+    figure: str = ""  # the items' `figure`, relative to the items file
+    image_sha256: str | None = None  # pinned by items that ask about pixels (gold.map of visual families)
 
 
 @dataclass
@@ -268,6 +270,13 @@ class Scan:
         return sorted(self.splits, key=lambda s: (order.get(s, 3), s))
 
 
+def _image_pin(gold: Any) -> str | None:
+    """The sha256 of the exact image a visual item asks about (``gold.map.image_sha256``), if any."""
+    m = gold.get("map") if isinstance(gold, dict) else None
+    pin = m.get("image_sha256") if isinstance(m, dict) else None
+    return str(pin) if pin else None
+
+
 def scan_items(items_path: str | os.PathLike[str], progress: ProgressFn | None = None) -> Scan:
     """One pass over the items: checks, counts, maps, leakage, gold shapes (see module docstring)."""
     path = Path(items_path)
@@ -302,6 +311,15 @@ def scan_items(items_path: str | os.PathLike[str], progress: ProgressFn | None =
             )  # fmt: skip
         ref.splits.add(split)
         ref.items += 1
+        ref.figure = ref.figure or str(item.get("figure") or "")
+        pin = _image_pin(mk.get("gold"))
+        if pin:
+            if ref.image_sha256 and ref.image_sha256 != pin:
+                raise ItemError(
+                    f"{where}: items of map {mid!r} pin two different images.",
+                    hint="Generate all items of a city against one render (`mapkit generate --render`).",
+                )
+            ref.image_sha256 = pin
         scan.by_split_type_map.setdefault((split, typ), set()).add(mid)
         gold = mk.get("gold")
         scan.gold[typ] = merge_sketch(scan.gold.get(typ, ("null",)), sketch_of(gold))
@@ -353,7 +371,7 @@ class ResolvedMap:
 
     map_id: str
     path: Path
-    source: str  # "given" (images mapping), "real" (data dir), "rendered" (mapkit.render)
+    source: str  # "given" (images mapping), "rendered" (a mapkit render), "beside items", "real" (data dir)
     bytes: int
     sha256: str
     width: int
@@ -471,10 +489,13 @@ def resolve_maps(
     progress: ProgressFn | None = None,
 ) -> dict[str, ResolvedMap]:
     """A PNG for every map the items use: ``images`` (city, ``country/city`` or city_ref -> PNG, or a
-    folder: :func:`images_from_folder`), else the real image in the data dir, else a render.
+    folder: :func:`images_from_folder`), else the image the items' ``figure`` points at beside the
+    items file (what `mapkit generate --render` wrote), else the real image in the data dir, else a
+    render.
 
     A given PNG with a render manifest beside it must have been drawn from the items' graph
-    (same ``graph_hash``). Raises :class:`ExportError` listing every map left without an image.
+    (same ``graph_hash``); items that ask about pixels pin their image's sha256, and any other image
+    is refused. Raises :class:`ExportError` listing every map left without an image.
     """
     from mapkit.data import map_image, resolve_data_dir
 
@@ -497,6 +518,10 @@ def resolve_maps(
                     f"generated from ({drawn[:19]}… vs {ref.graph_hash[:19]}…).",
                     hint="Render the map again (`mapkit render`) or regenerate the items.",
                 )
+        if path is None and ref.figure:
+            beside = (scan.path.parent / ref.figure).resolve()
+            if beside.is_file():
+                path, source = beside, ("rendered" if _manifest(beside) is not None else "beside items")
         if path is None:
             path, source = map_image(ddir, ref.city, ref.country), "real"
         if path is None and workdir is not None:
@@ -505,6 +530,13 @@ def resolve_maps(
             missing.append(mid)
             continue
         size, sha, w, h = _png_info(path)
+        if ref.image_sha256 and sha != ref.image_sha256:
+            raise ExportError(
+                f"The {source} image {path} for {ref.city!r} is not the map its items ask about: their "
+                f"questions are about pixels of the image with {ref.image_sha256[:19]}…, this one has {sha[:19]}….",
+                hint="Export from the folder `mapkit generate --render` wrote (items beside maps/), or pass "
+                "that render with --maps-dir.",
+            )
         out[mid] = ResolvedMap(mid, path, source, size, sha, w, h)
         if progress:
             progress("maps", 1, len(scan.maps))
