@@ -63,6 +63,9 @@ AUTO_GROW_ATTEMPTS = 4
 AUTO_GROW_FACTOR = 1.15
 """Station spacing growth per attempt."""
 
+AUTO_RESEED_ATTEMPTS = 3
+"""How many further layout seeds an auto-sized, coordinate-free render tries when growing fails."""
+
 
 @dataclass(frozen=True)
 class RenderResult:
@@ -114,20 +117,28 @@ def render_city(
     stem = name or slugify(graph.city) or "map"
     texts = [s.name for s in graph.stations.values()] + [ln.name for ln in graph.lines.values()] + [graph.city]
     fonts = font_chain(texts, prefer=style.font)
-    layout = layout_city(graph, seed=seed, mode=style.layout, octilinear=style.octilinear)
-    spacing = style.station_spacing
-    for attempt in range(AUTO_GROW_ATTEMPTS + 1):
-        used = replace(style, station_spacing=spacing)
-        geo = build_geometry(graph, layout, used, fonts)
-        labels = place_labels(graph, geo, used, fonts, min_size=(limits or GateLimits()).min_label_height_px)
-        figures = measure(geo, labels)
-        failures = check(figures, limits)
-        # A canvas sized from the city may grow until every label finds a free spot; a size
-        # the caller fixed is kept (the gate then decides).
-        if not failures or style.width is not None or style.height is not None:
+    auto_size = style.width is None and style.height is None
+    # a computed (coordinate-free) layout is one of many: when growing the canvas is not enough,
+    # the next layout seeds are tried in order, so the outcome stays deterministic
+    fixed_layout = all(st.coords is not None for st in graph.stations.values())
+    reseeds = AUTO_RESEED_ATTEMPTS if auto_size and not fixed_layout else 0
+    for layout_seed in range(seed, seed + reseeds + 1):
+        layout = layout_city(graph, seed=layout_seed, mode=style.layout, octilinear=style.octilinear)
+        spacing = style.station_spacing
+        for attempt in range(AUTO_GROW_ATTEMPTS + 1):
+            used = replace(style, station_spacing=spacing)
+            geo = build_geometry(graph, layout, used, fonts)
+            labels = place_labels(graph, geo, used, fonts, min_size=(limits or GateLimits()).min_label_height_px)
+            figures = measure(geo, labels)
+            failures = check(figures, limits)
+            # A canvas sized from the city may grow until every label finds a free spot; a size
+            # the caller fixed is kept (the gate then decides).
+            if not failures or not auto_size:
+                break
+            if attempt < AUTO_GROW_ATTEMPTS:
+                spacing = round(spacing * AUTO_GROW_FACTOR)
+        if not failures:
             break
-        if attempt < AUTO_GROW_ATTEMPTS:
-            spacing = round(spacing * AUTO_GROW_FACTOR)
     if failures and not force:
         err = LegibilityError(
             f"{graph.city}: the {figures.width}x{figures.height} render fails the legibility gate: "
@@ -141,7 +152,9 @@ def render_city(
     img = draw_png(geo, labels, used)
     png_path = out / f"{stem}.png"
     manifest_path = out / f"{stem}.json"
-    manifest = build_manifest(graph, geo, labels, figures, failures, image=png_path.name, style=used, seed=seed)
+    manifest = build_manifest(
+        graph, geo, labels, figures, failures, image=png_path.name, style=used, seed=layout_seed
+    )
     write_bytes_atomic(png_path, png_bytes(img))
     svg_path = None
     if svg:

@@ -194,3 +194,29 @@ def test_manifest_style_repeats_the_render(toy, tmp_path):
     again = render_city(toy, tmp_path / "b", style=RenderStyle.from_dict(m["settings"]["style"]),
                         seed=m["settings"]["seed"])
     assert again.png_path.read_bytes() == first.png_path.read_bytes()
+
+
+def test_a_failing_computed_layout_is_retried_with_the_next_seed(tmp_path, monkeypatch):
+    """When growing the canvas is not enough, the next layout seed is tried and recorded."""
+    import json
+
+    import mapkit.render as render
+    from mapkit.graph import Branch, Line, MetroGraph, Station
+
+    g = MetroGraph(  # no coordinates: the layout is computed, so another seed is another layout
+        city="plain", country="x", stations=[Station(s, f"{s.upper()} Station") for s in "abcde"],
+        lines=[Line("l1", "L1", (Branch(tuple("abc")),)), Line("l2", "L2", (Branch(("b", "d", "e")),))],
+    )
+    real_check, seen = render.check, []
+
+    def gate_rejecting_the_first_layout(figures, limits=None):
+        seen.append(figures.width)
+        return ["stand-in failure"] if len(seen) <= render.AUTO_GROW_ATTEMPTS + 1 else real_check(figures, limits)
+
+    monkeypatch.setattr(render, "check", gate_rejecting_the_first_layout)
+    res = render.render_city(g, tmp_path / "a", seed=5)
+    assert res.passed
+    assert json.loads(res.manifest_path.read_text())["settings"]["seed"] == 6
+    monkeypatch.setattr(render, "check", real_check)
+    again = render.render_city(g, tmp_path / "b", seed=6)  # the recorded seed reproduces the image
+    assert again.png_path.read_bytes() == res.png_path.read_bytes()
