@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapkit.errors import ConfigError, DataFileError, MapkitError
+from mapkit.errors import ConfigError, DataFileError, DataNotFoundError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import write_json
 from mapkit.questions.base import QUESTION_WEIGHT_TRANSFER, context, release
@@ -411,6 +411,8 @@ def _check_row(
     m = row["mapkit"]
     try:
         g = graphs.get(m["city_ref"])
+    except DataNotFoundError:
+        raise  # the data is not here: one clear message, not the same cause on every row
     except MapkitError as e:
         out.add(item_id, lineno, "mapkit.city_ref", "a loadable city", m["city_ref"], f"cannot load the city: {e}")
         return
@@ -587,6 +589,8 @@ def _check_plus_row(row: Any, lineno: int, graphs: _Graphs, out: _Collector) -> 
         return kind
     try:
         g = graphs.get(str(row["city"]))
+    except DataNotFoundError:
+        raise  # the data is not here: one clear message, not the same cause on every row
     except MapkitError as e:
         out.add(item_id, lineno, "city", "a known city", row["city"], f"cannot load the city: {e}")
         return kind

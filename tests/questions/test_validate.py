@@ -166,3 +166,15 @@ def test_every_city_every_family_validates(tmp_path, reasonmap_dir):
     validator = jsonschema.Draft202012Validator(load_schema("item"))
     for line in p.read_text(encoding="utf-8").splitlines()[::7]:
         assert validator.is_valid(json.loads(line))
+
+
+def test_missing_data_is_one_clear_error_not_a_disagreement_per_row(tmp_path, reasonmap_dir, capsys):
+    from mapkit.cli.app import main
+    from mapkit.generate import write_items
+
+    items = tmp_path / "rome.jsonl"
+    write_items(items, ["rome"], types=["TorF1"], n_per_type=5, data_dir=reasonmap_dir)
+    code = main(["validate", str(items), "--data-dir", str(tmp_path / "no-data-here")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("error:") == 1 and "mapkit data pull" in err
