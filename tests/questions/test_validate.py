@@ -170,6 +170,7 @@ def test_every_city_every_family_validates(tmp_path, reasonmap_dir):
 
 def test_missing_data_is_one_clear_error_not_a_disagreement_per_row(tmp_path, reasonmap_dir, capsys):
     from mapkit.cli.app import main
+
     from mapkit.generate import write_items
 
     items = tmp_path / "rome.jsonl"
