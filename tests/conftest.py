@@ -43,6 +43,23 @@ def load_real(reasonmap_dir: Path):
     return _load
 
 
+@pytest.fixture(scope="session")
+def load_raw(reasonmap_dir: Path):
+    """Load a city's raw file with no curation at all (to show that a defect is in the data)."""
+    from mapkit.data import station_files
+    from mapkit.sources.reasonmap import load_reasonmap_city
+
+    files = station_files(reasonmap_dir)
+    cache: dict[str, MetroGraph] = {}
+
+    def _load(city: str) -> MetroGraph:
+        if city not in cache:
+            cache[city] = load_reasonmap_city(files[city], curation={})
+        return cache[city]
+
+    return _load
+
+
 @pytest.fixture
 def toy() -> MetroGraph:
     """The three-line toy city (straight Red, loop Blue, branched Green); see mapkit.graph.examples."""

@@ -9,8 +9,6 @@ they are the ones its curation file explains in `notes`.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import networkx as nx
 import pytest
 
@@ -20,7 +18,6 @@ from mapkit.graph import MetroGraph, stops_between
 from mapkit.graph.queries import share_line
 from mapkit.io import load_document
 from mapkit.sources.curation_files import curation_path
-from mapkit.sources.reasonmap import load_reasonmap_city
 
 CITIES = {
     "sydney": "australia",
@@ -72,20 +69,6 @@ EXPECTED_FINDINGS = {
     },
     "oslo": set(),
 }
-
-
-@pytest.fixture(scope="module")
-def load_raw(reasonmap_dir: Path):
-    """Load a city's raw file with no curation at all (to show that a defect is in the data)."""
-    cache: dict[str, MetroGraph] = {}
-
-    def _load(city: str) -> MetroGraph:
-        if city not in cache:
-            path = reasonmap_dir / "stations" / CITIES[city] / f"{city}.json"
-            cache[city] = load_reasonmap_city(path, curation={})
-        return cache[city]
-
-    return _load
 
 
 def sid(g: MetroGraph, name: str) -> str:

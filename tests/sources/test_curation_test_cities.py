@@ -43,20 +43,6 @@ DIFFICULTY = {
 }
 
 
-@pytest.fixture(scope="module")
-def load_raw(reasonmap_dir: Path):
-    """Load a city's raw file with no curation at all (to show that a defect is in the data)."""
-    cache: dict[str, MetroGraph] = {}
-
-    def _load(city: str) -> MetroGraph:
-        if city not in cache:
-            path = reasonmap_dir / "stations" / TEST_CITIES[city] / f"{city}.json"
-            cache[city] = load_reasonmap_city(path, curation={})
-        return cache[city]
-
-    return _load
-
-
 def sid(g: MetroGraph, name: str) -> str:
     return g.station(name).id
 
