@@ -20,9 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
-@pytest.fixture
-def toy_export(tmp_path: Path) -> dict[str, Any]:
-    """Items of every type over two toy cities (one train, one test by explicit split) and their PNGs."""
+def _toy_export(folder: Path) -> dict[str, Any]:
     items = []
     for city, split in (("toyville", "train"), ("toytown", "test")):
         for typ in TOY_TYPES:
@@ -31,11 +29,16 @@ def toy_export(tmp_path: Path) -> dict[str, Any]:
                 it["mapkit"]["split"] = split
                 items.append(it)
     images = {
-        "toyville": png(tmp_path / "img" / "toyville.png", (80, 60), "white"),
-        "toytown": png(tmp_path / "img" / "toytown.png", (60, 80), "gray"),
+        "toyville": png(folder / "img" / "toyville.png", (80, 60), "white"),
+        "toytown": png(folder / "img" / "toytown.png", (60, 80), "gray"),
     }
-    return {"items": write_items(tmp_path / "items.jsonl", items), "images": images, "rows": items,
-            "tmp": tmp_path}
+    return {"items": write_items(folder / "items.jsonl", items), "images": images, "rows": items, "tmp": folder}
+
+
+@pytest.fixture
+def toy_export(tmp_path: Path) -> dict[str, Any]:
+    """Items of every type over two toy cities (one train, one test by explicit split) and their PNGs."""
+    return _toy_export(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -60,16 +63,4 @@ def hf_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def toy_session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Like ``toy_export`` but shared by a module's tests (read-only use)."""
-    tmp = tmp_path_factory.mktemp("toy")
-    items = []
-    for city, split in (("toyville", "train"), ("toytown", "test")):
-        for typ in TOY_TYPES:
-            for k in range(3):
-                it = canonical(city, "nowhere", typ, k)
-                it["mapkit"]["split"] = split
-                items.append(it)
-    images = {
-        "toyville": png(tmp / "img" / "toyville.png", (80, 60), "white"),
-        "toytown": png(tmp / "img" / "toytown.png", (60, 80), "gray"),
-    }
-    return {"items": write_items(tmp / "items.jsonl", items), "images": images, "rows": items, "tmp": tmp}
+    return _toy_export(tmp_path_factory.mktemp("toy"))

@@ -108,3 +108,9 @@ def test_route_from_stations_fills_via(toy):
     assert route_from_stations(toy, [("red", "a", "c"), ("blue", "c", "g")]) == Route(
         (Leg("red", "a", "c", ("b",)), Leg("blue", "c", "g", ()))
     )
+
+
+def test_zero_transfer_cost_counts_stops_only_and_adds_no_pointless_changes(toy):
+    # docs/graph.md promises transfer_cost=0 works: zero-cost changes must not loop or split a ride
+    assert [str(r) for r in best_routes(toy, "a", "e", transfer_cost=0)] == ["red: a -> e (via b, c, d)"]
+    assert {r.stops for r in best_routes(toy, "a", "g", transfer_cost=0)} == {3}
