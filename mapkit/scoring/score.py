@@ -33,7 +33,7 @@ from mapkit.errors import ItemError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.scoring.extract import Extraction, extract_answer, listed_stops
 from mapkit.scoring.normalize import resolve_name
-from mapkit.scoring.routes import check_route, find_route_block, item_graph
+from mapkit.scoring.routes import check_route, find_route_block
 
 __all__ = [
     "DETAIL_SCALE",
@@ -199,7 +199,7 @@ def _extract_route(response: str | None) -> Extraction:
 
 
 def _gold_stops(item: Mapping[str, Any], graph: MetroGraph | None) -> dict[str, list[str]] | None:
-    """Counting1's intermediate stops as id -> names/aliases, from the gold (or the graph for names)."""
+    """Counting1's intermediate stops as id -> names, from the gold (plus aliases from a graph the caller gave)."""
     meta = item.get("mapkit") or {}
     gold = meta.get("gold") or {}
     stops = gold.get("stops")
@@ -312,10 +312,9 @@ def score(
         detail = float(getattr(res, "detail", 1.0 if correct else 0.0) or 0.0)
         notes += _notes(getattr(res, "notes", ()))
     if kind == "Counting1":
-        g = graph
-        if g is None and ((item.get("mapkit") or {}).get("gold") or {}).get("stops") is not None:
-            g = item_graph(item, data_dir=data_dir)[0]
-        gold = _gold_stops(item, g)
+        # from the row alone (plus a graph the caller passed): the reward must not depend on
+        # whether a data directory happens to be reachable
+        gold = _gold_stops(item, graph)
         if gold is not None:
             detail, why = stops_detail(listed_stops(text), gold)
             subs = (("stops", detail),)
