@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 
 from mapkit.graph import MetroGraph, toy_city
+from mapkit.graph.examples import loop_branch_city
+
+SMALL_MAPS = {"toyville": toy_city, "loopton": loop_branch_city}
+"""The hand-made maps (a loop, a Y-branch, degenerate names) that every family and query is checked on."""
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,3 +68,9 @@ def load_raw(reasonmap_dir: Path):
 def toy() -> MetroGraph:
     """The three-line toy city (straight Red, loop Blue, branched Green); see mapkit.graph.examples."""
     return toy_city()
+
+
+@pytest.fixture(params=sorted(SMALL_MAPS))
+def small_map(request) -> MetroGraph:
+    """Each hand-made map in turn (fresh object per test)."""
+    return SMALL_MAPS[request.param]()

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from mapkit.errors import NoRouteError
+from mapkit.errors import ConfigError, NoRouteError
 from mapkit.graph.model import MetroGraph
 
-__all__ = ["Leg", "Route", "best_routes", "DEFAULT_TRANSFER_COST"]
+__all__ = ["Leg", "Route", "best_routes", "enumerate_best_routes", "DEFAULT_TRANSFER_COST"]
 
 DEFAULT_TRANSFER_COST = 3.0
 """A change of train costs as much as riding three stops (documented in docs/graph.md)."""
@@ -122,11 +122,40 @@ def best_routes(
     """All cheapest routes from ``a`` to ``b`` (at most ``max_routes``), deterministic order.
 
     Cost = stops ridden + ``transfer_cost`` x changes of train. Raises :class:`NoRouteError`.
+    Answered by the graph's cached :class:`~mapkit.graph.oracle.RouteOracle` (one search per
+    source station, shared by every target).
 
     >>> from mapkit.graph.examples import toy_city
     >>> [str(r) for r in best_routes(toy_city(), "k", "l")]
     ['green: k -> j | green: j -> l']
     """
+    from mapkit.graph.oracle import MAX_ROUTES, oracle_for
+
+    sa, sb = g.station(a).id, g.station(b).id
+    # the oracle needs positive weights (a free change makes zero-cost cycles) and a fixed cap
+    if transfer_cost <= 0 or max_routes != MAX_ROUTES:
+        return enumerate_best_routes(g, sa, sb, transfer_cost=transfer_cost, max_routes=max_routes)
+    return oracle_for(g, transfer_cost).best_routes(sa, sb)
+
+
+def enumerate_best_routes(
+    g: MetroGraph,
+    a: str,
+    b: str,
+    *,
+    transfer_cost: float = DEFAULT_TRANSFER_COST,
+    max_routes: int = 32,
+) -> list[Route]:
+    """The reference computation of :func:`best_routes`: networkx's ``all_shortest_paths`` on the
+    service graph, one search per call. Slow for many pairs, simple to trust; the fast
+    :class:`~mapkit.graph.oracle.RouteOracle` is tested against it and falls back to it.
+
+    >>> from mapkit.graph.examples import toy_city
+    >>> [str(r) for r in enumerate_best_routes(toy_city(), "k", "l")]
+    ['green: k -> j | green: j -> l']
+    """
+    if transfer_cost < 0:
+        raise ConfigError(f"transfer_cost must be 0 or more, not {transfer_cost}.")
     sa, sb = g.station(a).id, g.station(b).id
     if sa == sb:
         raise NoRouteError(f"{g.stations[sa].name} is both start and end; there is no route to plan.")

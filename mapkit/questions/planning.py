@@ -8,7 +8,7 @@ Three variants (``mapkit.template``), as ReasonMap words them (reasonmap-format.
 
 Legs are separated by a line ``--``. Truth: *every* cheapest route (cost = stops ridden +
 ``transfer_cost`` x changes; :func:`mapkit.graph.best_routes`, computed through the cached
-:class:`~mapkit.questions.routing.RouteOracle`) is stored as structured legs in
+:class:`~mapkit.graph.oracle.RouteOracle`) is stored as structured legs in
 ``gold["routes"]``; ``answer_text`` is the first one. ``question_transfer_count`` is the first
 route's transfers (the fewest among the best); difficulty easy/medium/hard = 0/1/2+ transfers,
 drawn per item with ReasonMap's 20:15:5 quota (a city that cannot offer the drawn level gives the
@@ -33,6 +33,7 @@ from typing import Any
 
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
+from mapkit.graph.oracle import MAX_ROUTES, oracle_for
 from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route
 from mapkit.questions.base import (
     LEVELS,
@@ -43,7 +44,6 @@ from mapkit.questions.base import (
     item_rng,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.questions.routing import MAX_ROUTES, oracle_for
 from mapkit.questions.torf1 import _yes_pool
 
 NAME = "planning"

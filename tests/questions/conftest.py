@@ -4,45 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mapkit.graph import Branch, Line, MetroGraph, Station, toy_city
-
-
-def loop_branch_city() -> MetroGraph:
-    """A small city with every hard case the generators must handle.
-
-    ::
-
-        Circle (loop):  C1 - Hub - C3 - C4 - Park - C6 - (back to C1)
-        Y (branched):   Y1 - Y2 - Hub - Y3 - Y4   and   Y1 - Y2 - Hub - Y5
-        Red:            R1 - Red Line Plaza - Park - Central(a) - R4
-        Blue:           B1 - Central(b) - Y4 - B3
-
-    ``Red Line Plaza`` spells its own line's name; two different stations are displayed as
-    ``Central``; C1 and C4 are equally far apart both ways round the loop.
-    """
-    names = {
-        "c1": "C1", "hub": "Hub", "c3": "C3", "c4": "C4", "park": "Park", "c6": "C6",
-        "y1": "Y1", "y2": "Y2", "y3": "Y3", "y4": "Y4", "y5": "Y5",
-        "r1": "R1", "rlp": "Red Line Plaza", "central-a": "Central", "r4": "R4",
-        "b1": "B1", "central-b": "Central", "b3": "B3",
-    }
-    stations = [Station(sid, name) for sid, name in names.items()]
-    lines = [
-        Line("circle", "Circle Line", (Branch(("c1", "hub", "c3", "c4", "park", "c6"), loop=True),)),
-        Line("y", "Y Line", (Branch(("y1", "y2", "hub", "y3", "y4")), Branch(("y1", "y2", "hub", "y5")))),
-        Line("red", "Red Line", (Branch(("r1", "rlp", "park", "central-a", "r4")),)),
-        Line("blue", "Blue Line", (Branch(("b1", "central-b", "y4", "b3")),)),
-    ]
-    return MetroGraph(city="loopton", country="nowhere", stations=stations, lines=lines, source="example")
-
-
-SMALL_MAPS = {"toyville": toy_city, "loopton": loop_branch_city}
-
-
-@pytest.fixture(params=sorted(SMALL_MAPS))
-def small_map(request) -> MetroGraph:
-    """Each hand-made map in turn (fresh object per test)."""
-    return SMALL_MAPS[request.param]()
+from mapkit.graph import MetroGraph
+from mapkit.graph.examples import loop_branch_city
 
 
 @pytest.fixture

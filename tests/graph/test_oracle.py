@@ -1,4 +1,4 @@
-"""The route oracle returns exactly what mapkit.graph.best_routes returns, pair by pair."""
+"""The route oracle (behind best_routes) returns exactly what the reference enumeration returns, pair by pair."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from mapkit.graph import best_routes
-from mapkit.questions.routing import RouteOracle
+from mapkit.graph.oracle import RouteOracle
+from mapkit.graph.routes import enumerate_best_routes
 
 
 def _pairs(g, limit=None, seed=0):
@@ -21,7 +21,7 @@ def _pairs(g, limit=None, seed=0):
 def test_oracle_equals_best_routes_on_every_pair_of_the_small_maps(small_map):
     oracle = RouteOracle(small_map)
     for a, b in _pairs(small_map):
-        want = best_routes(small_map, a, b)
+        want = enumerate_best_routes(small_map, a, b)
         assert oracle.best_routes(a, b) == want, (a, b)
         assert oracle.cost(a, b) == want[0].cost()
         assert oracle.min_transfers(a, b) == want[0].transfers
@@ -32,7 +32,7 @@ def test_oracle_equals_best_routes_on_real_cities(load_real, city, limit):
     g = load_real(city)
     oracle = RouteOracle(g)
     for a, b in _pairs(g, limit):
-        want = best_routes(g, a, b)
+        want = enumerate_best_routes(g, a, b)
         assert oracle.best_routes(a, b) == want, (city, a, b)
         assert oracle.min_transfers(a, b) == want[0].transfers
 
@@ -40,19 +40,15 @@ def test_oracle_equals_best_routes_on_real_cities(load_real, city, limit):
 def test_fractional_transfer_cost(toy):
     oracle = RouteOracle(toy, transfer_cost=2.5)
     for a, b in _pairs(toy):
-        assert oracle.best_routes(a, b) == best_routes(toy, a, b, transfer_cost=2.5)
+        assert oracle.best_routes(a, b) == enumerate_best_routes(toy, a, b, transfer_cost=2.5)
 
 
-def test_line_paths_equal_stops_between_paths(small_map, load_real):
-    from mapkit.errors import NotOnSameLineError
-    from mapkit.graph import stops_between
-    from mapkit.questions.base import line_paths
+def test_oracle_refuses_free_changes_and_best_routes_falls_back(toy):
+    from mapkit.errors import ConfigError
+    from mapkit.graph import best_routes
 
-    for g in (small_map, load_real("shanghai"), load_real("singapore")):
-        for lid, ln in g.lines.items():
-            for a, b in itertools.permutations(ln.station_ids, 2):
-                try:
-                    want = stops_between(g, a, b, lid).paths
-                except NotOnSameLineError:
-                    want = ()
-                assert line_paths(g, lid, a, b) == want, (g.city, lid, a, b)
+    with pytest.raises(ConfigError):
+        RouteOracle(toy, transfer_cost=0)
+    with pytest.raises(ConfigError):
+        best_routes(toy, "a", "g", transfer_cost=-1)
+    assert best_routes(toy, "a", "g", transfer_cost=0) == enumerate_best_routes(toy, "a", "g", transfer_cost=0)

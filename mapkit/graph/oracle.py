@@ -4,16 +4,17 @@
 graph; generating or validating tens of thousands of planning items that way takes minutes.
 :class:`RouteOracle` builds the same service graph once (integer nodes, plain lists), keeps each
 source's distances and *every* tight predecessor, and enumerates a target's cheapest paths by
-walking them back. It returns exactly what ``best_routes`` returns (same set, same order); the
-rare pair with 32 or more distinct best routes (where ``best_routes`` truncates in its own
-enumeration order) or an explosion of equal paths is handed to ``best_routes`` itself.
-tests/questions/test_routing.py checks the equality on every pair of several cities.
+walking them back. It returns exactly what the reference enumeration returns (same set, same order); the
+rare pair with 32 or more distinct best routes (where the reference truncates in its own
+enumeration order) or an explosion of equal paths is handed to the reference itself.
+tests/graph/test_oracle.py checks the equality on every pair of several cities.
 
 Example:
-    >>> from mapkit.graph import toy_city, best_routes
+    >>> from mapkit.graph import toy_city
+    >>> from mapkit.graph.routes import enumerate_best_routes
     >>> g = toy_city()
     >>> oracle = RouteOracle(g)
-    >>> oracle.best_routes("a", "g") == best_routes(g, "a", "g")
+    >>> oracle.best_routes("a", "g") == enumerate_best_routes(g, "a", "g")
     True
     >>> [str(r) for r in oracle.best_routes("k", "l")]
     ['green: k -> j | green: j -> l']
@@ -24,14 +25,14 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
-from mapkit.errors import NoRouteError
+from mapkit.errors import ConfigError, NoRouteError
 from mapkit.graph.model import MetroGraph
-from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Leg, Route, best_routes
+from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Leg, Route, enumerate_best_routes
 
 __all__ = ["RouteOracle", "oracle_for"]
 
 MAX_ROUTES = 32
-"""``best_routes``' default cap; a pair reaching it is delegated to ``best_routes``."""
+"""The reference's default cap; a pair reaching it is delegated to the reference."""
 MAX_PATHS = 20_000
 """Equal node paths walked before giving up and delegating (branch duplicates multiply paths)."""
 
@@ -40,6 +41,8 @@ class RouteOracle:
     """All cheapest routes between stations of one graph, cached per source station."""
 
     def __init__(self, g: MetroGraph, transfer_cost: float = DEFAULT_TRANSFER_COST) -> None:
+        if transfer_cost <= 0:  # zero-cost changes make zero-weight cycles the tight-predecessor walk cannot take
+            raise ConfigError(f"RouteOracle needs a positive transfer_cost, not {transfer_cost}; use best_routes.")
         self.g = g
         self.transfer_cost = transfer_cost
         # Integer weights keep tie detection exact: ride = 2, board/alight = transfer_cost
@@ -139,13 +142,13 @@ class RouteOracle:
         return tree[2][end] - 1
 
     def best_routes(self, a: str, b: str) -> list[Route]:
-        """Every cheapest route from station id ``a`` to ``b``, as ``best_routes`` orders them."""
+        """Every cheapest route from station id ``a`` to ``b``, in the reference's order."""
         key = (a, b)
         hit = self._routes.get(key)
         if hit is not None:
             return hit
         if a == b:
-            return best_routes(self.g, a, b, transfer_cost=self.transfer_cost)  # raises NoRouteError
+            return enumerate_best_routes(self.g, a, b, transfer_cost=self.transfer_cost)  # raises NoRouteError
         dist, pred, _ = self._tree(a)
         end = self.out_node[b]
         if dist[end] == float("inf"):
@@ -154,8 +157,8 @@ class RouteOracle:
                 "(they lie in disconnected parts of the network)."
             )
         routes = self._walk(self.in_node[a], end, pred)
-        if routes is None:  # too many equal routes: let best_routes pick its 32
-            routes = best_routes(self.g, a, b, transfer_cost=self.transfer_cost)
+        if routes is None:  # too many equal routes: let the reference pick its 32
+            routes = enumerate_best_routes(self.g, a, b, transfer_cost=self.transfer_cost)
         self._routes[key] = routes
         return routes
 
