@@ -190,7 +190,9 @@ def _notes(raw: Any) -> tuple[str, ...]:
 
 def _extract_route(response: str | None) -> Extraction:
     ex = extract_answer(response)
-    if ex.method == "boxed" and ex.text:
+    if ex.method == "boxed":
+        # a box was attempted: a cut-off or empty last box is no answer (docs/scoring.md §1), so
+        # the route block the prose may contain before it must not be graded instead
         return ex
     block = find_route_block(response)
     if block:

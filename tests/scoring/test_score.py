@@ -187,6 +187,16 @@ def test_planning_unboxed_block_is_graded_without_format(toy):
     assert b.correct and not b.format_ok and b.method == "route-block"
 
 
+@pytest.mark.parametrize("tail", ["so \\boxed{\n", "so \\boxed{}", "so \\boxed{ } and \\boxed{"])
+def test_planning_cut_off_or_empty_box_is_no_answer(toy, tail):
+    # the route written before a box that never closes (or is empty) must not be graded instead
+    item = planning_item(toy, "a", "g")
+    for response in (tail + item["answer_text"], item["answer_text"] + "\n" + tail):
+        b = score(item, response, graph=toy)
+        assert b.extracted is None and b.method == "boxed"
+        assert not b.correct and not b.format_ok and b.reward == 0.0
+
+
 def test_planning_box_without_route_block_loses_format(toy):
     item = planning_item(toy, "a", "g")
     b = score(item, r"\boxed{take the red line then the blue line}", graph=toy)
