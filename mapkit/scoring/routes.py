@@ -304,6 +304,23 @@ def _leg_penalty(n_legs: int, ref_legs: int) -> float:
     return 1.0 if extra <= 0 else max(0.0, 1.0 - 0.5 * extra)
 
 
+def _shape_subs(
+    resolved: Sequence[tuple[str | None, str | None, str | None]], chain: Sequence[bool], n_legs: int, ref_legs: int
+) -> dict[str, float]:
+    """The ``transfers`` and ``legs`` sub-scores, earned only by a route with a leg that resolved.
+
+    A one-leg or short answer of unknown names ("Route Name: X") has nothing to chain and no extra
+    legs, so both would be 1 for free: they count only when at least one leg's line and both stops
+    were recognised (on the graph, or in the stored gold).
+    """
+    if not any(lid and dep and arr for lid, dep, arr in resolved):
+        return {"transfers": 0.0, "legs": 0.0}
+    return {
+        "transfers": sum(chain) / len(chain) if chain else 1.0,
+        "legs": _leg_penalty(n_legs, ref_legs),
+    }
+
+
 def _finish(
     *,
     valid: bool,
@@ -470,8 +487,7 @@ def verify_route(
     subs = {
         "endpoints": (dep_ok + arr_ok) / 2,
         "lines": sum(leg_ok) / len(legs),
-        "transfers": sum(chain) / len(chain) if chain else 1.0,
-        "legs": _leg_penalty(len(legs), ref_legs),
+        **_shape_subs(resolved, chain, len(legs), ref_legs),
         "optimal": (best / cost if best and cost else 1.0) if valid else 0.0,
     }
     if variant != "short":
@@ -661,8 +677,7 @@ def _verify_on_gold(item: Mapping[str, Any], parsed: ParsedRoute, variant: str, 
     subs = {
         "endpoints": (dep_ok + arr_ok) / 2,
         "lines": sum(leg_known) / len(legs),
-        "transfers": sum(chain) / len(chain) if chain else 1.0,
-        "legs": _leg_penalty(len(legs), ref_legs),
+        **_shape_subs(resolved, chain, len(legs), ref_legs),
         "optimal": 1.0 if valid else 0.0,
     }
     if variant != "short":

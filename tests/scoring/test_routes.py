@@ -319,3 +319,26 @@ def test_graph_loaded_by_city_ref_and_cached(toy, monkeypatch):
     assert r1.correct and not r1.optimal and r2.optimal
     assert calls == ["toy-city-ref"]
     clear_graph_cache()
+
+
+@pytest.mark.parametrize("on_graph", [True, False])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "Route Name: X",
+        "Route Name: X\nDeparture Stop: Nowhere\nArrival Stop: Elsewhere",
+        block(("X", "Nowhere", "Elsewhere"), ("Y", "Elsewhere", "Far")),
+    ],
+)
+def test_junk_route_earns_no_detail(toy, junk, on_graph):
+    from mapkit.scoring import score
+
+    clear_graph_cache()
+    item = planning_item(toy, "a", "g", city_ref="toyville" if on_graph else "no-such-city-anywhere")
+    r = check_route(item, junk, graph=toy if on_graph else None)
+    assert r.verified_on == ("graph" if on_graph else "gold")
+    assert not r.correct and r.detail == 0.0
+    assert dict(r.sub_scores)["transfers"] == dict(r.sub_scores)["legs"] == 0.0
+    b = score(item, "\\boxed{" + junk + "}", graph=toy if on_graph else None)
+    assert b.detail == 0.0 and b.reward == item["weight"] * b.format_ok
+    clear_graph_cache()
