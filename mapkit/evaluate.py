@@ -22,12 +22,12 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mapkit.errors import DataFileError, MapkitError
 from mapkit.io import read_jsonl, write_jsonl
-from mapkit.scoring.score import ScoreBreakdown, score
+from mapkit.scoring.score import ScoreBreakdown, accuracy_weight, item_weight, score, weighted_accuracy
 
 __all__ = ["ScoreReport", "score_file", "summarize"]
 
@@ -40,12 +40,11 @@ def summarize(rows: Iterable[ScoreBreakdown]) -> dict[str, Any]:
     """
     rs = list(rows)
     n = len(rs)
-    wsum = sum(b.accuracy_weight for b in rs)
     return {
         "n": n,
         "correct": sum(b.correct for b in rs),
         "accuracy": round(sum(b.accuracy for b in rs) / n, 6) if n else 0.0,
-        "weighted_accuracy": round(sum(b.accuracy_weight * b.accuracy for b in rs) / wsum, 6) if wsum else 0.0,
+        "weighted_accuracy": round(weighted_accuracy(rs), 6),
         "mean_reward": round(sum(b.reward for b in rs) / n, 6) if n else 0.0,
         "format_rate": round(sum(b.format_ok for b in rs) / n, 6) if n else 0.0,
         "mean_detail": round(sum(b.detail for b in rs) / n, 6) if n else 0.0,
@@ -140,11 +139,12 @@ def score_file(
             errors.append((iid, e.message))
             b = ScoreBreakdown(
                 id=iid, type=str(item.get("type", "")), format_ok=False, extracted=None, correct=False,
-                detail=0.0, weight=0.0, reward=0.0, accuracy=0.0,
-                difficulty_city=str(item.get("difficulty_city") or ""), notes=(f"not scored: {e.message}",),
+                detail=0.0, weight=item_weight(item), reward=0.0, accuracy=0.0,
+                accuracy_weight=accuracy_weight(item), difficulty_city=str(item.get("difficulty_city") or ""),
+                notes=(f"not scored: {e.message}",),
             )  # fmt: skip
         if response is None:
-            b = ScoreBreakdown(**{**b.__dict__, "notes": ("no response", *b.notes)})
+            b = replace(b, notes=("no response", *b.notes))
         rows.append(b)
     unknown = [rid for rid in responses if rid not in seen]
     return ScoreReport(rows, missing, unknown, sorted(set(dupes)), errors)

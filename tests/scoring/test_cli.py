@@ -77,13 +77,19 @@ def test_score_file_bad_responses(tmp_path, files):
         score_file(ip, bad)
 
 
-def test_unscorable_items_are_reported(tmp_path):
+def test_unscorable_items_are_reported(tmp_path, files):
+    _, _, items = files
     ip, rp = tmp_path / "i.jsonl", tmp_path / "r.jsonl"
-    write_jsonl(ip, [{"id": "q1", "type": "NoSuchFamily", "difficulty_city": "easy", "mapkit": {}}])
-    write_jsonl(rp, [{"id": "q1", "response": "\\boxed{1}"}])
+    direct = items[1]  # a right answer, accuracy weight 1.0
+    write_jsonl(ip, [{"id": "q1", "type": "NoSuchFamily", "difficulty_city": "hard", "mapkit": {}}, direct])
+    write_jsonl(rp, [{"id": "q1", "response": "\\boxed{1}"}, {"id": direct["id"], "response": direct["answer_text"]}])
     report = score_file(ip, rp)
     assert report.errors and report.errors[0][0] == "q1"
-    assert report.rows[0].correct is False
+    bad = report.rows[0]
+    assert bad.correct is False
+    # an unscorable item still weighs what its difficulty says (hard city: W 1.5, accuracy weight 2.0)
+    assert bad.weight == 1.5 and bad.accuracy_weight == 2.0
+    assert report.summary["weighted_accuracy"] == pytest.approx(1.0 / (1.0 + 2.0))
 
 
 def test_cli_prints_tables_and_writes_breakdown(files, capsys, tmp_path):
