@@ -407,16 +407,49 @@ def check_templates(family: str, templates: Sequence[str], known: Sequence[str])
 
 
 def stratified(
-    ctx: CityContext, strata: dict[Any, Sequence[Any]], family: str, seed: int, index: int
+    ctx: CityContext,
+    strata: dict[Any, Sequence[Any]],
+    family: str,
+    seed: int,
+    index: int,
+    *,
+    strict: bool = False,
 ) -> tuple[Any, Any]:
     """``(stratum key, candidate)`` for item ``index``: strata in turn, candidates without repeats.
 
     Items ``0, 1, 2 ...`` visit the non-empty strata round-robin (so answers such as yes/no or a
-    count spread evenly by construction) and draw within a stratum by :func:`pick`.
+    count spread evenly by construction) and draw within a stratum by :func:`pick`. A stratum whose
+    candidates are used up drops out of the turn, so the first ``sum(len(s) for s in strata)`` items
+    are all distinct; later items repeat that order with each stratum reshuffled. ``strict=True``
+    keeps the strict alternation instead (yes/no families, whose capacity is ``len(keys) * min``).
+
+    >>> from mapkit.graph import toy_city
+    >>> ctx = context(toy_city())
+    >>> [stratified(ctx, {1: "abcd", 2: "x"}, "demo", 0, i)[0] for i in range(6)]
+    [1, 2, 1, 1, 1, 1]
+    >>> sorted(stratified(ctx, {1: "abcd", 2: "x"}, "demo", 0, i)[1] for i in range(5))
+    ['a', 'b', 'c', 'd', 'x']
     """
     keys = [k for k, v in strata.items() if v]
-    k = keys[index % len(keys)]
-    return k, pick(ctx, strata[k], family, f"stratum:{k}", seed, index // len(keys))
+    if strict:
+        k = keys[index % len(keys)]
+        return k, pick(ctx, strata[k], family, f"stratum:{k}", seed, index // len(keys))
+    sizes = tuple(len(strata[k]) for k in keys)
+    okey = ("strata-order", tuple(keys), sizes)
+    order = ctx.caches.get(okey)
+    if order is None:
+        order = []
+        used = [0] * len(keys)
+        while len(order) < sum(sizes):
+            for i, n in enumerate(sizes):
+                if used[i] < n:
+                    order.append((i, used[i]))
+                    used[i] += 1
+        ctx.caches[okey] = order
+    cycle, r = divmod(index, len(order))
+    i, j = order[r]
+    k = keys[i]
+    return k, pick(ctx, strata[k], family, f"stratum:{k}", seed, j + cycle * sizes[i])
 
 
 def release(g: MetroGraph) -> None:

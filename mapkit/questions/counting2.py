@@ -2,7 +2,8 @@
 
 The count is graph membership (``graph.lines_at``), never the raw file's transfer markers.
 Candidates are usable stations whose name does not spell one of their lines. Answers spread by
-construction: items visit the strata "1 line", "2 lines", "3 or more lines" in turn.
+construction: items visit the strata "1 line", "2 lines", "3 or more lines" in turn (a used-up
+stratum drops out, so the first ``capacity`` items never repeat a station).
 
 Difficulty: 1 line easy, 2 medium, 3+ hard (more colours to tell apart at one dot).
 

@@ -83,7 +83,7 @@ def generate(g: MetroGraph, seed: int, index: int, config: TorF2Config) -> dict[
     strata = _strata(g)
     if not strata["no"] or not strata["yes"]:
         return None
-    _, (sid, lid) = stratified(ctx, strata, NAME, seed, index)
+    _, (sid, lid) = stratified(ctx, strata, NAME, seed, index, strict=True)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     answer, text, gold = _truth(ctx, sid, lid)
     if answer:

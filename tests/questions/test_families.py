@@ -156,6 +156,12 @@ def test_degenerate_names_never_asked(loopton, family):
             assert "rlp" not in used, item["question"]  # "Red Line Plaza" gives the Red Line away
 
 
+def fam_strata(g):
+    from mapkit.questions.counting2 import Counting2Config, _strata
+
+    return _strata(g, Counting2Config())
+
+
 def test_answer_balance(load_real):
     g = load_real("singapore")
     for family in ("TorF1", "TorF2"):
@@ -163,8 +169,15 @@ def test_answer_balance(load_real):
         assert answers.count(1) == answers.count(0) == 200
     positions = [it["answer"] for it in _items(g, "Counting1", n=800)]
     assert all(150 <= positions.count(k) <= 250 for k in range(4)), positions
-    counts = [it["answer"] for it in _items(g, "Counting2", n=300)]
-    assert {counts.count(1), counts.count(2)} == {100} and min(counts) == 1 and max(counts) >= 3
+    # strata in turn while each lasts; a used-up stratum drops out (no repeated station within capacity)
+    fam = get_family("Counting2")
+    strata = [len(v) for v in fam_strata(g).values()]
+    m = min(strata)
+    counts = [min(it["answer"], 3) for it in _items(g, "Counting2", n=3 * m)]
+    assert counts.count(1) == counts.count(2) == counts.count(3) == m
+    cap = fam.capacity(g, fam.config_cls())
+    ids = [it["mapkit"]["station_ids"][0] for it in _items(g, "Counting2", n=cap)]
+    assert len(set(ids)) == cap == sum(strata)
     levels = [it["difficulty_question"] for it in _items(g, "planning", n=200)]
     assert levels.count("easy") > levels.count("medium") > levels.count("hard") > 0
 
