@@ -35,6 +35,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from mapkit.names import parse_station_string
@@ -44,12 +45,14 @@ __all__ = [
     "ColourAnswer",
     "LineListMatch",
     "NUMBER_WORDS",
+    "NameIndex",
     "clean_answer",
     "colour_key",
     "line_key",
     "line_keys",
     "match_line_list",
     "match_name",
+    "name_index",
     "parse_box",
     "parse_choice",
     "parse_colour",
@@ -243,7 +246,9 @@ def line_key(name: str) -> str:
     return line_keys(name)[-1]
 
 
+@lru_cache(maxsize=1 << 16)
 def _keys(text: str, kind: str) -> tuple[str, ...]:
+    # cached: the same gold and graph names are keyed for every response scored
     return line_keys(text) if kind == "line" else station_keys(text)
 
 
@@ -259,25 +264,58 @@ def match_name(text: str, names: Iterable[str], *, kind: str = "station") -> boo
     return any(mine & set(_keys(n, kind)) for n in names)
 
 
-def resolve_name(text: str, candidates: Mapping[str, Iterable[str]], *, kind: str = "station") -> list[str]:
-    """Ids in ``candidates`` (id -> names and aliases) that ``text`` names, strictest key first.
+@dataclass(frozen=True)
+class NameIndex:
+    """Candidate names keyed once: ``{key: (ids, ...)}`` for :func:`resolve_name` (``kind`` fixed).
 
-    A full-key match wins over a looser one, so "Line 1" never also resolves to a "Line 1A" that
-    shares a core; the caller decides what to do with several ids (usually: not an answer).
+    Build it with :func:`name_index` when the same candidates resolve many names (a city graph
+    scored for many responses): a lookup is then a few dict hits instead of keying every name.
+    """
+
+    kind: str
+    ids_by_key: Mapping[str, tuple[str, ...]]
+
+    def resolve(self, text: str) -> list[str]:
+        """Ids that ``text`` names, strictest key first (see :func:`resolve_name`)."""
+        for key in _keys(text, self.kind):
+            hits = self.ids_by_key.get(key)
+            if hits:
+                return list(hits)
+        return []
+
+
+def name_index(candidates: Mapping[str, Iterable[str]], *, kind: str = "station") -> NameIndex:
+    """Index ``candidates`` (id -> names and aliases) by every key of every name, ids in order.
+
+    >>> name_index({"l2": ["Line 2"]}, kind="line").resolve("2号线")
+    ['l2']
+    """
+    out: dict[str, list[str]] = {}
+    for cid, names in candidates.items():
+        for n in names:
+            for key in _keys(n, kind):
+                ids = out.setdefault(key, [])
+                if cid not in ids:
+                    ids.append(cid)
+    return NameIndex(kind, {k: tuple(v) for k, v in out.items()})
+
+
+def resolve_name(
+    text: str, candidates: Mapping[str, Iterable[str]] | NameIndex, *, kind: str = "station"
+) -> list[str]:
+    """Ids in ``candidates`` (id -> names and aliases, or a :class:`NameIndex`) that ``text`` names.
+
+    Strictest key first: a full-key match wins over a looser one, so "Line 1" never also resolves to
+    a "Line 1A" that shares a core; the caller decides what to do with several ids (usually: not an
+    answer). A :class:`NameIndex` carries its own ``kind``.
 
     >>> resolve_name("line 2", {"l1": ["Line 1"], "l2": ["Line 2"]}, kind="line")
     ['l2']
     >>> resolve_name("Union", {"u": ["Union Station"], "v": ["Union Square"]})
     ['u']
     """
-    mine = _keys(text, kind)
-    table = {cid: [_keys(n, kind) for n in names] for cid, names in candidates.items()}
-    for level in range(len(mine)):
-        key = mine[level]
-        hits = [cid for cid, keysets in table.items() if any(key in ks for ks in keysets)]
-        if hits:
-            return hits
-    return []
+    index = candidates if isinstance(candidates, NameIndex) else name_index(candidates, kind=kind)
+    return index.resolve(text)
 
 
 def split_list(text: str | None) -> list[str]:
@@ -332,7 +370,7 @@ class LineListMatch:
 def match_line_list(
     text: str | None,
     gold_ids: Iterable[str],
-    candidates: Mapping[str, Iterable[str]],
+    candidates: Mapping[str, Iterable[str]] | NameIndex,
     *,
     kind: str = "line",
 ) -> LineListMatch:
@@ -352,11 +390,12 @@ def match_line_list(
     (False, 0.667)
     """
     gold = list(dict.fromkeys(gold_ids))
+    index = candidates if isinstance(candidates, NameIndex) else name_index(candidates, kind=kind)
     found: list[str] = []
     unknown: list[str] = []
     repeated: list[str] = []
     for item in split_list(text):
-        ids = resolve_name(item, candidates, kind=kind)
+        ids = index.resolve(item)
         if len(ids) != 1:
             unknown.append(item)
             continue

@@ -42,7 +42,7 @@ from mapkit.errors import GraphError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.graph.queries import stops_between
 from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route, best_routes
-from mapkit.scoring.normalize import parse_int, resolve_name, split_list
+from mapkit.scoring.normalize import NameIndex, name_index, parse_int, split_list
 
 __all__ = [
     "AnswerLeg",
@@ -346,15 +346,24 @@ def _finish(
 
 # --- verification on the graph ------------------------------------------------------------------
 
-_NAME_TABLE = "_scoring_name_table"
+_INDEXES: dict[str, tuple[NameIndex, NameIndex]] = {}
+_INDEXES_MAX = 64
 
 
-def _station_table(g: MetroGraph) -> dict[str, list[str]]:
-    table = getattr(g, _NAME_TABLE, None)  # built once per graph: scoring runs many answers per city
-    if table is None:
-        table = {sid: [st.name, *st.aliases, sid] for sid, st in g.stations.items()}
-        setattr(g, _NAME_TABLE, table)
-    return table
+def _graph_indexes(g: MetroGraph) -> tuple[NameIndex, NameIndex]:
+    """The (station, line) name indexes of a graph, built once per graph content (scoring runs many
+    answers per city); keyed by ``content_hash``, at most ``_INDEXES_MAX`` graphs kept."""
+    key = g.content_hash
+    hit = _INDEXES.get(key)
+    if hit is None:
+        hit = (
+            name_index({sid: [st.name, *st.aliases, sid] for sid, st in g.stations.items()}),
+            name_index({lid: [ln.name, lid] for lid, ln in g.lines.items()}, kind="line"),
+        )
+        if len(_INDEXES) >= _INDEXES_MAX:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        _INDEXES[key] = hit
+    return hit
 
 
 def _station_candidates(g: MetroGraph, text: str) -> list[str]:
@@ -363,7 +372,7 @@ def _station_candidates(g: MetroGraph, text: str) -> list[str]:
     if text in g.stations:
         return [text]
     ids = list(g.station_ids_named(text))
-    return ids or resolve_name(text, _station_table(g))
+    return ids or _graph_indexes(g)[0].resolve(text)
 
 
 def _line_candidates(g: MetroGraph, text: str) -> list[str]:
@@ -371,7 +380,7 @@ def _line_candidates(g: MetroGraph, text: str) -> list[str]:
         return []
     if text in g.lines:
         return [text]
-    return resolve_name(text, {lid: [ln.name, lid] for lid, ln in g.lines.items()}, kind="line")
+    return _graph_indexes(g)[1].resolve(text)
 
 
 def _pick(cands: Sequence[str], line: str | None, g: MetroGraph, prefer: str | None) -> str | None:
@@ -532,8 +541,9 @@ _GRAPHS: dict[tuple[str, str, str], tuple[MetroGraph | None, str | None]] = {}
 
 
 def clear_graph_cache() -> None:
-    """Forget every graph loaded by :func:`item_graph` (tests; a changed data directory)."""
+    """Forget every graph loaded by :func:`item_graph` and its name indexes (tests; a changed data directory)."""
     _GRAPHS.clear()
+    _INDEXES.clear()
 
 
 def item_graph(
@@ -640,12 +650,14 @@ def _verify_on_gold(item: Mapping[str, Any], parsed: ParsedRoute, variant: str, 
     ids = list(meta.get("station_ids") or [])
     start, end = (ids + [None, None])[:2]
 
+    station_index, line_index = name_index(stations), name_index(lines, kind="line")
+
     def sid(text: str) -> list[str]:
-        return resolve_name(text, stations) if text else []
+        return station_index.resolve(text) if text else []
 
     resolved = []
     for leg in legs:
-        lc = resolve_name(leg.line, lines, kind="line") if leg.line else []
+        lc = line_index.resolve(leg.line) if leg.line else []
         d, a = sid(leg.departure), sid(leg.arrival)
         resolved.append((lc[0] if len(lc) == 1 else None, d[0] if len(d) == 1 else None, a[0] if len(a) == 1 else None))
     dep_ok = start is not None and start in sid(legs[0].departure)
@@ -665,7 +677,7 @@ def _verify_on_gold(item: Mapping[str, Any], parsed: ParsedRoute, variant: str, 
             if leg.via_count is not None:
                 via_ok[i] = leg.via_count == len(via)
             elif leg.via_stops is not None:
-                via_ok[i] = [resolve_name(s, stations)[:1] for s in leg.via_stops] == [[v] for v in via]
+                via_ok[i] = [station_index.resolve(s)[:1] for s in leg.via_stops] == [[v] for v in via]
             elif variant != "short":
                 via_ok[i] = False
     valid = parsed.ok and matched is not None and all(via_ok) and dep_ok and arr_ok

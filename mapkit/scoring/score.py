@@ -32,7 +32,7 @@ from mapkit.difficulty import ACCURACY_WEIGHT, MAP_WEIGHT
 from mapkit.errors import ItemError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.scoring.extract import Extraction, extract_answer, listed_stops
-from mapkit.scoring.normalize import resolve_name
+from mapkit.scoring.normalize import name_index
 from mapkit.scoring.routes import check_route, find_route_block
 
 __all__ = [
@@ -247,8 +247,9 @@ def stops_detail(listed: Sequence[str] | None, gold: Mapping[str, Sequence[str]]
         return (1.0, "") if not listed else (0.0, "stops listed, but the stations are adjacent")
     seen: set[str] = set()
     hits = wrong = 0
+    index = name_index(gold)
     for name in listed:
-        ids = resolve_name(name, gold)
+        ids = index.resolve(name)
         if len(ids) == 1 and ids[0] not in seen:
             seen.add(ids[0])
             hits += 1

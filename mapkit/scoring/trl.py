@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from mapkit.errors import ItemError
@@ -92,6 +93,12 @@ def _as_item(value: Any) -> dict[str, Any]:
     raise ItemError(f"the {ITEM_COLUMN!r} column must hold the canonical item (a JSON object or dict).")
 
 
+@lru_cache(maxsize=4096)
+def _parsed_item(value: str | bytes) -> dict[str, Any]:
+    """The item of one JSON string, parsed once per distinct string (bounded; treat it as read-only)."""
+    return _as_item(value)
+
+
 def items_from_columns(n: int, columns: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rebuild ``n`` canonical items from TRL's per-completion column lists.
 
@@ -102,15 +109,9 @@ def items_from_columns(n: int, columns: Mapping[str, Any]) -> list[dict[str, Any
         col = columns[ITEM_COLUMN]
         if len(col) != n:
             raise ItemError(f"{n} completions but {len(col)} values in the {ITEM_COLUMN!r} column.")
-        cache: dict[int, dict[str, Any]] = {}
-        out = []
-        for v in col:
-            # the G completions of a prompt share one item string: parse it once
-            key = id(v)
-            if key not in cache:
-                cache[key] = _as_item(v)
-            out.append(cache[key])
-        return out
+        # the G completions of a prompt (and every epoch) carry equal item strings, each a new str
+        # object when the rows come from a datasets table: parse by value, once
+        return [_parsed_item(v) if isinstance(v, (str, bytes)) else _as_item(v) for v in col]
     present = [k for k in _CANONICAL if k in columns and k not in _TRL_KEYS]
     if "type" not in present:
         raise ItemError(

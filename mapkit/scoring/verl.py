@@ -22,12 +22,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from mapkit.errors import ItemError
 from mapkit.scoring.score import score
 
 __all__ = ["compute_score", "item_from_ground_truth"]
+
+
+@lru_cache(maxsize=4096)
+def _parsed_item(text: str | bytes) -> dict[str, Any] | None:
+    """The item in one ground-truth string, parsed once per distinct string (every rollout of a
+    prompt carries the same one); None when it is not an item. Shared: treat it as read-only."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) and "type" in obj else None
 
 
 def item_from_ground_truth(ground_truth: Any, extra_info: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -40,11 +52,8 @@ def item_from_ground_truth(ground_truth: Any, extra_info: Mapping[str, Any] | No
         if isinstance(candidate, Mapping) and "type" in candidate:
             return dict(candidate)
         if isinstance(candidate, (str, bytes)):
-            try:
-                obj = json.loads(candidate)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(obj, dict) and "type" in obj:
+            obj = _parsed_item(candidate)
+            if obj is not None:
                 return obj
     raise ItemError(
         "verl's ground_truth must be the canonical mapkit item as JSON (reward_model.ground_truth), "

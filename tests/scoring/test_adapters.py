@@ -53,14 +53,18 @@ def _planning_rows(toy, monkeypatch):
 
 def test_trl_item_column_conversational(toy, monkeypatch):
     item = _planning_rows(toy, monkeypatch)
-    row = {
-        "prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": item["question"]}]}],
-        "image": "<PIL image>",
-        "item": json.dumps(item, ensure_ascii=False),
-    }
+
+    def row():  # a fresh row each time, as a datasets table hands out (new str objects)
+        return {
+            "prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": item["question"]}]}],
+            "image": "<PIL image>",
+            "item": json.dumps(item, ensure_ascii=False),
+        }
+
     good = [{"role": "assistant", "content": "\\boxed{" + item["answer_text"] + "}"}]
     bad = [{"role": "assistant", "content": [{"type": "text", "text": r"\boxed{no idea}"}]}]
-    inputs = [row, row]  # TRL repeats the row once per generation
+    inputs = [row(), row()]  # TRL repeats the row once per generation
+    assert inputs[0]["item"] is not inputs[1]["item"]
     rewards, extra, metrics = _trl_call(trl_reward, inputs, [good, bad])
     assert rewards == [pytest.approx(1.5 * 2.5), 0.0]
     assert rewards[0] == score(item, good[0]["content"]).reward
@@ -102,10 +106,36 @@ def test_completion_text_shapes():
     assert completion_text(None) == ""
 
 
-def test_items_from_columns_shares_parsed_items():
-    s = json.dumps({"type": "TorF1"})
-    items = items_from_columns(2, {"item": [s, s]})
+def test_items_from_columns_parses_each_item_string_once(monkeypatch):
+    import mapkit.scoring.trl as trl
+
+    parsed = []
+    real = trl._as_item
+    monkeypatch.setattr(trl, "_as_item", lambda v: parsed.append(v) or real(v))
+    trl._parsed_item.cache_clear()
+
+    def fresh():  # equal strings, distinct objects: what rows of a datasets table carry
+        return json.dumps({"type": "TorF1", "id": "cache-test"})
+
+    a, b = fresh(), fresh()
+    assert a is not b
+    items = items_from_columns(2, {"item": [a, b]})
     assert items[0] is items[1]
+    assert items_from_columns(1, {"item": [fresh()]})[0] is items[0]  # the next step hits the cache too
+    assert len(parsed) == 1
+    trl._parsed_item.cache_clear()
+
+
+def test_verl_parses_each_ground_truth_once(monkeypatch):
+    import mapkit.scoring.verl as verl
+
+    verl._parsed_item.cache_clear()
+    gt = json.dumps(torf_item(weight=1.0))
+    for _ in range(3):
+        assert compute_score("mapkit", r"\boxed{yes}", "".join(list(gt)), family=TORF)["score"] == 2.5
+    info = verl._parsed_item.cache_info()
+    assert info.misses == 1 and info.hits == 2
+    verl._parsed_item.cache_clear()
 
 
 def test_verl_compute_score_as_verl_calls_it(toy, monkeypatch):

@@ -342,3 +342,19 @@ def test_junk_route_earns_no_detail(toy, junk, on_graph):
     b = score(item, "\\boxed{" + junk + "}", graph=toy if on_graph else None)
     assert b.detail == 0.0 and b.reward == item["weight"] * b.format_ok
     clear_graph_cache()
+
+
+def test_graph_name_indexes_are_built_once_per_graph_content(toy):
+    from mapkit.scoring.normalize import name_index, resolve_name
+    from mapkit.scoring.routes import _graph_indexes, _line_candidates, _station_candidates
+
+    clear_graph_cache()
+    first = _graph_indexes(toy)
+    assert _graph_indexes(toy_city()) is first  # same content, another object: the same index
+    assert _station_candidates(toy, "a station") == ["a"]
+    lines = {k: [v.name, k] for k, v in toy.lines.items()}
+    assert _line_candidates(toy, "red") == resolve_name("red", lines, kind="line") != []
+    table = {sid: [st.name, *st.aliases, sid] for sid, st in toy.stations.items()}
+    for text in ("A Station", "b", "Nowhere", "K"):
+        assert name_index(table).resolve(text) == resolve_name(text, table)
+    clear_graph_cache()
