@@ -180,13 +180,13 @@ def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) 
 
 @dataclass(frozen=True)
 class PlanEntry:
-    """``n`` items of ``family`` for the city loaded from ``city_ref`` (``capacity``: distinct questions)."""
+    """``n`` items of ``family`` for ``city``; ``distinct``: the family's capacity there when repeats are
+    not allowed (item indices from it on may repeat a question, so generation stops before it), else ``None``."""
 
-    city_ref: str
     city: str
     family: str
     n: int
-    capacity: int | None
+    distinct: int | None
 
 
 @dataclass
@@ -413,7 +413,7 @@ def plan_items(
             n = want[(ref, t)]
             if preset is None and not repeats and cap is not None:
                 n = min(n, cap)
-            plan.append((g, PlanEntry(ref, g.city, t, n, cap)))
+            plan.append((g, PlanEntry(g.city, t, n, None if repeats else cap)))
     return plan
 
 
@@ -454,6 +454,8 @@ def _run(
             cfg = cfgs[entry.family]
             gen = fam.generate
             made, i, limit = 0, 0, 2 * entry.n + 16
+            if entry.distinct is not None:
+                limit = min(limit, entry.distinct)  # past the capacity a family may repeat a question
             while made < entry.n and i < limit:
                 item = gen(g, seed, i, cfg)
                 i += 1

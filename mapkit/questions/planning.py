@@ -40,11 +40,13 @@ from mapkit.questions.base import (
     QUESTION_WEIGHT_TRANSFER,
     Correctness,
     build_item,
+    cached,
+    choose_template,
     context,
     item_rng,
+    pick,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.questions.torf1 import _yes_pool
 
 NAME = "planning"
 VERSION = 1
@@ -81,12 +83,11 @@ TEMPLATES = {
 @dataclass(frozen=True)
 class PlanningConfig:
     """``variants``: drawn per item; ``level_weights``: quota of 0 / 1 / 2+ transfer questions;
-    ``transfer_cost``: a change of train in stops; ``max_tries``: candidate pairs per item."""
+    ``transfer_cost``: a change of train in stops."""
 
     variants: tuple[str, ...] = VARIANTS
     level_weights: tuple[float, float, float] = (20.0, 15.0, 5.0)
     transfer_cost: float = DEFAULT_TRANSFER_COST
-    max_tries: int = 48
 
     def __post_init__(self) -> None:
         bad = [v for v in self.variants if v not in VARIANTS]
@@ -94,25 +95,72 @@ class PlanningConfig:
             raise ConfigError(f"{NAME}: unknown variant(s) {bad or '(none)'}; choose from {', '.join(VARIANTS)}.")
         if len(self.level_weights) != 3 or min(self.level_weights) < 0 or sum(self.level_weights) <= 0:
             raise ConfigError(f"{NAME}: level_weights needs three non-negative numbers, not all zero.")
-        if self.transfer_cost < 0 or self.max_tries < 1:
-            raise ConfigError(f"{NAME}: transfer_cost must be >= 0 and max_tries >= 1.")
+        if self.transfer_cost < 0:
+            raise ConfigError(f"{NAME}: transfer_cost must be >= 0.")
+
+
+def _level_pools(g: MetroGraph, transfer_cost: float) -> tuple[list[tuple[str, str]], ...]:
+    """Ordered pairs of usable stations by the fewest transfers of their best routes (0, 1, 2+).
+
+    One route tree per station (the oracle keeps them for generation); cached per city and cost.
+    """
+    ctx = context(g)
+
+    def build() -> tuple[list[tuple[str, str]], ...]:
+        oracle = oracle_for(g, transfer_cost)
+        pools: tuple[list[tuple[str, str]], ...] = ([], [], [])
+        stations = ctx.usable_list
+        for a in stations:
+            for b in stations:
+                if a != b:
+                    fewest = oracle.min_transfers(a, b)
+                    if fewest is not None:
+                        pools[min(fewest, 2)].append((a, b))
+        return pools
+
+    return cached(ctx, (NAME, "levels", float(transfer_cost)), build)
+
+
+def _levels(pools: tuple[list[tuple[str, str]], ...], weights: tuple[float, float, float]) -> dict[int, int]:
+    """Drawn level -> the level whose pool serves it: itself, else the closest non-empty one (lower on a tie)."""
+    have = [lv for lv in range(3) if pools[lv]]
+    if not have:
+        return {}
+    return {want: min(have, key=lambda lv: (abs(lv - want), lv)) for want in range(3) if weights[want] > 0}
+
+
+DIRTY_PROBES = 64
+"""Pairs an item may try in a city where some routes are not askable (New York): item ``i`` of a
+level tries positions ``i, i + S, i + 2S ...`` of that level's order (``S`` = pool // probes), so
+items never share a pair; elsewhere every pair is askable and each item takes exactly one."""
+
+
+def _probes(ctx: Any) -> int:
+    return DIRTY_PROBES if _dirty(ctx) else 1
 
 
 def capacity(g: MetroGraph, config: PlanningConfig) -> int | None:
-    """Ordered pairs of usable stations (0 for a city with fewer than two)."""
-    n = len(context(g).usable_list)
-    return n * (n - 1)
+    """Distinct questions: the smallest level pool the drawn levels use, divided by the pairs an item may
+    try (items ``0 .. capacity - 1`` never repeat a pair; 0 for a city with fewer than two stations)."""
+    pools = _level_pools(g, config.transfer_cost)
+    used = set(_levels(pools, config.level_weights).values())
+    return min((len(pools[lv]) // _probes(context(g)) for lv in used), default=0)
 
 
-def _route_ok(ctx: Any, routes: list[Route]) -> bool:
-    """Every station of every best route is usable and none spells the line its leg rides."""
+def _dirty(ctx: Any) -> frozenset[tuple[str, str]]:
+    """(station, line) memberships a route may not use, found once per city (usually none)."""
     dirty = ctx.caches.get("dirty-memberships")
     if dirty is None:
-        # (station, line) memberships a route may not use, found once per city (usually none)
         g = ctx.graph
         dirty = ctx.caches["dirty-memberships"] = frozenset(
             (s, lid) for lid, ln in g.lines.items() for s in ln.station_ids if not ctx.clean(s, (lid,))
         )
+    return dirty
+
+
+def _route_ok(ctx: Any, routes: list[Route]) -> bool:
+    """Every station of every best route is usable and none spells the line its leg rides."""
+    dirty = _dirty(ctx)
     if not dirty:
         return True
     return not any(
@@ -123,42 +171,35 @@ def _route_ok(ctx: Any, routes: list[Route]) -> bool:
 
 
 def generate(g: MetroGraph, seed: int, index: int, config: PlanningConfig) -> dict[str, Any] | None:
-    """Draw a variant and a level, then pairs until one's best route has that many transfers."""
+    """Draw a variant and a level (the quota), then pair ``index`` of that level's seeded order.
+
+    Item ``i`` takes position ``i`` of its level's pool, so two items never share a pair until a pool
+    is used up (pools are disjoint). Where some best routes would name an ambiguous station or one
+    spelling its leg's line (New York), the item tries its :data:`DIRTY_PROBES` positions in turn;
+    ``None`` when none is askable or the city has no pair.
+    """
     ctx = context(g)
-    stations = ctx.usable_list
-    if len(stations) < 2:
+    pools = _level_pools(g, config.transfer_cost)
+    serve = _levels(pools, config.level_weights)
+    if not serve:
         return None
-    oracle = oracle_for(g, config.transfer_cost)
     rng = item_rng(seed, NAME, index, city=ctx.city)
-    variant = config.variants[0] if len(config.variants) == 1 else config.variants[rng.randrange(len(config.variants))]
+    variant = choose_template(rng, config.variants)
     want = rng.choices(range(3), weights=config.level_weights)[0]
-    same_line = _yes_pool(g)
-    best: tuple[int, str, str, list[Route]] | None = None
-    n = len(stations)
-    for _ in range(config.max_tries):
-        if want == 0 and same_line:
-            # direct rides are rare among random pairs: draw from pairs that share a line
-            a, b = same_line[rng.randrange(len(same_line))]
-            if rng.random() < 0.5:
-                a, b = b, a
-        else:
-            a, b = stations[rng.randrange(n)], stations[rng.randrange(n)]
-            if a == b:
-                continue
-        fewest = oracle.min_transfers(a, b)  # cheap screen before the routes are enumerated
-        if fewest is None or (best is not None and abs(min(fewest, 2) - want) >= best[0]):
-            continue
+    level = serve[want]
+    pool = pools[level]
+    probes = _probes(ctx)
+    stride = max(1, len(pool) // probes)
+    cycle, r = divmod(index, stride)
+    oracle = oracle_for(g, config.transfer_cost)
+    tag = f"level:{level}:{float(config.transfer_cost)}"
+    for k in range(min(probes, len(pool))):
+        a, b = pick(ctx, pool, NAME, tag, seed, cycle * len(pool) + r + k * stride)
         routes = oracle.best_routes(a, b)
-        if not _route_ok(ctx, routes):
-            continue
-        gap = abs(min(routes[0].transfers, 2) - want)
-        if best is None or gap < best[0]:
-            best = (gap, a, b, routes)
-        if gap == 0:
+        if _route_ok(ctx, routes):
             break
-    if best is None:
+    else:
         return None
-    _, a, b, routes = best
     transfers = routes[0].transfers
     gold = _gold(ctx, routes, oracle.cost(a, b), config.transfer_cost)
     return build_item(
