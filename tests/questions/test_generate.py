@@ -11,6 +11,7 @@ from mapkit.cli.app import main
 from mapkit.errors import ConfigError
 from mapkit.generate import REASONMAP_CITIES, generate_items, plan_items, reasonmap_plus_quotas, write_items
 from mapkit.io import dumps_canonical
+from mapkit.questions import families, get_family
 from mapkit.questions.base import TEST_CITIES
 
 PLUS = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")
@@ -28,8 +29,37 @@ def test_n_is_capped_at_distinct_questions_unless_repeats(toy):
     assert [(e.family, e.n) for _, e in capped] == [("Counting3", 1), ("line_stations_count", 3)]
     again = plan_items([toy], types=["line_stations_count"], n_per_type=10, repeats=True)
     assert again[0][1].n == 10
-    ids = [it["id"] for it in generate_items([toy], types=["TorF2"], n_per_type=50, repeats=True)]
-    assert len(ids) == len(set(ids)) == 50
+    # past the capacity, --allow-repeats asks the same questions again: the first `cap` are all distinct
+    cap = plan_items([toy], types=["TorF2"], n_per_type=10**6)[0][1].n
+    keys = [question_key(it) for it in generate_items([toy], types=["TorF2"], n_per_type=50, repeats=True)]
+    assert len(keys) == 50 > cap
+    assert len(set(keys[:cap])) == cap and len(set(keys)) < 50
+
+
+SYMMETRIC = frozenset({"Counting1", "TorF1", "connecting_line"})
+"""Families whose question about (a, b) asks the same as about (b, a)."""
+
+
+def question_key(item):
+    """What a question asks, independent of its wording, option order and index (not the id)."""
+    m = item["mapkit"]
+    stations = m["station_ids"]
+    if item["type"] in SYMMETRIC:
+        stations = sorted(stations)
+    return item["type"], tuple(stations), tuple(m["line_ids"])
+
+
+@pytest.mark.parametrize("family", families())
+@pytest.mark.parametrize("city", ["rome", "miami", "singapore"])
+def test_no_question_repeats_within_capacity(load_real, family, city):
+    g = load_real(city)
+    fam = get_family(family)
+    cfg = fam.config_cls()
+    cap = fam.capacity(g, cfg)
+    n = min(cap if cap is not None else 300, 300)
+    keys = [question_key(it) for i in range(n) if (it := fam.generate(g, 0, i, cfg)) is not None]
+    dup = [k for k, c in Counter(keys).items() if c > 1]
+    assert not dup, f"{family} on {city}: {len(keys) - len(set(keys))} repeats within capacity {cap}: {dup[:3]}"
 
 
 def test_items_do_not_repeat_within_capacity(load_real):
