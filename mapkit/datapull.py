@@ -33,7 +33,6 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from importlib import resources
@@ -43,7 +42,8 @@ from typing import IO, Any
 from mapkit import __version__
 from mapkit.data import ENV_VAR, resolve_data_dir, station_files
 from mapkit.errors import ChecksumError, CityNotFoundError, ConfigError, DownloadError
-from mapkit.io import atomic_writer
+from mapkit.io import atomic_writer, file_sha256
+from mapkit.names import city_key
 
 REASONMAP_REPO = "fscdc/ReasonMap"
 REASONMAP_REV = "e68dd65"
@@ -72,10 +72,9 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class Manifest:
-    """The pinned files by relative path, and where upstream they come from."""
+    """The pinned files by relative path."""
 
     files: dict[str, FileEntry]
-    sources: dict[str, dict[str, str]]
 
     def cities(self) -> dict[str, str]:
         """city -> country of every station list in the manifest.
@@ -100,16 +99,14 @@ def manifest_path() -> Path:
     return Path(str(resources.files("mapkit.sources").joinpath("checksums", "reasonmap.json")))
 
 
-def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
-    """The shipped checksum manifest (or the one at ``path``).
+def load_manifest() -> Manifest:
+    """The checksum manifest shipped with mapkit.
 
     >>> load_manifest().files["stations/china/beijing.json"].size > 0
     True
     """
-    p = Path(path) if path else manifest_path()
-    doc = json.loads(p.read_text(encoding="utf-8"))
-    files = {rel: FileEntry(rel, e["sha256"], int(e["size"])) for rel, e in doc["files"].items()}
-    return Manifest(files, doc.get("sources", {}))
+    doc = json.loads(manifest_path().read_text(encoding="utf-8"))
+    return Manifest({rel: FileEntry(rel, e["sha256"], int(e["size"])) for rel, e in doc["files"].items()})
 
 
 def build_manifest(data_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -129,7 +126,7 @@ def build_manifest(data_dir: str | os.PathLike[str]) -> dict[str, Any]:
     for sub, pattern in (("stations", "*/*.json"), ("maps", "*/*.png")):
         for p in sorted((root / sub).glob(pattern)):
             rel = p.relative_to(root).as_posix()
-            files[rel] = {"sha256": _sha256_file(p), "size": p.stat().st_size}
+            files[rel] = {"sha256": file_sha256(p, prefix=""), "size": p.stat().st_size}
     return {
         "format": MANIFEST_FORMAT,
         "sources": {
@@ -201,13 +198,26 @@ class _Source:
     """Where files come from: upstream, a base URL or a local folder; ``open`` yields a byte stream."""
 
     def __init__(self, source: str | None) -> None:
-        self.raw = source
         self.folder: Path | None = None
         self.base: str | None = None
         if source is None:
             self.label = f"{REASONMAP_REPO}@{REASONMAP_REV} + {REWARDMAP_REPO}@{REWARDMAP_REV}"
             return
-        scheme = urllib.parse.urlsplit(source).scheme.lower()
+        try:
+            parts = urllib.parse.urlsplit(source)
+            _ = parts.port  # parses the port: raises ValueError on "host:abc" or one out of range
+        except ValueError as err:
+            raise ConfigError(
+                f"--from {source!r}: not a valid URL ({err}).",
+                hint="Give a folder, or a base URL such as https://host[:port]/path/ "
+                "with stations/ and maps/ under it.",
+            ) from None
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https") and not parts.hostname:
+            raise ConfigError(
+                f"--from {source!r}: the URL names no host.",
+                hint="Give a base URL such as https://host[:port]/path/ with stations/ and maps/ under it.",
+            )
         if scheme in ("http", "https", "file"):
             self.base = source if source.endswith("/") else source + "/"
             self.label = self.base
@@ -233,12 +243,12 @@ class _Source:
             return str(self.folder / rel)
         return upstream_url(rel)
 
-    def open(self, rel: str) -> tuple[IO[bytes], int | None]:
-        """A readable stream of ``rel`` and its announced length; raises _NotThere or DownloadError."""
+    def open(self, rel: str) -> IO[bytes]:
+        """A readable stream of ``rel``; raises _NotThere or DownloadError."""
         if self.folder is not None:
             p = self.folder / rel
             try:
-                return p.open("rb"), p.stat().st_size
+                return p.open("rb")
             except FileNotFoundError:
                 raise _NotThere(str(p)) from None
             except OSError as err:
@@ -255,6 +265,13 @@ class _Source:
                 f"{url}: the server answered HTTP {err.code} {err.reason}.",
                 hint="Try again later, or pull from a mirror with --from DIR|URL.",
             ) from None
+        except (http.client.HTTPException, ValueError) as err:
+            # a URL http.client refuses (InvalidURL: a space or control character in it) or a server
+            # that does not answer in HTTP (BadStatusLine, RemoteDisconnected, ...)
+            raise DownloadError(
+                f"cannot fetch {url}: {type(err).__name__}: {err}.",
+                hint="Check the --from URL (host, port, path), or pull from a mirror folder with --from DIR.",
+            ) from None
         except (TimeoutError, urllib.error.URLError, ConnectionError) as err:
             reason = getattr(err, "reason", err)
             if isinstance(reason, FileNotFoundError) or (
@@ -266,8 +283,7 @@ class _Source:
                 hint="Check the network connection (or proxy settings), or pull from a mirror with "
                 "--from DIR|URL (a folder or base URL holding stations/ and maps/).",
             ) from None
-        length = resp.headers.get("Content-Length")
-        return resp, int(length) if length and length.isdigit() else None
+        return resp
 
 
 # --- pulling --------------------------------------------------------------------------------
@@ -342,7 +358,7 @@ def _select(manifest: Manifest, cities: list[str] | None) -> list[str]:
     known = manifest.cities()
     names = list(known) if not cities else []
     for c in cities or []:
-        key = c.strip().lower().replace(" ", "_").replace("-", "_")
+        key = city_key(c)
         if key not in known:
             raise CityNotFoundError(c, suggestions=difflib.get_close_matches(key, list(known), n=3, cutoff=0.5))
         if key not in names:
@@ -360,12 +376,12 @@ def _verified(path: Path, entry: FileEntry) -> bool:
             return False
     except OSError:
         return False
-    return _sha256_file(path) == entry.sha256
+    return file_sha256(path, prefix="") == entry.sha256
 
 
 def _fetch(src: _Source, entry: FileEntry, target: Path, bar: Any, task: Any) -> int:
     """Stream one file into a temp file beside its destination; rename only if the hash matches."""
-    stream, _length = src.open(entry.path)
+    stream = src.open(entry.path)
     digest = hashlib.sha256()
     size = 0
     dest = target / entry.path
@@ -406,14 +422,6 @@ def _fetch(src: _Source, entry: FileEntry, target: Path, bar: Any, task: Any) ->
             hint=f"Choose another --dest (or set {ENV_VAR}) that you can write to.",
         ) from None
     return size
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _progress(enabled: bool) -> Any:
@@ -479,15 +487,4 @@ def data_status(data_dir: str | os.PathLike[str] | None = None) -> DataStatus:
         unknown_files=tuple(r for r in rels if r not in manifest.files),
         missing_cities=tuple(c for c in manifest.cities() if c not in have),
     )
-
-
-def iter_pinned(kind: str | None = None) -> Iterator[FileEntry]:
-    """The manifest's entries (``kind``: ``"stations"`` or ``"maps"`` to filter).
-
-    >>> sum(1 for _ in iter_pinned("maps"))
-    17
-    """
-    for rel, entry in sorted(load_manifest().files.items()):
-        if kind is None or rel.startswith(kind + "/"):
-            yield entry
 

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -46,6 +47,27 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def file_sha256(path: str | os.PathLike[str], *, prefix: str = "sha256:") -> str:
+    """``"sha256:<hex>"`` of a file's bytes, read in chunks (``prefix=""``: the bare hex digest).
+
+    The prefixed form is the one ``graph_hash`` and ``gold.map`` use; the checksum manifest of
+    ``mapkit data pull`` stores bare hex.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"
+    >>> _ = p.write_bytes(b"")
+    >>> file_sha256(p)[:19]
+    'sha256:e3b0c44298fc'
+    >>> file_sha256(p, prefix="")[:12]
+    'e3b0c44298fc'
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return prefix + h.hexdigest()
 
 
 def _default_mode(target: Path) -> int:

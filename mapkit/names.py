@@ -75,6 +75,20 @@ def slugify(name: str) -> str:
     return slug or "x"
 
 
+def city_key(name: str) -> str:
+    """The file-name key of a city reference: last path segment, lower case, spaces and '-' as '_'.
+
+    Every command that takes a ReasonMap city name (``load_city``, ``mapkit data pull --city``)
+    matches it with this key against the ``stations/<country>/<city>.json`` file names.
+
+    >>> city_key(" New York ")
+    'new_york'
+    >>> city_key("china/Hong-Kong")
+    'hong_kong'
+    """
+    return name.strip().split("/")[-1].strip().lower().replace(" ", "_").replace("-", "_")
+
+
 def name_key(name: str) -> str:
     """The lookup key for a station or line name: normalised and case-folded.
 

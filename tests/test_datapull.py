@@ -7,6 +7,7 @@ import functools
 import hashlib
 import http.server
 import json
+import re
 import shutil
 import socket
 import threading
@@ -185,6 +186,35 @@ def test_bad_arguments(tmp_path):
         pull_data(dest=tmp_path, source="ftp://example.org/x", progress=False)
 
 
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        ("http://127.0.0.1:abc/", "not a valid URL"),  # http.client.InvalidURL before the fix
+        ("http://[::1/", "not a valid URL"),  # ValueError from urlsplit before the fix
+        ("https://example.org:70000/", "not a valid URL"),
+        ("http://:8080/", "names no host"),
+    ],
+)
+def test_malformed_url_is_a_config_error(tmp_path, source, why):
+    with pytest.raises(ConfigError, match=why) as info:
+        pull_data(dest=tmp_path, source=source, cities=["oslo"], progress=False)
+    assert source in str(info.value)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_url_http_client_refuses_is_a_download_error(tmp_path):
+    # a space in the base URL passes urlsplit but http.client raises InvalidURL on it
+    with pytest.raises(DownloadError, match="InvalidURL") as info:
+        pull_data(dest=tmp_path, source="http://127.0.0.1:9/a b/", cities=["oslo"], progress=False)
+    assert "--from" in str(info.value)
+
+
+def test_cli_malformed_url_is_one_error_paragraph(capsys, tmp_path):
+    code, _, err = _run(capsys, "data", "pull", "--dest", str(tmp_path), "--from", "http://127.0.0.1:abc/", "-q")
+    assert code != 0 and err.strip().startswith("error: ") and "Traceback" not in err
+    assert "not a valid URL" in err
+
+
 def test_unwritable_dest_is_a_download_error(tmp_path, reasonmap_dir):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -201,21 +231,39 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, cap.out, cap.err
 
 
+_ROWS = {"downloaded": "downloaded", "skipped": "skipped (already verified)",
+         "missing": "map image not upstream", "failed": "failed"}
+
+
+def _summary(out: str) -> dict[str, int]:
+    """The counts in `data pull`'s summary table (every label is always printed: read the numbers)."""
+    counts = {}
+    for key, label in _ROWS.items():
+        (row,) = [ln for ln in out.splitlines() if re.match(rf"\W*{re.escape(label)}\W", ln)]
+        counts[key] = int(re.findall(r"\d+", row)[-1])
+    return counts
+
+
 def test_cli_pull_from_dir_then_where(capsys, tmp_path, reasonmap_dir):
     dest = tmp_path / "data"
     code, out, err = _run(capsys, "data", "pull", "--dest", str(dest), "--from", str(reasonmap_dir),
                           "--city", "oslo", "--city", "beijing", "--quiet")
     assert code == 0, err
-    assert "downloaded" in out and "No map image upstream for: beijing" in out
+    assert _summary(out) == {"downloaded": 3, "skipped": 0, "missing": 1, "failed": 0}
+    assert "No map image upstream for: beijing" in out
     assert (dest / "stations/china/beijing.json").exists()
     code, out, _ = _run(capsys, "data", "where", "--data-dir", str(dest))
     assert code == 0 and str(dest) in out and "28 cities have no station list here" in out
 
 
 def test_cli_pull_over_http(capsys, tmp_path, reasonmap_dir):
+    argv = ("data", "pull", "--dest", str(tmp_path), "--city", "dubai", "-q")
     with serve(reasonmap_dir) as url:
-        code, out, _ = _run(capsys, "data", "pull", "--dest", str(tmp_path), "--from", url, "--city", "dubai", "-q")
-    assert code == 0 and "skipped" in out and (tmp_path / "maps/united_arab_emirates/dubai.png").exists()
+        code, out, _ = _run(capsys, *argv, "--from", url)
+        assert code == 0 and _summary(out) == {"downloaded": 2, "skipped": 0, "missing": 0, "failed": 0}
+        assert (tmp_path / "maps/united_arab_emirates/dubai.png").exists()
+        code, out, _ = _run(capsys, *argv, "--from", url)  # the second pull finds both files verified
+    assert code == 0 and _summary(out) == {"downloaded": 0, "skipped": 2, "missing": 0, "failed": 0}
 
 
 def test_cli_checksum_error_is_one_error_paragraph(capsys, tmp_path, reasonmap_dir):
@@ -233,7 +281,8 @@ def test_cli_failed_files_exit_non_zero(capsys, tmp_path):
     (tmp_path / "mirror").mkdir()
     code, out, err = _run(capsys, "data", "pull", "--dest", str(tmp_path / "d"), "--from", str(tmp_path / "mirror"),
                           "--city", "oslo", "-q")
-    assert code == 1 and "failed" in out and "could not be fetched" in err
+    assert code == 1 and "could not be fetched" in err
+    assert _summary(out) == {"downloaded": 0, "skipped": 0, "missing": 1, "failed": 1}
 
 
 def test_where_counts(tmp_path, reasonmap_dir):

@@ -33,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from typing import Any
 
 from mapkit.errors import ConfigError, DataFileError, ItemError
 from mapkit.graph.model import MetroGraph
+from mapkit.io import file_sha256  # re-exported: ``"sha256:<hex>"`` of a file, as gold.map stores it
 from mapkit.questions.base import context
 
 __all__ = [
@@ -59,22 +59,6 @@ __all__ = [
 
 CROWDING_RADIUS = 2.0
 """Crowding counts the other stations within this many times the map's median nearest-station distance."""
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """``"sha256:<hex>"`` of a file's bytes (the form ``graph_hash`` uses).
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"
-    >>> _ = p.write_bytes(b"")
-    >>> file_sha256(p)[:19]
-    'sha256:e3b0c44298fc'
-    """
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return "sha256:" + h.hexdigest()
 
 
 def manifest_ref_of(figure: str) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from mapkit.data import require_station_file, resolve_data_dir, station_files
 from mapkit.errors import CityNotFoundError
 from mapkit.graph.model import MetroGraph
+from mapkit.names import city_key
 
 DEMO_CITY = "synthetic:7"
 """What ``demo`` means: the built-in synthetic city used by the README and CI."""
@@ -52,7 +53,7 @@ def load_city(ref: str, *, data_dir: str | os.PathLike[str] | None = None) -> Me
         from mapkit.sources.native import load_city_file
 
         return load_city_file(p)
-    name = ref.split("/")[-1].lower().replace(" ", "_").replace("-", "_")
+    name = city_key(ref)
     from mapkit.sources.curation_files import find_curation
     from mapkit.sources.reasonmap import load_reasonmap_city
 

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 from mapkit.errors import DataFileError, GraphBuildError
 from mapkit.graph.model import Branch, Line, MetroGraph, Station
 from mapkit.io import load_document, write_json, write_text_atomic
-from mapkit.names import slugify
+from mapkit.names import name_key, slugify
 from mapkit.schemas import validate_document
 
 
@@ -59,7 +60,7 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
             for j, ref in enumerate(br["stations"]):
                 sid = ref if has_table else slugify(ref)
                 if not has_table:
-                    stations.setdefault(sid, Station(sid, ref))
+                    _add_named_station(stations, sid, ref)
                 elif sid not in stations:
                     loc = f"$.lines[{i}]" + (f".branches[{k}]" if "branches" in ln else "") + f".stations[{j}]"
                     raise DataFileError(
@@ -76,6 +77,20 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
         )
     except GraphBuildError as err:
         raise DataFileError(err.message, path=source, hint=err.hint) from None
+
+
+def _add_named_station(stations: dict[str, Station], sid: str, name: str) -> None:
+    """Add station ``name`` (id ``sid``, its slug); a second spelling of one slug becomes an alias.
+
+    Without a stations table, "A-B" and "A B" are one station (as the ReasonMap loader merges
+    spacing/punctuation variants): the first spelling is its name, later ones its aliases, so
+    ``g.station()`` finds it by any spelling the file used.
+    """
+    st = stations.get(sid)
+    if st is None:
+        stations[sid] = Station(sid, name)
+    elif name_key(name) not in {name_key(n) for n in (st.name, *st.aliases)}:
+        stations[sid] = dataclasses.replace(st, aliases=(*st.aliases, name))
 
 
 def _finite(values: list[float]) -> bool:

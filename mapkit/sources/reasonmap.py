@@ -106,19 +106,13 @@ class _Curator:
         self.aliases: dict[str, str] = dict(cur.get("aliases", {}))
         self.splits: dict[str, dict[str, list[str]]] = dict(cur.get("splits", {}))
         self.station_names: dict[str, str] = dict(cur.get("station_names", {}))
-        self.used: Counter[str] = Counter()
 
     def fail(self, message: str, location: str, hint: str | None = None) -> CurationError:
         return CurationError(message, path=self.cur_path, location=location, hint=hint)
 
     def canonical_name(self, name: str) -> str:
-        if name in self.renames:
-            self.used[f"renames.{name}"] += 1
-            name = self.renames[name]
-        if name in self.aliases:
-            self.used[f"aliases.{name}"] += 1
-            name = self.aliases[name]
-        return name
+        name = self.renames.get(name, name)
+        return self.aliases.get(name, name)
 
     def check_names_exist(self) -> None:
         seen = {o.name for occs in self.raw.lines.values() for o in occs}
@@ -130,10 +124,9 @@ class _Curator:
             if key not in renamed:
                 raise self.fail(f"aliases names station {key!r}, which is not in {self.raw.path}.", f"aliases.{key}")
         lines = set(self.raw.lines)
-        for section in ("loops",):
-            for ln in self.cur.get(section, []):
-                if ln not in lines:
-                    raise self.fail(f"{section} names line {ln!r}, which is not in {self.raw.path}.", section)
+        for ln in self.cur.get("loops", []):
+            if ln not in lines:
+                raise self.fail(f"loops names line {ln!r}, which is not in {self.raw.path}.", "loops")
         for section in ("branches", "drop", "colors", "add_stops"):
             for ln in self.cur.get(section, {}):
                 if ln not in lines:

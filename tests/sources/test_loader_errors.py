@@ -223,6 +223,25 @@ def test_empty_line_city_file(tmp_path):
     assert str(path) in str(info.value) and "line 'L2'" in str(info.value)
 
 
+def test_city_file_spellings_of_one_slug_are_aliases(tmp_path):
+    # no stations table: "A-B" and "A B" both slug to id a-b; the second spelling must stay findable
+    doc = {"format": "mapkit.city/1", "city": "t", "lines": [
+        {"name": "L1", "stations": ["A-B", "C"]},
+        {"name": "L2", "stations": ["A B", "D"]},
+        {"name": "L3", "stations": ["a-b", "E"]},  # same as the name up to case: not a new alias
+    ]}
+    g = load_city_file(_write(tmp_path, "city.json", json.dumps(doc)))
+    st = g.station("A B")
+    assert (st.id, st.name, st.aliases) == ("a-b", "A-B", ("A B",))
+    assert g.station("A-B") == st and sorted(g.stations) == ["a-b", "c", "d", "e"]
+    assert g.line("L2").station_ids == ("a-b", "d")
+    path2 = tmp_path / "again.json"  # the alias survives a save/load round trip
+    from mapkit.sources.native import save_city_file
+
+    save_city_file(g, path2)
+    assert load_city_file(path2).station("A B").id == "a-b"
+
+
 def test_marker_only_station_has_an_empty_name(tmp_path):
     path = _write(tmp_path / "stations" / "nowhere", "c.json", json.dumps({"L1": ["A", "(Transfer Station)"]}))
     with pytest.raises(DataFileError, match=r"\(line 'L1'\): station #2 has an empty name"):

@@ -13,6 +13,7 @@ from mapkit.errors import ConfigError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.sources import load_city
 from mapkit.sources.synthetic import (
+    MAX_LINES,
     SyntheticConfig,
     line_color,
     parse_synthetic_ref,
@@ -256,14 +257,31 @@ def test_sound_configs_with_automatic_grid_always_succeed(seed, kwargs):
     assert_valid_city(synthetic_city(seed, cfg), cfg)
 
 
-@settings(max_examples=60, deadline=None)
-@given(ref=st.text(max_size=30))
+# random text almost never spells a valid ref: mix in well-formed ones so the success branch runs
+_REFS = st.one_of(
+    st.text(max_size=30),
+    st.from_regex(r"\Asynthetic:[0-9]{1,18}(:[0-9]{1,2})?\Z"),
+    st.just("demo"),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ref=_REFS)
 def test_any_ref_parses_or_raises_config_error(ref):
+    parts = ref.strip().split(":")
+    digits = all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts[1:])
+    well_formed = parts[0] == "synthetic" and len(parts) in (2, 3) and digits
+    lines_ok = len(parts) == 2 or (well_formed and 1 <= int(parts[2]) <= MAX_LINES)
     try:
         seed, cfg = parse_synthetic_ref(ref)
     except ConfigError:
+        assert not (well_formed and lines_ok), f"{ref!r} is a valid reference"
         return
     assert seed >= 0 and isinstance(cfg, SyntheticConfig)
+    if well_formed:
+        assert seed == int(parts[1])
+        if len(parts) == 3:
+            assert cfg.lines == int(parts[2])
 
 
 def test_spacing_scales_coordinates():
