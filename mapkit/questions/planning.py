@@ -83,7 +83,7 @@ TEMPLATES = {
 @dataclass(frozen=True)
 class PlanningConfig:
     """``variants``: drawn per item; ``level_weights``: quota of 0 / 1 / 2+ transfer questions;
-    ``transfer_cost``: a change of train in stops."""
+    ``transfer_cost``: a change of train in stops (> 0: the route oracle refuses free changes)."""
 
     variants: tuple[str, ...] = VARIANTS
     level_weights: tuple[float, float, float] = (20.0, 15.0, 5.0)
@@ -95,8 +95,8 @@ class PlanningConfig:
             raise ConfigError(f"{NAME}: unknown variant(s) {bad or '(none)'}; choose from {', '.join(VARIANTS)}.")
         if len(self.level_weights) != 3 or min(self.level_weights) < 0 or sum(self.level_weights) <= 0:
             raise ConfigError(f"{NAME}: level_weights needs three non-negative numbers, not all zero.")
-        if self.transfer_cost < 0:
-            raise ConfigError(f"{NAME}: transfer_cost must be >= 0.")
+        if not self.transfer_cost > 0:
+            raise ConfigError(f"{NAME}: transfer_cost must be > 0 (the route oracle refuses free changes).")
 
 
 def _level_pools(g: MetroGraph, transfer_cost: float) -> tuple[list[tuple[str, str]], ...]:
