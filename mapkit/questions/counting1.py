@@ -154,7 +154,7 @@ def distractors(rng: Any, count: int, line_length: int) -> list[int]:
     >>> len(set(d)), 5 in d, all(0 <= x <= 10 for x in d)
     (3, False, True)
     """
-    hi = max(line_length - 2, count + 1, 4)  # a short line still needs three other values
+    hi = max(line_length - 2, 4)  # a short line still needs three other values (count <= len - 2)
     values = [v for v in range(hi + 1) if v != count]
     return rng.sample(values, 3)
 

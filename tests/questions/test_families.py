@@ -252,3 +252,22 @@ def test_rows_round_trip_through_json(toy):
             back = json.loads(json.dumps(item, ensure_ascii=False))
             assert back == item
             assert get_family(family).derive(back, toy)[2] == back["mapkit"]["gold"]
+
+
+def test_planning_refuses_a_free_change():
+    from mapkit.errors import ConfigError
+    from mapkit.questions.planning import PlanningConfig
+
+    with pytest.raises(ConfigError, match="transfer_cost"):
+        PlanningConfig(transfer_cost=0)
+
+
+def test_counting1_distractors_stay_within_the_line(load_real):
+    import random
+
+    from mapkit.questions.counting1 import distractors
+
+    for length in range(2, 30):
+        for count in range(0, max(length - 1, 1)):
+            d = distractors(random.Random(length * 31 + count), count, length)
+            assert len(set(d)) == 3 and count not in d and all(0 <= x <= max(length - 2, 4) for x in d)
