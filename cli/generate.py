@@ -53,7 +53,9 @@ def generate(
         str | None,
         typer.Option("--types", help="Comma-separated question types (default: all; see docs/questions.md)."),
     ] = None,
-    n: Annotated[int, typer.Option("--n", help="Items per type and city (capped at the distinct questions).")] = 100,
+    n: Annotated[
+        int | None, typer.Option("--n", help="Items per type and city (capped at the distinct questions; default 100).")
+    ] = None,
     seed: SeedOpt = 0,
     out_path: Annotated[Path, typer.Option("--out", help="Output JSONL file (written atomically).")] = DEFAULT_OUT,
     preset: Annotated[
@@ -95,7 +97,7 @@ def generate(
 
     if city and all_cities:
         raise ConfigError("Give --city or --all-cities, not both.")
-    if preset and n != 100:
+    if preset and n is not None:
         raise ConfigError("--preset fixes the item counts; drop --n.")
     cities: list[str] | None
     if all_cities:
@@ -114,7 +116,8 @@ def generate(
             bar.update(task, completed=done, total=total)
 
         summary = write_items(
-            out_path, cities, types=_types(types), n_per_type=n, seed=seed, preset=preset, data_dir=data_dir,
+            out_path, cities, types=_types(types), n_per_type=100 if n is None else n, seed=seed, preset=preset,
+            data_dir=data_dir,
             repeats=repeats, skip_broken=skip_broken, progress=progress, render=render, render_dir=render_dir,
             style_seed=style_seed, render_force=force_render,
         )

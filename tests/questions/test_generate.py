@@ -159,3 +159,10 @@ def test_bytes_do_not_depend_on_the_hash_seed(tmp_path, reasonmap_dir):
         subprocess.run([sys.executable, "-c", code, str(p), str(reasonmap_dir)], check=True, env=env)
         outs.append(p.read_bytes())
     assert outs[0] == outs[1] and len(outs[0]) > 10_000
+
+
+@pytest.mark.parametrize("n", ["100", "7"])
+def test_cli_refuses_n_with_a_preset(n, tmp_path):
+    out = tmp_path / "x.jsonl"
+    assert main(["generate", "--all-cities", "--preset", "reasonmap-plus", "--n", n, "--out", str(out)]) == 2
+    assert not out.exists()
