@@ -12,8 +12,7 @@ from mapkit.cli.options import DataDirOpt, examples
 from rich.table import Table
 
 from mapkit.errors import ConfigError
-
-FORMAT_NAMES = ("hf", "reasonmap-plus", "trl", "verl", "easyr1", "sharegpt")
+from mapkit.export import FORMATS
 
 
 def register(app: typer.Typer) -> None:
@@ -59,7 +58,7 @@ def _size(n: int) -> str:
 def export(
     items: Annotated[Path, typer.Argument(help="Items JSONL (canonical rows from `mapkit generate`).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (replaced if it is an earlier export).")],
-    to: Annotated[str, typer.Option("--to", help=f"Format: {', '.join(FORMAT_NAMES)}.")] = "hf",
+    to: Annotated[str, typer.Option("--to", help=f"Format: {', '.join(FORMATS)}.")] = "hf",
     data_dir: DataDirOpt = None,
     image: Annotated[
         list[str] | None, typer.Option("--image", help="CITY=PNG: the map of a city (repeatable); wins over real maps.")
@@ -81,8 +80,8 @@ def export(
 
     from mapkit.export import export_items
 
-    if to not in FORMAT_NAMES:
-        raise ConfigError(f"--to {to!r}: choose one of {', '.join(FORMAT_NAMES)}.")
+    if to not in FORMATS:
+        raise ConfigError(f"--to {to!r}: choose one of {', '.join(FORMATS)}.")
     if image_root is not None and to != "verl":
         raise ConfigError("--image-root applies to --to verl only.")
     images = _images(image or [], maps_dir)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from mapkit.errors import ExportError
-from mapkit.export.core import CITY_LEVELS, QUESTION_LEVELS, ExportContext, Scan
+from mapkit.export.core import CITY_LEVELS, QUESTION_LEVELS, TEST_CITIES, ExportContext, Scan
 
 LICENSE = "mit"
 TASK_CATEGORIES = ["visual-question-answering", "image-text-to-text"]
@@ -365,9 +365,8 @@ def card_body(ctx: ExportContext, *, pretty_name: str) -> str:
         "alone (the answer extraction of the ReasonMap evaluation: last `\\boxed{}`), returning format, "
         "correctness, detail and RewardMap's weighted reward."
     )
-    out += ["", "Splits are by city as in ReasonMap (test: auckland, los_angeles, miami, lisboa, geneva, beijing, "
-            "hangzhou, budapest, singapore, rome, toronto) unless an item names its own split; the export refuses "
-            "splits that share a map or a station pair.", ""]  # fmt: skip
+    out += ["", f"Splits are by city as in ReasonMap (test: {', '.join(sorted(TEST_CITIES))}) unless an item "
+            "names its own split; the export refuses splits that share a map or a station pair.", ""]  # fmt: skip
     if ctx.notes:
         out += ["Notes from the export:", ""] + [f"- {n}" for n in ctx.notes] + [""]
     out += ["## Citation", "", "Please cite the papers that defined the tasks:", "", CITATIONS, ""]

@@ -34,30 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mapkit.difficulty import CITY_LEVELS
 from mapkit.errors import DataNotFoundError, ExportError, ItemError, LeakageError
 from mapkit.io import read_jsonl
-
-TEST_CITIES = frozenset(
-    {
-        "auckland", "los_angeles", "miami", "lisboa", "geneva", "beijing",
-        "hangzhou", "budapest", "singapore", "rome", "toronto",
-    }
-)  # fmt: skip
-"""ReasonMap's test cities; every other city is ``train`` unless the item names its split."""
+from mapkit.questions.base import ITEM_KEYS, LEVELS, TEST_CITIES
 
 PLUS_TYPES = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")
 """The ReasonMap-Plus item types, in the published order."""
 REASONMAP_TYPES = (*PLUS_TYPES, "planning")
 """Every type the published ReasonMap family of datasets has (Plus + route planning)."""
-CITY_LEVELS = ("easy", "middle", "hard")
-QUESTION_LEVELS = ("easy", "medium", "hard")
-
-ITEM_KEYS = (
-    "id", "country", "city", "station_1", "station_2", "figure", "json", "question", "answer",
-    "answer_text", "type", "difficulty_city", "city_line_count", "city_transfer_count",
-    "question_transfer_count", "difficulty_question", "weight", "mapkit",
-)  # fmt: skip
-"""The canonical item's keys, in their fixed order (docs/design.md)."""
+QUESTION_LEVELS = LEVELS
+"""``difficulty_question`` levels (:data:`mapkit.questions.base.LEVELS`)."""
 
 MARKER_FILE = ".mapkit-export.json"
 """Written into every export folder: what made it; lets a later export replace it safely."""
@@ -670,11 +657,3 @@ def write_marker(ctx: ExportContext, fmt: str, extra: dict[str, Any] | None = No
     }
     write_json(ctx.out / MARKER_FILE, doc)
 
-
-def item_json(item: Mapping[str, Any]) -> str:
-    """The canonical compact JSON of an item or of its ``mapkit`` object (stable bytes).
-
-    >>> item_json({"b": "é", "a": [1]})
-    '{"b":"é","a":[1]}'
-    """
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))

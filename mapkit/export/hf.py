@@ -45,10 +45,10 @@ from mapkit.export.core import (
     REASONMAP_TYPES,
     ExportContext,
     Sketch,
-    item_json,
     map_id_of,
     write_marker,
 )
+from mapkit.io import dumps_canonical
 
 ROWS_PER_SHARD = 50_000
 """Item rows per Parquet file (about 50-100 MB): small enough for the Hub viewer, few files."""
@@ -118,7 +118,7 @@ def conform(value: Any, sketch: Sketch) -> Any:
         return None
     kind = sketch[0]
     if kind == "json":
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return value if isinstance(value, str) else dumps_canonical(value)
     if kind == "list":
         return [conform(v, sketch[1]) for v in value]
     if kind == "struct":
@@ -263,7 +263,7 @@ def item_row(item: Mapping[str, Any], file_name: str, gold: GoldShape, type_ids:
         "weight": item["weight"],
         "gold": gold.value(item["type"], mk.get("gold")),
         # the lossless copy: scoring rebuilds the item from this, never from the typed view
-        "mapkit": item_json(mk),
+        "mapkit": dumps_canonical(mk),
     }
 
 

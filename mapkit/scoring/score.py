@@ -26,9 +26,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from mapkit.difficulty import ACCURACY_WEIGHT, MAP_WEIGHT
+from mapkit.difficulty import ACCURACY_WEIGHT, CITY_LEVELS, MAP_WEIGHT
 from mapkit.errors import ItemError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.scoring.extract import Extraction, extract_answer, listed_stops
@@ -54,8 +55,15 @@ DETAIL_SCALE = 0.5
 ROUTE_TYPES = frozenset({"planning"})
 """Item types whose answer is a route block, scored by :func:`mapkit.scoring.routes.check_route`."""
 
-_QUESTION_LEVEL = {"easy": 0, "medium": 1, "hard": 2}
-_CITY_LEVEL = {"easy": 0, "middle": 1, "hard": 2}
+_CITY_LEVEL = {level: i for i, level in enumerate(CITY_LEVELS)}
+
+
+@cache
+def _question_level() -> dict[str, int]:
+    # imported on first use: the question families import mapkit.scoring.normalize (a top-level import cycles)
+    from mapkit.questions.base import LEVELS
+
+    return {level: i for i, level in enumerate(LEVELS)}
 
 
 @dataclass(frozen=True)
@@ -152,7 +160,7 @@ def accuracy_weight(item: Mapping[str, Any]) -> float:
     """
     city = str(item.get("difficulty_city") or "easy")
     if _is_route(item):
-        q = _QUESTION_LEVEL.get(str(item.get("difficulty_question") or "easy"), 0)
+        q = _question_level().get(str(item.get("difficulty_question") or "easy"), 0)
         return 1.0 + 0.5 * (q + _CITY_LEVEL.get(city, 0))
     return ACCURACY_WEIGHT.get(city, 1.0)
 

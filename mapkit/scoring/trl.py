@@ -37,11 +37,6 @@ __all__ = ["ITEM_COLUMN", "completion_text", "items_from_columns", "make_trl_rew
 ITEM_COLUMN = "item"
 """The dataset column carrying the canonical row as JSON (written by the TRL export)."""
 
-_CANONICAL = (
-    "id", "country", "city", "station_1", "station_2", "figure", "json", "question", "answer",
-    "answer_text", "type", "difficulty_city", "city_line_count", "city_transfer_count",
-    "question_transfer_count", "difficulty_question", "weight", "mapkit",
-)  # fmt: skip
 _TRL_KEYS = {"completion_ids", "trainer_state", "log_extra", "log_metric", "environments"}
 
 
@@ -112,7 +107,10 @@ def items_from_columns(n: int, columns: Mapping[str, Any]) -> list[dict[str, Any
         # the G completions of a prompt (and every epoch) carry equal item strings, each a new str
         # object when the rows come from a datasets table: parse by value, once
         return [_parsed_item(v) if isinstance(v, (str, bytes)) else _as_item(v) for v in col]
-    present = [k for k in _CANONICAL if k in columns and k not in _TRL_KEYS]
+    # imported here: the question families import mapkit.scoring.normalize (a top-level import would cycle)
+    from mapkit.questions.base import ITEM_KEYS
+
+    present = [k for k in ITEM_KEYS if k in columns and k not in _TRL_KEYS]
     if "type" not in present:
         raise ItemError(
             f"cannot rebuild the items: pass an {ITEM_COLUMN!r} column (the canonical row as JSON) "

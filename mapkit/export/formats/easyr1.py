@@ -24,8 +24,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mapkit.export.core import ExportContext, item_json, map_id_of, write_marker
+from mapkit.export.core import ExportContext, map_id_of, write_marker
 from mapkit.export.formats import ParquetSplits
+from mapkit.io import dumps_canonical
 
 
 def schema() -> Any:
@@ -55,7 +56,7 @@ def write(ctx: ExportContext) -> dict[str, Any]:
                 split,
                 {
                     "problem": "<image>" + item["question"],
-                    "answer": item_json(item),
+                    "answer": dumps_canonical(item),
                     "images": [rel[map_id_of(item)]],
                     "id": item["id"],
                     "type": item["type"],
@@ -74,14 +75,12 @@ def compute_score(reward_inputs: Sequence[dict[str, Any]] | str, ground_truth: s
     ``{"overall", "format", "accuracy", "detail"}``. Sequential form: ``(response, ground_truth)``
     -> one such dict. ``ground_truth`` is the ``answer`` column: the canonical item as JSON.
     """
-    from mapkit.scoring.score import score
-    from mapkit.scoring.verl import item_from_ground_truth
-
-    allowed = {k: v for k, v in kwargs.items() if k in ("require_optimal", "data_dir", "family", "graph")}
+    from mapkit.scoring.verl import compute_score as verl_score
 
     def one(response: str, gt: Any) -> dict[str, float]:
-        b = score(item_from_ground_truth(gt), response, **allowed)
-        return {"overall": b.reward, "format": float(b.format_ok), "accuracy": b.accuracy, "detail": b.detail}
+        # the verl adapter is the one reward path (argument filtering included); EasyR1 names differ
+        v = verl_score(None, response, gt, **kwargs)
+        return {"overall": v["score"], "format": v["format"], "accuracy": v["acc"], "detail": v["detail"]}
 
     if isinstance(reward_inputs, str):
         return one(reward_inputs, ground_truth)

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mapkit.export.core import ExportContext, item_json, map_id_of, write_marker
+from mapkit.export.core import ExportContext, map_id_of, write_marker
 from mapkit.export.formats import JsonArrays
-from mapkit.io import write_json
+from mapkit.io import dumps_canonical, write_json
 
 
 def messages_of(item: dict[str, Any]) -> list[dict[str, str]]:
@@ -57,7 +57,8 @@ def write(ctx: ExportContext) -> dict[str, Any]:
     rel = ctx.copy_maps("maps")
     with JsonArrays(ctx.out) as out:
         for split, item in ctx.iter_items():
-            out.add(split, {"messages": messages_of(item), "images": [rel[map_id_of(item)]], "item": item_json(item)})
+            row = {"messages": messages_of(item), "images": [rel[map_id_of(item)]], "item": dumps_canonical(item)}
+            out.add(split, row)
     write_json(ctx.out / "dataset_info.json", dataset_info(ctx.scan.split_names))
     write_marker(ctx, "sharegpt")
     return {"files": [*out.files, "dataset_info.json"]}

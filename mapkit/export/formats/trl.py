@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mapkit.export.core import ExportContext, item_json, map_id_of, write_marker
+from mapkit.export.core import ExportContext, map_id_of, write_marker
 from mapkit.export.hf import MAPS_ROOT, ROWS_PER_SHARD, _require_hub, _ShardWriter, maps_config, write_maps_metadata
-from mapkit.io import write_text_atomic
+from mapkit.io import dumps_canonical, write_text_atomic
 
 
 def prompt_of(item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,7 +81,7 @@ def write(ctx: ExportContext) -> dict[str, Any]:
             {
                 "prompt": prompt_of(item),
                 "file_name": file_name[mid],
-                "item": item_json(item),
+                "item": dumps_canonical(item),
                 "id": item["id"],
                 "type": item["type"],
                 "answer_text": item["answer_text"],

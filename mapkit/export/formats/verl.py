@@ -27,8 +27,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mapkit.export.core import ExportContext, item_json, map_id_of, write_marker
+from mapkit.export.core import ExportContext, map_id_of, write_marker
 from mapkit.export.formats import ParquetSplits
+from mapkit.io import dumps_canonical
 
 DATA_SOURCE = "mapkit"
 ABILITY = "visual_reasoning"
@@ -68,7 +69,7 @@ def row_of(split: str, index: int, item: dict[str, Any], image: str) -> dict[str
         "prompt": [{"role": "user", "content": "<image>" + item["question"]}],
         "images": [{"image": image}],
         "ability": ABILITY,
-        "reward_model": {"style": "rule", "ground_truth": item_json(item)},
+        "reward_model": {"style": "rule", "ground_truth": dumps_canonical(item)},
         "extra_info": {
             "split": split,
             "index": index,
