@@ -126,7 +126,12 @@ def check_item(item: dict[str, Any], where: str) -> None:
 
 Sketch = tuple
 """A value's shape: ("null",) ("bool",) ("int",) ("float",) ("str",) ("json",) ("list", elem)
-("struct", {key: sketch}). ``json`` marks a leaf whose values disagree in type."""
+("struct", {key: sketch}). ``json`` marks a leaf stored as JSON text: values that disagree in type,
+and objects keyed by data (:data:`DATA_KEYED`)."""
+
+DATA_KEYED = frozenset({"aliases"})
+"""Keys whose object value is keyed by data (station id -> names), not by field names: stored as one
+JSON-text leaf, so the typed schema does not change with the stations an item happens to name."""
 
 
 def sketch_of(value: Any) -> Sketch:
@@ -134,6 +139,8 @@ def sketch_of(value: Any) -> Sketch:
 
     >>> sketch_of({"stops": ["a"], "n": 2})
     ('struct', {'stops': ('list', ('str',)), 'n': ('int',)})
+    >>> sketch_of({"aliases": {"s12": ["Xidan"]}})
+    ('struct', {'aliases': ('json',)})
     """
     if value is None:
         return ("null",)
@@ -151,7 +158,10 @@ def sketch_of(value: Any) -> Sketch:
             elem = merge_sketch(elem, sketch_of(v))
         return ("list", elem)
     if isinstance(value, dict):
-        return ("struct", {str(k): sketch_of(v) for k, v in value.items()})
+        return (
+            "struct",
+            {str(k): ("json",) if k in DATA_KEYED and isinstance(v, dict) else sketch_of(v) for k, v in value.items()},
+        )
     return ("json",)
 
 

@@ -145,3 +145,27 @@ def test_same_items_same_bytes_whatever_the_hash_seed(toy_session: dict, tmp_pat
 
     a, b = files(tmp_path / "1"), files(tmp_path / "2")
     assert a.keys() == b.keys() and all(a[k] == b[k] for k in a), [k for k in a if a[k] != b.get(k)]
+
+
+def test_planning_gold_schema_does_not_depend_on_the_city(load_real) -> None:
+    """gold.aliases is keyed by station id: one JSON-text column, not one struct field per station."""
+    from mapkit.export.core import merge_sketch, sketch_of
+    from mapkit.export.hf import GoldShape
+    from mapkit.questions.registry import get_family
+
+    fam = get_family("planning")
+    features = []
+    for city in ("oslo", "geneva"):
+        g = load_real(city)
+        items = [it for i in range(60) if (it := fam.generate(g, 3, i, fam.config_cls()))]
+        aliased = [it for it in items if it["mapkit"]["gold"].get("aliases")]
+        assert aliased  # the items do carry station-keyed aliases (different stations per city)
+        sketch: tuple = ("null",)
+        for it in items:
+            sketch = merge_sketch(sketch, sketch_of(it["mapkit"]["gold"]))
+        shape = GoldShape({"planning": sketch})
+        features.append(shape.features["planning"])
+        gold = aliased[0]["mapkit"]["gold"]
+        assert json.loads(shape.value("planning", gold)["planning"]["aliases"]) == gold["aliases"]
+    assert features[0] == features[1]
+    assert features[0]["aliases"] == datasets.Value("string")
