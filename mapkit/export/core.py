@@ -440,12 +440,9 @@ def _lookup_image(images: Mapping[str, Any] | None, ref: MapRef) -> Path | None:
 
 
 def _render(ref: MapRef, data_dir: Path | None, workdir: Path) -> Path | None:
-    """Render a map with mapkit.render; None when it is not installed or the city cannot be loaded."""
-    try:
-        from mapkit.render import render_city
-    except ImportError:
-        return None
+    """Render a map with mapkit.render; None when the city cannot be loaded."""
     from mapkit.errors import UserInputError
+    from mapkit.render import render_city
     from mapkit.sources import load_city
 
     try:
@@ -459,22 +456,7 @@ def _render(ref: MapRef, data_dir: Path | None, workdir: Path) -> Path | None:
             hint="Regenerate the items, or pass the map image that matches them with --image.",
         )
     out_dir = workdir / ref.map_id.replace("/", "__")
-    result = render_city(graph, out_dir)
-    # accept the shapes a renderer may return: a path, (png, manifest), or an object with .png
-    candidates: list[Any] = []
-    if isinstance(result, (tuple, list)):
-        candidates.extend(result)
-    else:
-        candidates.append(result)
-    for c in candidates:
-        for attr in ("png", "png_path", "image", "path"):
-            if hasattr(c, attr):
-                c = getattr(c, attr)
-                break
-        if isinstance(c, (str, os.PathLike)) and str(c).endswith(".png") and Path(c).is_file():
-            return Path(c)
-    pngs = sorted(out_dir.rglob("*.png"))
-    return pngs[0] if pngs else None
+    return Path(render_city(graph, out_dir).png_path)
 
 
 def resolve_maps(

@@ -582,13 +582,7 @@ def item_graph(
 
 
 def _gold_routes(gold: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
-    routes = gold.get("routes") or []
-    out = []
-    for r in routes:
-        legs = r.get("legs") if isinstance(r, Mapping) else r
-        if legs:
-            out.append([dict(leg) for leg in legs])
-    return out
+    return [[dict(leg) for leg in r["legs"]] for r in gold.get("routes") or () if r.get("legs")]
 
 
 def _name_tables(item: Mapping[str, Any], routes: list[list[dict[str, Any]]]) -> tuple[dict, dict]:
@@ -604,16 +598,10 @@ def _name_tables(item: Mapping[str, Any], routes: list[list[dict[str, Any]]]) ->
         vals = [names] if isinstance(names, str) else list(names or [])
         table.setdefault(str(key), [str(key)]).extend(str(v) for v in vals if v)
 
-    for k in ("station_names", "names", "stations", "aliases"):
-        src = gold.get(k)
-        if isinstance(src, Mapping):
-            for sid, names in src.items():
-                add(stations, sid, names.get("names", names.get("name")) if isinstance(names, Mapping) else names)
-    for k in ("line_names", "lines"):
-        src = gold.get(k)
-        if isinstance(src, Mapping):
-            for lid, names in src.items():
-                add(lines, lid, names)
+    aliases = gold.get("aliases")  # station id -> alias names (the question's endpoints)
+    if isinstance(aliases, Mapping):
+        for sid, names in aliases.items():
+            add(stations, sid, names)
     ids = list(meta.get("station_ids") or [])
     for sid, name in zip(ids[:2], (item.get("station_1"), item.get("station_2"))):
         add(stations, sid, name)

@@ -209,27 +209,18 @@ def _extract_route(response: str | None) -> Extraction:
 
 
 def _gold_stops(item: Mapping[str, Any], graph: MetroGraph | None) -> dict[str, list[str]] | None:
-    """Counting1's intermediate stops as id -> names, from the gold (plus aliases from a graph the caller gave)."""
+    """Counting1's intermediate stops as id -> names: ``gold.stops`` (ids) with ``gold.stop_names`` (the
+    display name of each, same order), plus aliases from a graph the caller gave."""
     meta = item.get("mapkit") or {}
     gold = meta.get("gold") or {}
     stops = gold.get("stops")
     if stops is None:
         return None
-    names = gold.get("stop_names") or gold.get("names") or {}
+    names = list(gold.get("stop_names") or ())
     out: dict[str, list[str]] = {}
     for i, s in enumerate(stops):
-        if isinstance(s, Mapping):
-            sid = str(s.get("id") or s.get("name"))
-            out[sid] = [str(v) for v in (s.get("name"), *(s.get("aliases") or ())) if v]
-            continue
         sid = str(s)
-        extra: list[str] = []
-        if isinstance(names, Mapping) and names.get(sid):
-            v = names[sid]
-            extra = [v] if isinstance(v, str) else list(v)
-        elif isinstance(names, Sequence) and not isinstance(names, str) and i < len(names):
-            v = names[i]
-            extra = [v] if isinstance(v, str) else list(v)
+        extra = [str(names[i])] if i < len(names) and names[i] else []
         if graph is not None and sid in graph.stations:
             st = graph.stations[sid]
             extra += [st.name, *st.aliases]

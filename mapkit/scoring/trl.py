@@ -37,7 +37,6 @@ __all__ = ["ITEM_COLUMN", "completion_text", "items_from_columns", "make_trl_rew
 ITEM_COLUMN = "item"
 """The dataset column carrying the canonical row as JSON (written by the TRL export)."""
 
-_TRL_KEYS = {"completion_ids", "trainer_state", "log_extra", "log_metric", "environments"}
 
 
 def completion_text(completion: Any) -> str:
@@ -110,7 +109,7 @@ def items_from_columns(n: int, columns: Mapping[str, Any]) -> list[dict[str, Any
     # imported here: the question families import mapkit.scoring.normalize (a top-level import would cycle)
     from mapkit.questions.base import ITEM_KEYS
 
-    present = [k for k in ITEM_KEYS if k in columns and k not in _TRL_KEYS]
+    present = [k for k in ITEM_KEYS if k in columns]
     if "type" not in present:
         raise ItemError(
             f"cannot rebuild the items: pass an {ITEM_COLUMN!r} column (the canonical row as JSON) "

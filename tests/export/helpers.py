@@ -17,7 +17,7 @@ def canonical(city: str, country: str, typ: str, index: int, **over: Any) -> dic
     answer: int | None
     if typ == "Counting1":
         answer, text = 1, "B"
-        gold = {"count": 1, "stops": ["c"], "line_ids": ["red"], "options": [0, 1, 2, 3]}
+        gold = {"count": 1, "stops": ["c"], "stop_names": ["C Station"]}
         question = (
             'Please solve the multiple choice problem and put your answer (one of ABCD) in one "\\boxed{}". '
             "According to the subway map, how many intermediate stops are there between B Station and "
@@ -25,20 +25,27 @@ def canonical(city: str, country: str, typ: str, index: int, **over: Any) -> dic
         )
         options: list[Any] | None = [0, 1, 2, 3]
     elif typ == "Counting2":
-        answer, text, gold, options = 2, "2", {"lines": ["red", "green"]}, None
+        answer, text, options = 2, "2", None
+        gold = {"count": 2, "line_names": ["Red Line", "Green Line"], "lines": ["red", "green"]}
         question = 'Please solve the problem and put your answer in one "\\boxed{}". How many lines pass B?'
     elif typ == "Counting3":
-        answer, text, gold, options = 3, "3", {"lines": ["red", "blue", "green"]}, None
+        answer, text, options = 3, "3", None
+        gold = {"count": 3, "line_names": ["Red Line", "Blue Line", "Green Line"]}
         question = 'Please solve the problem and put your answer in one "\\boxed{}". How many lines in total?'
     elif typ == "TorF1":
-        answer, text, gold, options = 1, "yes", {"same": True, "lines": ["red"]}, None
+        answer, text, gold, options = 1, "yes", {"lines": ["red"], "same_line": True}, None
         question = "Is A Station on the same line as B Station? Answer yes or no in \\boxed{}."
     elif typ == "TorF2":
         answer, text, gold, options = 0, "no", {"on_line": False}, None
         question = "Is A Station on the line Blue Line? Answer yes or no in \\boxed{}."
     else:
         answer, text, options = None, "Route Name: Red Line\nDeparture Stop: A Station\nArrival Stop: E Station", None
-        gold = {"routes": [[{"line": "red", "from": "a", "to": "e", "stops": 4}]], "cost": 4.0, "transfer_cost": 3.0}
+        leg = {
+            "line": "red", "line_name": "Red Line", "from": "a", "from_name": "A Station", "to": "e",
+            "to_name": "E Station", "via": ["b", "c", "d"], "via_names": ["B Station", "C Station", "D Station"],
+        }  # fmt: skip
+        route = {"legs": [leg], "transfers": 0, "stops": 4}
+        gold = {"routes": [route], "cost": 4.0, "transfer_cost": 3.0, "complete": True, "aliases": {}}
         question = "How do I get from A Station to E Station? ..."
     item = {
         "id": f"{city}:{typ}:0:{index}",

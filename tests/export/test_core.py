@@ -28,7 +28,7 @@ def test_scan_counts_types_splits_and_maps(toy_export: dict) -> None:
     assert scan.split_names == ["train", "test"]
     assert scan.by_type["planning"] == 6 and scan.by_split_type[("test", "Counting1")] == 3
     assert set(scan.maps) == {"nowhere/toyville", "nowhere/toytown"}
-    assert scan.gold["TorF1"] == ("struct", {"same": ("bool",), "lines": ("list", ("str",))})
+    assert scan.gold["TorF1"] == ("struct", {"lines": ("list", ("str",)), "same_line": ("bool",)})
     assert not scan.leakage.leaks
 
 

@@ -34,11 +34,11 @@ def test_default_config_loads_every_type_with_typed_features(hf_dir: Path, toy_s
     assert f["difficulty_city"].names == ["easy", "middle", "hard"]
     assert f["difficulty_question"].names == ["easy", "medium", "hard"]
     assert f["answer"] == datasets.Value("int64") and f["weight"] == datasets.Value("float64")
-    assert f["gold"]["TorF1"] == {"same": datasets.Value("bool"), "lines": datasets.List(datasets.Value("string"))}
+    assert f["gold"]["TorF1"] == {"lines": datasets.List(datasets.Value("string")), "same_line": datasets.Value("bool")}
     assert isinstance(f["gold"]["planning"]["routes"], datasets.List)
     row = next(r for r in ds["test"] if r["id"] == "toytown:TorF1:0:1")
     assert isinstance(row["image"], Image.Image) and row["image"].size == (60, 80)
-    assert row["gold"]["TorF1"] == {"same": True, "lines": ["red"]} and row["gold"]["Counting1"] is None
+    assert row["gold"]["TorF1"] == {"lines": ["red"], "same_line": True} and row["gold"]["Counting1"] is None
     # the canonical item comes back exactly (key order included) from any row
     by_id = {r["id"]: r for r in toy_session["rows"]}
     for split in ("train", "test"):
