@@ -110,12 +110,14 @@ def _level_pools(g: MetroGraph, transfer_cost: float) -> tuple[list[tuple[str, s
         oracle = oracle_for(g, transfer_cost)
         pools: tuple[list[tuple[str, str]], ...] = ([], [], [])
         stations = ctx.usable_list
+        ends = [(b, oracle.out_node[b]) for b in stations]
+        inf = float("inf")
         for a in stations:
-            for b in stations:
-                if a != b:
-                    fewest = oracle.min_transfers(a, b)
-                    if fewest is not None:
-                        pools[min(fewest, 2)].append((a, b))
+            # inlined RouteOracle.min_transfers (boardings - 1 on a cheapest path) over every target
+            dist, _, boards = oracle._tree(a)
+            for b, end in ends:
+                if b != a and dist[end] != inf:
+                    pools[min(boards[end] - 1, 2)].append((a, b))
         return pools
 
     return cached(ctx, (NAME, "levels", float(transfer_cost)), build)
