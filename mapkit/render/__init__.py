@@ -29,7 +29,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mapkit.errors import LegibilityError
+from mapkit.errors import LegibilityError, RenderError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import write_bytes_atomic, write_text_atomic
 from mapkit.names import slugify
@@ -114,7 +114,7 @@ def render_city(
     """
     style = style or DEFAULT_STYLE
     out = Path(out_dir)
-    stem = name or slugify(graph.city) or "map"
+    stem = name or slugify(graph.city)
     texts = [s.name for s in graph.stations.values()] + [ln.name for ln in graph.lines.values()] + [graph.city]
     fonts = font_chain(texts, prefer=style.font)
     auto_size = style.width is None and style.height is None
@@ -155,10 +155,14 @@ def render_city(
     manifest = build_manifest(
         graph, geo, labels, figures, failures, image=png_path.name, style=used, seed=layout_seed
     )
-    write_bytes_atomic(png_path, png_bytes(img))
-    svg_path = None
-    if svg:
-        svg_path = out / f"{stem}.svg"
-        write_text_atomic(svg_path, draw_svg(geo, labels, used))
-    write_manifest(manifest_path, manifest)
+    svg_path = out / f"{stem}.svg" if svg else None
+    try:
+        write_bytes_atomic(png_path, png_bytes(img))
+        if svg_path is not None:
+            write_text_atomic(svg_path, draw_svg(geo, labels, used))
+        write_manifest(manifest_path, manifest)
+    except OSError as e:
+        where = e.filename or out
+        raise RenderError(f"cannot write {where}: {e.strerror or e}.",
+                          hint=f"--out must name a folder that can be created or written to ({out}).") from e
     return RenderResult(png_path, manifest_path, figures, tuple(failures), svg_path)

@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import io
+import math
 from html import escape
 
 from PIL import Image, ImageDraw
@@ -45,16 +46,18 @@ def draw_png(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> 
     for lid, polys in geo.services.items():
         color = hex_rgb(geo.colors[lid])
         for pts in polys:
-            scaled = [(x * ss, y * ss) for x, y in pts]
+            # pillow's integer coordinates are pixel centres, ours pixel edges: shift by half a pixel
+            scaled = [(x * ss - 0.5, y * ss - 0.5) for x, y in pts]
             d.line(scaled, fill=color, width=lw, joint="curve")
-            # round caps at the termini (pillow's lines end square)
+            # round caps at the termini (pillow's lines end square); a box spans x0 to x1 - 1
+            r = lw / 2
             for x, y in (scaled[0], scaled[-1]):
-                r = lw / 2
-                d.ellipse((x - r, y - r, x + r, y + r), fill=color)
+                d.ellipse((x + 0.5 - r, y + 0.5 - r, x - 0.5 + r, y - 0.5 + r), fill=color)
     if geo.legend is not None:
         lg = geo.legend
-        d.rectangle(tuple(v * ss for v in lg.bbox), fill=hex_rgb(LEGEND_FILL), outline=hex_rgb(LEGEND_STROKE),
-                    width=max(1, ss))
+        x0, y0, x1, y1 = lg.bbox
+        d.rectangle((x0 * ss, y0 * ss, x1 * ss - 1, y1 * ss - 1), fill=hex_rgb(LEGEND_FILL),
+                    outline=hex_rgb(LEGEND_STROKE), width=max(1, ss))
         for e in lg.entries:
             x0, y0, x1, y1 = e.swatch
             d.rectangle((x0 * ss, y0 * ss, x1 * ss - 1, y1 * ss - 1), fill=hex_rgb(geo.colors[e.line_id]))
@@ -83,10 +86,15 @@ def _marker(d: ImageDraw.ImageDraw, m: Marker, ss: int) -> None:
     x, y = m.center[0] * ss, m.center[1] * ss
     r = m.radius * ss
     w = max(1, round(m.stroke_width * ss))
+    # the marker box in whole (supersampled) pixels, rounded inwards on both sides alike: the ink
+    # stays inside marker_bbox and centred on the marker's centre
+    x0, y0, x1, y1 = math.ceil(x - r), math.ceil(y - r), math.floor(x + r), math.floor(y + r)
     shape = d.rectangle if m.shape == "square" else d.ellipse
-    # outline as a filled shape with a smaller filled shape inside: crisper than outline=
-    shape((x - r, y - r, x + r, y + r), fill=hex_rgb(m.stroke))
-    shape((x - r + w, y - r + w, x + r - w, y + r - w), fill=hex_rgb(m.fill))
+    # outline as a filled shape with a smaller filled shape inside: crisper than outline=;
+    # pillow's boxes include their end pixel (its coordinates are pixel centres, ours pixel
+    # edges), so the pixel-edge box x0 .. x1 is drawn as x0 .. x1 - 1
+    shape((x0, y0, x1 - 1, y1 - 1), fill=hex_rgb(m.stroke))
+    shape((x0 + w, y0 + w, x1 - w - 1, y1 - w - 1), fill=hex_rgb(m.fill))
 
 
 def png_bytes(img: Image.Image) -> bytes:

@@ -198,7 +198,7 @@ def _fc_match(family: str, exact: bool = False) -> FontFace | None:
 @functools.cache
 def _family(path: str, index: int) -> str:
     try:
-        name = ImageFont.truetype(path, 12, index=index).getname()[0]
+        name = _load(path, index, 12).getname()[0]
     except OSError:
         name = None
     return name or Path(path).stem
@@ -207,7 +207,7 @@ def _family(path: str, index: int) -> str:
 @functools.cache
 def _loadable(path: str, index: int) -> bool:
     try:
-        ImageFont.truetype(path, 12, index=index)
+        _load(path, index, 12)
     except OSError:
         return False
     return True

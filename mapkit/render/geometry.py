@@ -24,7 +24,7 @@ from __future__ import annotations
 import colorsys
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from shapely import STRtree, box
@@ -111,7 +111,6 @@ class MapGeometry:
     line_width: float
     layout_method: str
     fonts: FontChain
-    notes: list[str] = field(default_factory=list)
 
 
 # --- colours -----------------------------------------------------------------------------
@@ -210,13 +209,10 @@ def build_geometry(
     layout: Layout,
     style: RenderStyle,
     fonts: FontChain,
-    *,
-    label_reserve: float | None = None,
 ) -> MapGeometry:
     """Fit ``layout`` to the style's canvas and compute every drawn shape (see module doc).
 
-    ``label_reserve``: extra pixels kept free around the map for labels of outer stations
-    (default: about half a typical label).
+    About half a typical label is kept free around the map for the labels of outer stations.
 
     Example:
         >>> from mapkit.graph import toy_city
@@ -233,9 +229,11 @@ def build_geometry(
     P = np.array([layout.positions[s] for s in ids], dtype=float)
     P -= P.min(axis=0)
     span = np.maximum(P.max(axis=0), 1e-9)
-    reserve = label_reserve if label_reserve is not None else 2.5 * style.font_size + style.line_width
+    reserve = 2.5 * style.font_size + style.line_width
     pad = style.margin + reserve
-    legend_w, legend_h = _legend_size(graph, style, fonts) if style.legend else (0, 0)
+    # the legend is laid out once, relative to its corner, and moved to where it fits
+    legend_rows = _legend_layout(graph, style, fonts) if style.legend else None
+    legend_w, legend_h = (math.ceil(legend_rows[0]), math.ceil(legend_rows[1])) if legend_rows else (0, 0)
     index = {s: i for i, s in enumerate(ids)}
     E = np.array([(index[u], index[v]) for u, v in graph.graph.edges], dtype=int).reshape(-1, 2)
 
@@ -272,7 +270,7 @@ def build_geometry(
     centers = {s: (float(x), float(y)) for s, (x, y) in zip(ids, X)}
     services, segments, max_offset = _strands(graph, centers, colors, style)
     markers = _markers(graph, centers, colors, style, max_offset)
-    legend = _legend(graph, style, fonts, legend_box, colors) if legend_box is not None else None
+    legend = _legend(graph, style, legend_rows, legend_box) if legend_box is not None else None
     return MapGeometry(
         width=int(width), height=int(height), scale=float(scale), centers=centers, markers=markers,
         colors=colors, services=services, segments=segments, legend=legend,
@@ -489,16 +487,13 @@ def _legend_layout(
     return width, y + pad * 0.6, rows, (title_origin, title_box)
 
 
-def _legend_size(graph: MetroGraph, style: RenderStyle, fonts: FontChain) -> tuple[float, float]:
-    w, h, _, _ = _legend_layout(graph, style, fonts)
-    return math.ceil(w), math.ceil(h)
-
-
 def _legend(
-    graph: MetroGraph, style: RenderStyle, fonts: FontChain, where: Box, colors: dict[str, str]
+    graph: MetroGraph, style: RenderStyle,
+    laid_out: tuple[float, float, list[tuple[str, str, Box, Point, Box]], tuple[Point, Box]], where: Box,
 ) -> Legend:
+    """The legend of :func:`_legend_layout` moved to its corner ``where``."""
     x0, y0 = round(where[0]), round(where[1])
-    w, h, rows, (t_origin, t_box) = _legend_layout(graph, style, fonts)
+    w, h, rows, (t_origin, t_box) = laid_out
 
     def sh(b: Box) -> Box:
         return (b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0)

@@ -1,9 +1,12 @@
 """Station labels without collisions.
 
-Every station gets 24 candidate boxes: 12 positions around its marker (E, W, N, S, the four
-diagonals, and N/S boxes shifted to either side) at two distances (touching the marker, and
-one line width further out, which clears parallel strands at an interchange). Box sizes are
-the font's real text metrics (``ImageFont.getbbox``, halo included), at whole pixels.
+Every station gets 36 candidate boxes per text variant: 12 positions around its marker (E, W,
+N, S, the four diagonals, and N/S boxes shifted to either side) on three rings (touching the
+marker; one line width further out, which clears parallel strands at an interchange; and
+farther still, about half a label height beyond that). Text variants are the name on one
+line and, for long names, wrapped onto two; each at the style's font size and, where the
+gate allows, a smaller one. Box sizes are the font's real text metrics (``ImageFont.getbbox``,
+halo included), at whole pixels.
 
 Each candidate has a *static cost*: a preference for the usual places (east first), plus
 penalties for covering a line segment of the station's own lines, and far larger ones for
@@ -91,7 +94,6 @@ class _Block:
     w: int
     h: int
     runs: tuple[tuple[str, float, float], ...]  # text, x offset of origin, y offset of origin
-    align: str
 
 
 def place_labels(
@@ -127,16 +129,10 @@ def place_labels(
         faces.append(face)
         m = geo.markers[sid]
         cx, cy = m.center
-        two = _split(name)
-        wrap_cost = COST_WRAP if two is None or " " in name.strip() or any(c in name for c in _BREAK_AFTER) \
-            else COST_WRAP_MID_WORD
-        splits = [(name,)] if two is None else [(name,), two]
+        wrap_cost = COST_WRAP if " " in name.strip() or any(c in name for c in _BREAK_AFTER) else COST_WRAP_MID_WORD
         for size, extra in sizes:
-            font = face.load(size)
-            th = max(text_height(face, size), _ink_height(font, name))
-            for wrapped, parts in enumerate(splits):
-                blocks = {a: _measure(font, parts, halo, a) for a in (("left", "right", "center") if wrapped else
-                                                                       ("left",))}
+            th, measured = _measured(face, size, name, halo)
+            for wrapped, blocks in enumerate(measured):
                 rings = (m.radius + 2, m.radius + 2 + style.line_width + 3,
                          m.radius + 2 + 2 * style.line_width + 6 + size // 2)
                 for ring, d in enumerate(rings):
@@ -205,6 +201,24 @@ def _is_cjk(ch: str) -> bool:
     return 0x3000 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0xFF00 <= cp <= 0xFFEF or 0x20000 <= cp <= 0x2FFFF
 
 
+@functools.lru_cache(maxsize=16384)
+def _measured(face: FontFace, size: int, name: str, halo: int) -> tuple[int, tuple[dict[str, _Block], ...]]:
+    """A name's text height and its measured blocks at one size: one line (left-aligned), and
+    when :func:`_split` wraps it, two lines in each alignment.
+
+    Cached: the canvas-growing loop of ``render_city`` places the same names again at every
+    attempt, and FreeType measurements are most of a placement's time. Callers must not
+    change the returned dicts.
+    """
+    font = face.load(size)
+    th = max(text_height(face, size), _ink_height(font, name))
+    two = _split(name)
+    out = [{"left": _measure(font, (name,), halo, "left")}]
+    if two is not None:
+        out.append({a: _measure(font, two, halo, a) for a in ("left", "right", "center")})
+    return th, tuple(out)
+
+
 def _ink_height(font: ImageFont.FreeTypeFont, text: str) -> int:
     b = font.getbbox(text)
     return int(b[3] - b[1])
@@ -223,7 +237,7 @@ def _measure(font: ImageFont.FreeTypeFont, parts: tuple[str, ...], halo: int, al
         lw = b[2] - b[0]
         dx = 0 if align == "left" else (w - lw if align == "right" else (w - lw) // 2)
         runs.append((p, float(dx - b[0]), float(k * pitch - top)))
-    return _Block(int(w), int(h), tuple(runs), align)
+    return _Block(int(w), int(h), tuple(runs))
 
 
 @functools.cache
@@ -267,7 +281,7 @@ def _static_costs(
     n = len(boxes)
     cost = np.zeros(n)
     index = {sid: i for i, sid in enumerate(ids)}
-    # outside the canvas (one pixel of slack so that a label may touch the border)
+    # outside the canvas (a label may touch the border, not cross it)
     outside = (boxes[:, 0] < 0) | (boxes[:, 1] < 0) | (boxes[:, 2] > geo.width) | (boxes[:, 3] > geo.height)
     cost += outside * COST_OUTSIDE
     # line segments: the candidate grown by half a line width must not touch the centreline

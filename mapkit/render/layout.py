@@ -37,7 +37,6 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -65,12 +64,6 @@ class Layout:
     method: str
     seed: int
 
-    def bounds(self) -> tuple[float, float, float, float]:
-        """``(min_x, min_y, max_x, max_y)`` over all stations."""
-        xs = [p[0] for p in self.positions.values()]
-        ys = [p[1] for p in self.positions.values()]
-        return min(xs), min(ys), max(xs), max(ys)
-
 
 def layout_city(graph: MetroGraph, *, seed: int = 0, mode: str = "auto", octilinear: bool = True) -> Layout:
     """Positions for every station of ``graph`` (see the module docstring for the methods).
@@ -96,7 +89,7 @@ def layout_city(graph: MetroGraph, *, seed: int = 0, mode: str = "auto", octilin
                 hint="Use the schematic layout (style layout='schematic' or 'auto').",
             )
         X = np.array([s.coords for s in graph.stations.values()], dtype=float)
-        edges = _edge_index(graph, ids)
+        edges = _edge_index(graph.graph, ids)
         X = _normalise(X, edges)
         # gentler than for schematic layouts: coordinates are the truth, only fix real crowding
         X = _separate(X, edges, MIN_STATION_DISTANCE * 0.6, MIN_STATION_EDGE_DISTANCE * 0.6)
@@ -120,12 +113,13 @@ def _schematic(graph: MetroGraph, ids: list[str], seed: int, octilinear: bool) -
     rng = np.random.default_rng(seed)
     for comp in comps:
         # order the component's stations as in the graph, for a seed-stable result
-        members = [sid for sid in ids if sid in set(comp)]
+        in_comp = set(comp)
+        members = [sid for sid in ids if sid in in_comp]
         sub = graph.graph.subgraph(members)
         if len(members) == 1:
             P = np.zeros((1, 2))
         else:
-            edges = _edge_index_sub(sub, members)
+            edges = _edge_index(sub, members)
             lengths = _edge_lengths(graph, sub, members, edges)
             P = _stress_layout(_distances(len(members), edges, lengths), rng)
             P = _orient(P, seed, rng)
@@ -134,7 +128,7 @@ def _schematic(graph: MetroGraph, ids: list[str], seed: int, octilinear: bool) -
                 P = _octilinearize(P, edges, lengths, triples)
             P = _separate(P, edges, MIN_STATION_DISTANCE, MIN_STATION_EDGE_DISTANCE)
             if octilinear:
-                P = _untangle(P, edges, _line_triples(graph, {s: i for i, s in enumerate(members)}), lengths)
+                P = _untangle(P, edges, triples, lengths)
         P = P - P.min(axis=0)
         P[:, 0] += offset_x
         offset_x = float(P[:, 0].max()) + 2.0
@@ -231,14 +225,10 @@ def _orient(P: np.ndarray, seed: int, rng: np.random.Generator) -> np.ndarray:
     return P
 
 
-def _edge_index(graph: MetroGraph, ids: list[str]) -> np.ndarray:
-    pos = {s: i for i, s in enumerate(ids)}
-    return np.array(sorted((pos[u], pos[v]) for u, v in graph.graph.edges), dtype=int).reshape(-1, 2)
-
-
-def _edge_index_sub(sub: nx.Graph, members: list[str]) -> np.ndarray:
+def _edge_index(g: nx.Graph, members: list[str]) -> np.ndarray:
+    """The edges of ``g`` as sorted pairs of indices into ``members``."""
     pos = {s: i for i, s in enumerate(members)}
-    return np.array(sorted((pos[u], pos[v]) for u, v in sub.edges), dtype=int).reshape(-1, 2)
+    return np.array(sorted((pos[u], pos[v]) for u, v in g.edges), dtype=int).reshape(-1, 2)
 
 
 def _line_triples(graph: MetroGraph, pos: dict[str, int]) -> np.ndarray:
@@ -322,15 +312,17 @@ def _octilinearize(
 # --- untangling --------------------------------------------------------------------------
 
 
+def _turn(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Twice the signed area of triangles p-q-r (points on the last axis; broadcasts)."""
+    return (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0])
+
+
 def _segments_cross(a: np.ndarray, b: np.ndarray, C: np.ndarray, D: np.ndarray) -> np.ndarray:
     """Whether segment a-b properly crosses each segment C[i]-D[i] (vectorised)."""
-    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
-        return (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0])
-
-    d1 = orient(C, D, a[None])
-    d2 = orient(C, D, b[None])
-    d3 = orient(a[None], b[None], C)
-    d4 = orient(a[None], b[None], D)
+    d1 = _turn(C, D, a[None])
+    d2 = _turn(C, D, b[None])
+    d3 = _turn(a[None], b[None], C)
+    d4 = _turn(a[None], b[None], D)
     return (d1 * d2 < 0) & (d3 * d4 < 0)
 
 
@@ -503,13 +495,9 @@ class _Untangler:
         """Stations touching a crossing, an acute bend or a near miss (vectorised screen)."""
         P, E = self.P, self.E
         A, B = P[E[:, 0]], P[E[:, 1]]
-
-        def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
-            return (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0])
-
         a, b = A[:, None], B[:, None]
         c, d = A[None], B[None]
-        cross = (orient(c, d, a) * orient(c, d, b) < 0) & (orient(a, b, c) * orient(a, b, d) < 0)
+        cross = (_turn(c, d, a) * _turn(c, d, b) < 0) & (_turn(a, b, c) * _turn(a, b, d) < 0)
         i, j = np.nonzero(cross)
         bad = set(E[i].ravel().tolist()) | set(E[j].ravel().tolist())
         if len(self.T):
@@ -643,32 +631,3 @@ def _separate(P: np.ndarray, edges: np.ndarray, dmin: float, demin: float, iters
         if not moved:
             break
     return P
-
-
-def edge_crossings(positions: dict[str, tuple[float, float]], edges: Sequence[tuple[str, str]]) -> int:
-    """Number of pairs of edges (sharing no station) whose straight segments cross.
-
-    Example:
-        >>> edge_crossings({"a": (0, 0), "b": (1, 1), "c": (0, 1), "d": (1, 0)}, [("a", "b"), ("c", "d")])
-        1
-    """
-    segs = [(positions[u], positions[v], u, v) for u, v in edges]
-    count = 0
-    for i in range(len(segs)):
-        p1, p2, a, b = segs[i]
-        for j in range(i + 1, len(segs)):
-            q1, q2, c, d = segs[j]
-            if {a, b} & {c, d}:
-                continue
-            if _cross(p1, p2, q1, q2):
-                count += 1
-    return count
-
-
-def _cross(p1: Sequence[float], p2: Sequence[float], q1: Sequence[float], q2: Sequence[float]) -> bool:
-    def orient(a: Sequence[float], b: Sequence[float], c: Sequence[float]) -> float:
-        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-
-    d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
-    d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
-    return (d1 * d2 < 0) and (d3 * d4 < 0)

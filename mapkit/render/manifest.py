@@ -126,23 +126,12 @@ def build_manifest(
     }
 
 
-def write_manifest(path: str | os.PathLike[str], manifest: dict[str, Any], *, validate: bool = False) -> None:
-    """Write ``manifest`` atomically (``validate``: check it against the schema first).
+def write_manifest(path: str | os.PathLike[str], manifest: dict[str, Any]) -> None:
+    """Write ``manifest`` atomically.
 
-    Rendering does not validate what it builds (the tests do, on every kind of city): the
-    check costs more than drawing a small map.
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.json"
-        >>> try:
-        ...     write_manifest(p, {"format": "x"}, validate=True)
-        ... except DataFileError as err:
-        ...     print(err.location)
-        $
+    Rendering does not validate what it builds (the tests do, on every kind of city, with
+    :func:`load_manifest`): the check costs more than drawing a small map.
     """
-    if validate:
-        validate_document(manifest, "render-manifest", source=path)
     write_json(path, manifest, indent=1)
 
 

@@ -144,3 +144,91 @@ def test_accented_names_shared_track_and_loop(accents, tmp_path):
     assert ring[0] == ring[-1] and lines["c"]["color"].startswith("#")
     svg = res.svg_path.read_text(encoding="utf-8")
     assert "Zürich HB" in svg and svg.count("<polyline") == 3
+
+
+# --- sub-pixel placement ------------------------------------------------------------------
+# Manifest coordinates are pixel edges: pixel (i, j) covers [i, i+1) x [j, j+1), its centre is
+# (i + 0.5, j + 0.5). The ink of a marker or a straight line must be centred on the manifest's
+# point, for the aliased (supersample 1) styles as for the supersampled ones.
+
+
+def _ink(img: np.ndarray, bg: tuple[int, int, int]) -> np.ndarray:
+    return np.abs(img.astype(float) - np.array(bg, dtype=float)).sum(axis=2)
+
+
+def _centroid(weights: np.ndarray, start: int) -> float:
+    """Ink-weighted mean of pixel centres ``start + i + 0.5`` along one axis."""
+    pos = start + np.arange(len(weights)) + 0.5
+    return float((weights * pos).sum() / weights.sum())
+
+
+def _bare_geometry(style, markers=None, services=None):
+    from mapkit.render.fonts import font_chain
+    from mapkit.render.geometry import MapGeometry
+
+    return MapGeometry(
+        width=160, height=160, scale=1.0, centers={}, markers=markers or {}, colors={"l": "#2b83ba"},
+        services=services or {}, segments=[], legend=None, line_width=float(style.line_width),
+        layout_method="coords", fonts=font_chain(["x"]),
+    )
+
+
+# seeds 1 and 4 draw aliased (supersample 1, even and odd line widths), 0 and 2 supersample by 2
+@pytest.mark.parametrize("style_seed", [1, 4, 0, 2])
+def test_marker_ink_is_centred_on_manifest_coordinates(style_seed):
+    from mapkit.render.draw import draw_png
+    from mapkit.render.geometry import Marker
+
+    style = style_from_seed(style_seed)
+    ss = style.supersample
+    assert ss == (1 if style_seed in (1, 4) else 2)
+    bg = rgb(style.background)
+    r = max(float(style.marker_radius), style.line_width / 2 + 1.5)
+    markers = {
+        f"m{i}": Marker((float(x), float(y)), rad, inter, shape, "#ffffff", "#1f1f1f", sw)
+        for i, (x, y, rad, inter, shape, sw) in enumerate([
+            (40, 40, r, False, "circle", max(1.5, style.line_width / 3)),
+            (100, 40, r, False, "square", max(1.5, style.line_width / 3)),
+            (40, 110, float(style.interchange_radius), True, "circle", 2.0),
+            (100, 110, 6.0, False, "circle", 2.0),
+        ])
+    }
+    img = np.asarray(draw_png(_bare_geometry(style, markers=markers), {}, style))
+    ink = _ink(img, bg)
+    for m in markers.values():
+        x0, y0, x1, y1 = (int(v) for v in m.bbox)
+        win = ink[y0 - 3:y1 + 4, x0 - 3:x1 + 4]
+        cx = _centroid(win.sum(axis=0), x0 - 3)
+        cy = _centroid(win.sum(axis=1), y0 - 3)
+        assert abs(cx - m.center[0]) <= 0.15 and abs(cy - m.center[1]) <= 0.15, (m, cx, cy)
+        # no ink outside the marker's box
+        assert win.sum() == ink[y0:y1, x0:x1].sum(), (m, "ink outside marker_bbox")
+
+
+
+@pytest.mark.parametrize("style_seed", [1, 4, 0, 2])
+def test_line_ink_is_centred_on_manifest_coordinates(style_seed):
+    from mapkit.render.draw import draw_png
+
+    style = style_from_seed(style_seed)
+    ss = style.supersample
+    bg = rgb(style.background)
+    lw_ss = max(1, round(style.line_width * ss))
+    # a horizontal and a vertical line, placed where the line's width can be centred exactly:
+    # at a pixel edge of the supersampled canvas for even widths there, at a pixel centre for odd
+    off = (lw_ss % 2) / 2 / ss
+    hy, vx = 60 + off, 90 + off
+    services = {"l": [[(20.0, hy), (140.0, hy)], [(vx, 20.0), (vx, 140.0)]]}
+    img = np.asarray(draw_png(_bare_geometry(style, services=services), {}, style))
+    ink = _ink(img, bg)
+    band = int(style.line_width) + 3
+    for x in (30, 50, 120):  # columns crossing the horizontal line away from the vertical one
+        col = ink[int(hy) - band:int(hy) + band + 1, x]
+        cy = _centroid(col, int(hy) - band)
+        assert abs(cy - hy) <= 0.15, ("horizontal", x, hy, cy)
+        full = np.abs(np.array(rgb("#2b83ba")) - bg).sum()  # the ink of one pixel of line colour
+        assert abs(col.sum() / full - style.line_width) <= 0.5, ("horizontal width", col.sum() / full)
+    for y in (30, 100, 130):
+        row = ink[y, int(vx) - band:int(vx) + band + 1]
+        cx = _centroid(row, int(vx) - band)
+        assert abs(cx - vx) <= 0.15, ("vertical", y, vx, cx)

@@ -50,3 +50,13 @@ def test_render_unknown_city_is_a_user_error(capsys, tmp_path, reasonmap_dir):
     code, _, err = run(capsys, "render", "--city", "atlantis", "--out", str(tmp_path), "--data-dir",
                        str(reasonmap_dir))
     assert code == 2 and "Unknown city" in err
+
+
+def test_render_out_is_a_file_fails_cleanly(capsys, tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    code, out, err = run(capsys, "render", "--city", "demo", "--out", str(target))
+    assert code != 0
+    assert "Traceback" not in err and "Traceback" not in out
+    assert "cannot write" in err and str(target) in err
+    assert target.read_text() == "not a folder"
