@@ -32,10 +32,12 @@ def exports(real_items: dict, reasonmap_dir: Path, tmp_path_factory: pytest.Temp
     return {"root": root, "reports": reports}
 
 
-def _full_marks(items_by_type: dict[str, dict], graphs: dict, real_items: dict) -> None:
-    assert set(items_by_type) == set(real_items["types"]), "a type is missing from the export"
+def _full_marks(items_by_type: dict[str, dict], graphs: dict, types: Any, data_dir: Path) -> None:
+    """Every type's gold response earns full marks, scored from the exported row alone (plus the data
+    directory its city graph loads from, as `mapkit score --data-dir` does: no graph handed in)."""
+    assert set(items_by_type) == set(types), "a type is missing from the export"
     for typ, item in items_by_type.items():
-        b = score(item, gold_response(item, graphs[item["city"]]), graph=graphs[item["city"]])
+        b = score(item, gold_response(item, graphs[item["city"]]), data_dir=data_dir)
         assert b.correct and b.format_ok, (typ, b.notes)
         assert b.reward == pytest.approx(max_reward(b.weight)), (typ, b.to_dict())
 
@@ -47,7 +49,7 @@ def _one_per_type(items: list[dict]) -> dict[str, dict]:
     return out
 
 
-def test_hf_rows_score_full_marks(exports: dict, real_items: dict, hf_cache: str) -> None:
+def test_hf_rows_score_full_marks(exports: dict, real_items: dict, hf_cache: str, reasonmap_dir: Path) -> None:
     from mapkit.export.hf import item_from_row
 
     ds = datasets.load_dataset(str(exports["root"] / "hf"), cache_dir=hf_cache)
@@ -55,7 +57,7 @@ def test_hf_rows_score_full_marks(exports: dict, real_items: dict, hf_cache: str
     assert {r["map_id"] for r in ds["test"]} == {"switzerland/geneva"}
     assert isinstance(ds["test"][0]["image"], Image.Image)
     rows = [item_from_row(r, ds["test"].features) for r in ds["test"]]
-    _full_marks(_one_per_type(rows), real_items["graphs"], real_items)
+    _full_marks(_one_per_type(rows), real_items["graphs"], real_items["types"], reasonmap_dir)
     assert exports["reports"]["hf"].maps == {"norway/oslo": "real", "switzerland/geneva": "real"}
 
 
@@ -81,11 +83,10 @@ def test_reasonmap_plus_layout(exports: dict, real_items: dict, reasonmap_dir: P
     assert oslo == station_lists(real_items["graphs"]["oslo"])
     assert any("(Transfer Station)" in s for names in oslo.values() for s in names)
     assert (root / "maps" / "norway" / "oslo.png").read_bytes() == (reasonmap_dir / "maps/norway/oslo.png").read_bytes()
-    _full_marks(_one_per_type([item_from_row(r) for r in rows]), real_items["graphs"],
-                {"types": sorted({r["type"] for r in rows})})  # fmt: skip
+    _full_marks(_one_per_type([item_from_row(r) for r in rows]), real_items["graphs"], kept, reasonmap_dir)
 
 
-def test_trl_rows_score_through_trl_reward(exports: dict, real_items: dict, hf_cache: str) -> None:
+def test_trl_rows_score_through_trl_reward(exports: dict, real_items: dict, hf_cache: str, reasonmap_dir: Path) -> None:
     from mapkit.scoring import trl_reward
 
     ds = datasets.load_dataset(str(exports["root"] / "trl"), split="test", cache_dir=hf_cache)
@@ -94,7 +95,7 @@ def test_trl_rows_score_through_trl_reward(exports: dict, real_items: dict, hf_c
     assert row["prompt"][0]["content"][1]["text"] == json.loads(row["item"])["question"]
     assert isinstance(row["image"], Image.Image)
     picked = _one_per_type([json.loads(r) for r in ds["item"]])
-    _full_marks(picked, real_items["graphs"], real_items)
+    _full_marks(picked, real_items["graphs"], real_items["types"], reasonmap_dir)
     # the reward function TRL calls: every column but prompt arrives as a keyword argument
     batch = ds.select(range(4)).remove_columns(["image"]).to_dict()
     prompts = batch.pop("prompt")
@@ -104,7 +105,7 @@ def test_trl_rows_score_through_trl_reward(exports: dict, real_items: dict, hf_c
     assert rewards == pytest.approx([max_reward(i["weight"]) for i in items])
 
 
-def test_verl_rows(exports: dict, real_items: dict) -> None:
+def test_verl_rows(exports: dict, real_items: dict, reasonmap_dir: Path) -> None:
     from mapkit.scoring.verl import compute_score
 
     root = exports["root"] / "verl"
@@ -115,7 +116,7 @@ def test_verl_rows(exports: dict, real_items: dict) -> None:
     assert Path(rows[0]["images"][0]["image"]).is_absolute() and Path(rows[0]["images"][0]["image"]).is_file()
     assert rows[0]["reward_model"]["style"] == "rule" and rows[0]["extra_info"]["index"] == 0
     items = [json.loads(r["reward_model"]["ground_truth"]) for r in rows]
-    _full_marks(_one_per_type(items), real_items["graphs"], real_items)
+    _full_marks(_one_per_type(items), real_items["graphs"], real_items["types"], reasonmap_dir)
     item = items[0]
     graph = real_items["graphs"][item["city"]]
     out = compute_score(rows[0]["data_source"], gold_response(item, graph), rows[0]["reward_model"]["ground_truth"],
@@ -129,7 +130,7 @@ def test_verl_image_root(real_items: dict, reasonmap_dir: Path, tmp_path: Path) 
     assert row["images"] == [{"image": "/data/x/maps/norway/oslo.png"}]
 
 
-def test_easyr1_rows(exports: dict, real_items: dict) -> None:
+def test_easyr1_rows(exports: dict, real_items: dict, reasonmap_dir: Path) -> None:
     from mapkit.export.formats.easyr1 import compute_score
 
     root = exports["root"] / "easyr1"
@@ -137,14 +138,14 @@ def test_easyr1_rows(exports: dict, real_items: dict) -> None:
     assert list(rows[0])[:3] == ["problem", "answer", "images"]
     assert rows[0]["problem"].startswith("<image>") and (root / rows[0]["images"][0]).is_file()
     items = [json.loads(r["answer"]) for r in rows]
-    _full_marks(_one_per_type(items), real_items["graphs"], real_items)
+    _full_marks(_one_per_type(items), real_items["graphs"], real_items["types"], reasonmap_dir)
     item = items[0]
     graph = real_items["graphs"][item["city"]]
     res = compute_score([{"response": gold_response(item, graph), "ground_truth": rows[0]["answer"]}], graph=graph)
     assert res[0]["overall"] == pytest.approx(max_reward(item["weight"])) and res[0]["accuracy"] == 1.0
 
 
-def test_sharegpt_rows(exports: dict, real_items: dict) -> None:
+def test_sharegpt_rows(exports: dict, real_items: dict, reasonmap_dir: Path) -> None:
     root = exports["root"] / "sharegpt"
     info = json.loads((root / "dataset_info.json").read_text())
     assert info["mapkit_train"]["file_name"] == "train.json" and info["mapkit_train"]["formatting"] == "sharegpt"
@@ -154,7 +155,7 @@ def test_sharegpt_rows(exports: dict, real_items: dict) -> None:
     assert r["messages"][0]["content"].startswith("<image>") and (root / r["images"][0]).is_file()
     items = [json.loads(x["item"]) for x in rows]
     assert r["messages"][1]["content"] == "\\boxed{" + items[0]["answer_text"] + "}"
-    _full_marks(_one_per_type(items), real_items["graphs"], real_items)
+    _full_marks(_one_per_type(items), real_items["graphs"], real_items["types"], reasonmap_dir)
     # LLaMA-Factory reads these files with `datasets`' json loader: every row must share one schema
     ds = datasets.load_dataset("json", data_files=str(root / "train.json"), split="train")
     assert ds.num_rows == len(rows)

@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+import datasets
 import pytest
 
 from mapkit.errors import ItemError
+from mapkit.questions.registry import families
 from mapkit.scoring import make_trl_reward, score, trl_reward
 from mapkit.scoring.trl import completion_text, items_from_columns
 from mapkit.scoring.verl import compute_score, item_from_ground_truth
@@ -42,17 +44,19 @@ def _trl_call(reward_func, inputs, completions):
     return out, extra, metrics
 
 
-def _planning_rows(toy, monkeypatch):
-    from mapkit.graph import toy_city
+def _planning_rows(toy, tmp_path):
+    """A planning row whose city_ref is the toy city saved as a city file: the graph really loads."""
     from mapkit.scoring.routes import clear_graph_cache
+    from mapkit.sources.native import save_city_file
 
     clear_graph_cache()
-    monkeypatch.setattr("mapkit.sources.load_city", lambda ref, data_dir=None: toy_city())
-    return planning_item(toy, "a", "g", city_ref="toy-city-ref")
+    city = tmp_path / "toy.json"
+    save_city_file(toy, city)
+    return planning_item(toy, "a", "g", city_ref=str(city))
 
 
-def test_trl_item_column_conversational(toy, monkeypatch):
-    item = _planning_rows(toy, monkeypatch)
+def test_trl_item_column_conversational(toy, tmp_path):
+    item = _planning_rows(toy, tmp_path)
 
     def row():  # a fresh row each time, as a datasets table hands out (new str objects)
         return {
@@ -73,8 +77,8 @@ def test_trl_item_column_conversational(toy, monkeypatch):
     assert metrics["mapkit/correct"] == [0.5]
 
 
-def test_trl_canonical_columns_and_plain_strings(toy, monkeypatch):
-    item = _planning_rows(toy, monkeypatch)
+def test_trl_canonical_columns_and_plain_strings(toy, tmp_path):
+    item = _planning_rows(toy, tmp_path)
     row = {k: v for k, v in item.items() if k != "mapkit"}
     row["mapkit"] = json.dumps(item["mapkit"])  # a nested dict stored as JSON text survives Arrow
     row["prompt"] = item["question"]
@@ -138,8 +142,8 @@ def test_verl_parses_each_ground_truth_once(monkeypatch):
     verl._parsed_item.cache_clear()
 
 
-def test_verl_compute_score_as_verl_calls_it(toy, monkeypatch):
-    item = _planning_rows(toy, monkeypatch)
+def test_verl_compute_score_as_verl_calls_it(toy, tmp_path):
+    item = _planning_rows(toy, tmp_path)
     ground_truth = json.dumps(item, ensure_ascii=False)
     out = compute_score(
         data_source="mapkit",
@@ -165,8 +169,6 @@ def test_verl_item_in_extra_info_and_passthrough():
 
 def test_trl_with_a_real_datasets_table():
     """Rows of every family in one Arrow table: the `item` JSON column survives where a nested struct cannot."""
-    datasets = pytest.importorskip("datasets")
-    families = pytest.importorskip("mapkit.questions.registry").families
     from mapkit.scoring import max_reward
     from mapkit.sources import load_city
 

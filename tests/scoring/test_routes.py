@@ -286,11 +286,18 @@ def test_fallback_checks_via_against_gold(toy):
     assert not check_route(item, bad).correct
 
 
-def test_graph_hash_mismatch_falls_back_to_gold(toy, monkeypatch):
+def _toy_city_file(toy, tmp_path) -> str:
+    from mapkit.sources.native import save_city_file
+
+    path = tmp_path / "toy.json"
+    save_city_file(toy, path)
+    return str(path)
+
+
+def test_graph_hash_mismatch_falls_back_to_gold(toy, tmp_path):
     clear_graph_cache()
-    item = planning_item(toy, "a", "g", city_ref="toy-city-ref")
+    item = planning_item(toy, "a", "g", city_ref=_toy_city_file(toy, tmp_path))
     item["mapkit"]["graph_hash"] = "sha256:" + "0" * 64
-    monkeypatch.setattr("mapkit.sources.load_city", lambda ref, data_dir=None: toy_city())
     g, why = item_graph(item)
     assert g is None and "changed" in why
     r = check_route(item, item["answer_text"])
@@ -298,16 +305,20 @@ def test_graph_hash_mismatch_falls_back_to_gold(toy, monkeypatch):
     clear_graph_cache()
 
 
-def test_graph_loaded_by_city_ref_and_cached(toy, monkeypatch):
+def test_graph_loaded_by_city_ref_and_cached(toy, tmp_path, monkeypatch):
+    import mapkit.sources
+
     clear_graph_cache()
     calls = []
+    real_load = mapkit.sources.load_city
 
-    def fake_load(ref, data_dir=None):
+    def counting_load(ref, data_dir=None):  # the real loader, counted
         calls.append(ref)
-        return toy_city()
+        return real_load(ref, data_dir=data_dir)
 
-    monkeypatch.setattr("mapkit.sources.load_city", fake_load)
-    item = planning_item(toy, "a", "g", city_ref="toy-city-ref")
+    monkeypatch.setattr("mapkit.sources.load_city", counting_load)
+    ref = _toy_city_file(toy, tmp_path)
+    item = planning_item(toy, "a", "g", city_ref=ref)
     detour = block(
         ("Red Line", "A Station", "C Station"),
         ("Blue Line", "C Station", "H Station"),
@@ -317,7 +328,7 @@ def test_graph_loaded_by_city_ref_and_cached(toy, monkeypatch):
     r2 = check_route(item, item["answer_text"])
     assert r1.verified_on == r2.verified_on == "graph"
     assert r1.correct and not r1.optimal and r2.optimal
-    assert calls == ["toy-city-ref"]
+    assert calls == [ref]
     clear_graph_cache()
 
 
