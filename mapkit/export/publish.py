@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,18 @@ LARGE_BYTES = 1 << 30
 """Folders above 1 GiB (or :data:`LARGE_FILES` files) go through the resumable large-folder upload."""
 LARGE_FILES = 500
 IGNORED_DIRS = (".git", ".cache")
+IGNORE_PATTERNS = tuple(p for d in IGNORED_DIRS for p in (f"{d}/*", f"*/{d}/*"))
+"""The one ignore rule: :func:`list_files` (the plan) and the upload calls both use it. Hub patterns
+are ``fnmatch`` patterns on the relative path (``*`` crosses ``/``): the folders at any depth."""
+
+
+def is_ignored(rel: str) -> bool:
+    """True when the relative posix path is left out of the upload (:data:`IGNORE_PATTERNS`).
+
+    >>> is_ignored(".git/HEAD"), is_ignored("data/.cache/x"), is_ignored("data/a.gitignore")
+    (True, True, False)
+    """
+    return any(fnmatch.fnmatchcase(rel, p) for p in IGNORE_PATTERNS)
 
 
 @dataclass
@@ -108,7 +121,7 @@ def list_files(folder: Path) -> list[tuple[str, int]]:
     out = []
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
-        if p.is_file() and not any(part in IGNORED_DIRS for part in rel.parts):
+        if p.is_file() and not is_ignored(rel.as_posix()):
             out.append((rel.as_posix(), p.stat().st_size))
     return out
 
@@ -230,11 +243,12 @@ def publish(
             api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True)
         if plan.method == "upload_large_folder":
             api.upload_large_folder(repo_id=repo_id, folder_path=str(plan.folder), repo_type="dataset",
-                                    revision=revision, private=private)  # fmt: skip
+                                    revision=revision, private=private,
+                                    ignore_patterns=list(IGNORE_PATTERNS))  # fmt: skip
         else:
             info = api.upload_folder(repo_id=repo_id, folder_path=str(plan.folder), repo_type="dataset",
                                      revision=revision, commit_message="Upload dataset exported by mapkit",
-                                     ignore_patterns=[f"{d}/**" for d in IGNORED_DIRS])  # fmt: skip
+                                     ignore_patterns=list(IGNORE_PATTERNS))  # fmt: skip
             plan.commit_url = getattr(info, "commit_url", None) or (str(info) if info else None)
     except PublishError:
         raise

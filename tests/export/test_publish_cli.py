@@ -184,3 +184,26 @@ def test_trl_folder_passes_the_publish_checks(toy_session: dict, no_network: Non
     export_items(toy_session["items"], to="trl", out=out, images=toy_session["images"])
     plan = publish(out, repo_id="org/mapkit-trl", dry_run=True)
     assert "README.md" in dict(plan.files) and plan.dry_run
+
+
+def test_publish_plan_is_what_the_upload_sends(
+    tmp_path: Path, hf_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dry-run list and the Hub's own filtering of the upload agree, nested .git/.cache included."""
+    from huggingface_hub.utils import filter_repo_objects
+
+    from mapkit.export.publish import IGNORE_PATTERNS, list_files
+
+    for rel in ("README.md", "data/a.parquet", ".git/HEAD", ".cache/huggingface/x", "data/.git/y",
+                "data/maps/.cache/z", "data/.gitattributes", "notes.cache"):  # fmt: skip
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    every = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    uploaded = sorted(filter_repo_objects(every, ignore_patterns=list(IGNORE_PATTERNS)))
+    assert [f for f, _ in list_files(tmp_path)] == uploaded
+    assert uploaded == ["README.md", "data/.gitattributes", "data/a.parquet", "notes.cache"]
+    # and both upload calls get that rule
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    api = FakeApi()
+    publish(hf_folder, repo_id="org/name", api=api)
+    assert api.calls[-1][1]["ignore_patterns"] == list(IGNORE_PATTERNS)
