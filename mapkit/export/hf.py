@@ -330,7 +330,7 @@ class _ShardWriter:
         self.in_shard = 0
         rel = f"data/{self.stem}-{self.shard:05d}-of-{self.n_shards:05d}.parquet"
         self.files.append(rel)
-        # zstd: item text compresses ~5x; statistics off for the JSON column keeps footers small
+        # zstd: item text compresses ~5x
         self.writer = pq.ParquetWriter(self.out / rel, self.schema, compression="zstd")
 
     def flush(self) -> None:
