@@ -33,7 +33,7 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.registry import Family, register
 from mapkit.questions.torf1 import ride_length
-from mapkit.scoring.normalize import line_key
+from mapkit.scoring.normalize import match_name
 
 NAME = "connecting_line"
 VERSION = 1
@@ -138,7 +138,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 def check(item: dict[str, Any], extracted: str) -> Correctness:
     """The line's name (case, spacing and the word "Line" ignored)."""
     gold = item["mapkit"]["gold"]
-    if line_key(extracted) in (line_key(gold["line_name"]), line_key(gold["line"])):
+    if match_name(extracted, [gold["line_name"], gold["line"]], kind="line"):
         return Correctness(True, 1.0)
     return Correctness(False, 0.0, f"expected {gold['line_name']}")
 

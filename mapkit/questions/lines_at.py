@@ -34,7 +34,7 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.counting2 import station_strata
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import line_key, set_overlap, split_list
+from mapkit.scoring.normalize import match_line_list, split_list
 
 NAME = "lines_at"
 VERSION = 1
@@ -113,13 +113,12 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 
 
 def check(item: dict[str, Any], extracted: str) -> Correctness:
-    """Set equality of line names (any order, "Line 2" = "2"); detail = F1."""
+    """The set of lines (any order, "Line 2" = "2"); an unrecognised or repeated item costs; detail = F1."""
     gold = item["mapkit"]["gold"]
-    want = {line_key(n) for n in gold["line_names"]}
-    got = {line_key(n) for n in split_list(extracted)}
-    if got == want:
+    m = match_line_list(extracted, gold["lines"], dict(zip(gold["lines"], ([n] for n in gold["line_names"]))))
+    if m.correct:
         return Correctness(True, 1.0)
-    return Correctness(False, round(set_overlap(got, want), 4), f"expected {item['answer_text']}")
+    return Correctness(False, round(m.detail, 4), "; ".join((f"expected {item['answer_text']}", *m.notes)))
 
 
 FAMILY = register(

@@ -33,7 +33,7 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import station_key
+from mapkit.scoring.normalize import match_name
 
 NAME = "next_station"
 VERSION = 1
@@ -156,10 +156,9 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 
 
 def check(item: dict[str, Any], extracted: str) -> Correctness:
-    """The station's name or one of its aliases (case, spacing and a trailing "Station" ignored)."""
+    """The station's name or one of its aliases (the shared name keys: case, spacing, "Station", markers)."""
     gold = item["mapkit"]["gold"]
-    accepted = {station_key(gold["next_name"]), *(station_key(x) for x in gold.get("aliases", ()))}
-    if station_key(extracted) in accepted:
+    if match_name(extracted, [gold["next_name"], *gold.get("aliases", ())]):
         return Correctness(True, 1.0)
     return Correctness(False, 0.0, f"expected {gold['next_name']}")
 

@@ -32,7 +32,7 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import set_overlap, split_list, station_key
+from mapkit.scoring.normalize import match_line_list, split_list
 
 NAME = "terminals"
 VERSION = 1
@@ -135,17 +135,14 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 
 
 def check(item: dict[str, Any], extracted: str) -> Correctness:
-    """Set equality of terminal names (aliases accepted, any order); detail = F1."""
+    """The set of terminals (aliases accepted, any order); an unrecognised or repeated item costs; detail = F1."""
     gold = item["mapkit"]["gold"]
-    canon: dict[str, str] = {}
-    for sid, name in zip(gold["terminals"], gold["terminal_names"]):
-        for n in (name, *gold.get("aliases", {}).get(sid, ())):
-            canon.setdefault(station_key(n), sid)
-    got = {canon.get(station_key(n), "?" + station_key(n)) for n in split_list(extracted)}
-    want = set(gold["terminals"])
-    if got == want:
+    aliases = gold.get("aliases", {})
+    names = {sid: [name, *aliases.get(sid, ())] for sid, name in zip(gold["terminals"], gold["terminal_names"])}
+    m = match_line_list(extracted, gold["terminals"], names, kind="station")
+    if m.correct:
         return Correctness(True, 1.0)
-    return Correctness(False, round(set_overlap(got, want), 4), f"expected {item['answer_text']}")
+    return Correctness(False, round(m.detail, 4), "; ".join((f"expected {item['answer_text']}", *m.notes)))
 
 
 FAMILY = register(
