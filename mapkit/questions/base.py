@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapkit.difficulty import MAP_WEIGHT, city_difficulty, city_line_count, city_transfer_count
+from mapkit.difficulty import CITY_LEVELS, MAP_WEIGHT, city_difficulty, city_line_count, city_transfer_count
 from mapkit.graph.model import MetroGraph
 from mapkit.names import name_key
 
@@ -51,7 +51,6 @@ __all__ = [
 
 LEVELS = ("easy", "medium", "hard")
 """Question difficulty levels (``difficulty_question``)."""
-CITY_LEVELS = ("easy", "middle", "hard")
 """City difficulty levels (``difficulty_city``), spelled as ReasonMap-Plus spells them."""
 
 TEST_CITIES = frozenset(

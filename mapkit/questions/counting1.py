@@ -189,7 +189,7 @@ def generate(g: MetroGraph, seed: int, index: int, config: Counting1Config) -> d
         question=question, answer=pos, answer_text=LETTERS[pos],
         difficulty_question=difficulty(count, options),
         station_ids=(a, b), line_ids=line_ids, options=options,
-        gold=_gold(ctx, stops, line_ids, count),
+        gold=_gold(ctx, stops, count),
     )
 
 
@@ -205,7 +205,7 @@ def difficulty(count: int, options: list[int]) -> str:
     return LEVELS[level]
 
 
-def _gold(ctx: Any, stops: tuple[str, ...], line_ids: tuple[str, ...], count: int) -> dict[str, Any]:
+def _gold(ctx: Any, stops: tuple[str, ...], count: int) -> dict[str, Any]:
     return {"count": count, "stops": list(stops), "stop_names": [ctx.names[s] for s in stops]}
 
 
@@ -223,7 +223,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     count = len(stops)
     options = m.get("options") or []
     pos = options.index(count) if count in options else None
-    return pos, LETTERS[pos] if pos is not None else "", _gold(ctx, stops, sp[1], count)
+    return pos, LETTERS[pos] if pos is not None else "", _gold(ctx, stops, count)
 
 
 def check(item: dict[str, Any], extracted: str) -> Correctness:
@@ -244,7 +244,7 @@ def check(item: dict[str, Any], extracted: str) -> Correctness:
 FAMILY = register(
     Family(
         name=NAME, version=VERSION, config_cls=Counting1Config, generate=generate, derive=derive, check=check,
-        capacity=capacity, plus=True,
+        capacity=capacity,
         description="stops strictly between two stations of one line; 4-option multiple choice",
     )
 )

@@ -146,6 +146,6 @@ def check_count(item: dict[str, Any], extracted: str) -> Correctness:
 FAMILY = register(
     Family(
         name=NAME, version=VERSION, config_cls=Counting2Config, generate=generate, derive=derive,
-        check=check_count, capacity=capacity, plus=True, description="number of lines through a station",
+        check=check_count, capacity=capacity, description="number of lines through a station",
     )
 )

@@ -80,6 +80,6 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 FAMILY = register(
     Family(
         name=NAME, version=VERSION, config_cls=Counting3Config, generate=generate, derive=derive,
-        check=check_count, capacity=capacity, plus=True, description="number of lines of the map (one per city)",
+        check=check_count, capacity=capacity, description="number of lines of the map (one per city)",
     )
 )

@@ -23,7 +23,7 @@ from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import Correctness
 
-__all__ = ["Family", "check", "derive", "families", "get", "get_family", "register"]
+__all__ = ["Family", "check", "derive", "families", "get_family", "register"]
 
 Item = dict[str, Any]
 
@@ -53,7 +53,6 @@ class Family:
     check: Callable[[Item, str], Correctness]
     capacity: Callable[[MetroGraph, Any], int | None] = _unbounded
     description: str = ""
-    plus: bool = False
     """True for the five ReasonMap-Plus types (integer ``answer``)."""
     needs_render: bool = False
     """True for the visual families (``localise``, ``line_colour``, ``station_at_point``): they ask about a
@@ -111,8 +110,6 @@ def get_family(name: str) -> Family:
     return fam
 
 
-get = get_family
-"""Alias of :func:`get_family` (``registry.get(name)``)."""
 
 
 def _family_of(item: Item) -> Family:

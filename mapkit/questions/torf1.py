@@ -184,6 +184,6 @@ def check_yes_no(item: dict[str, Any], extracted: str) -> Correctness:
 FAMILY = register(
     Family(
         name=NAME, version=VERSION, config_cls=TorF1Config, generate=generate, derive=derive,
-        check=check_yes_no, capacity=capacity, plus=True, description="are two stations on a common line? (yes/no)",
+        check=check_yes_no, capacity=capacity, description="are two stations on a common line? (yes/no)",
     )
 )

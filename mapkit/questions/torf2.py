@@ -116,6 +116,6 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 FAMILY = register(
     Family(
         name=NAME, version=VERSION, config_cls=TorF2Config, generate=generate, derive=derive,
-        check=check_yes_no, capacity=capacity, plus=True, description="is a station on a given line? (yes/no)",
+        check=check_yes_no, capacity=capacity, description="is a station on a given line? (yes/no)",
     )
 )
