@@ -435,6 +435,13 @@ def _check_row(
     for fld, want in city_fields:
         if row[fld] != want:
             out.add(item_id, lineno, fld, want, row[fld], f"{fld} of {ctx.city} by the documented rule")
+    want_id = f"{ctx.city}:{row['type']}:{m['seed']}:{m['index']}"
+    if row["id"] != want_id:
+        out.add(item_id, lineno, "id", want_id, row["id"], "ids are <city>:<family>:<seed>:<index>")
+    if row["json"] != ctx.json:
+        out.add(item_id, lineno, "json", ctx.json, row["json"], "relative path of the city's station list")
+    if m.get("split") != ctx.split:
+        out.add(item_id, lineno, "mapkit.split", ctx.split, m.get("split"), "test = the published test cities")
     names = ctx.names
     ids = m["station_ids"]
     for k, fld in enumerate(("station_1", "station_2")):

@@ -179,3 +179,24 @@ def test_missing_data_is_one_clear_error_not_a_disagreement_per_row(tmp_path, re
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("error:") == 1 and "mapkit data pull" in err
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [
+        ("id", lambda r: r.__setitem__("id", r["id"].rsplit(":", 1)[0] + ":99999")),  # well-formed, wrong index
+        ("json", lambda r: r.__setitem__("json", "./stations/elsewhere/x.json")),
+        ("mapkit.split", lambda r: r["mapkit"].update(split={"train": "test", "test": "train"}[r["mapkit"]["split"]])),
+    ],
+)
+def test_bookkeeping_fields_are_checked(items_file, reasonmap_dir, tmp_path, field, change):
+    from mapkit.validate import validate_items
+
+    def corrupt(rows):
+        change(rows[0])
+        return rows[0]["id"]
+
+    _rewrite(items_file, corrupt)
+    rep = validate_items(items_file, data_dir=reasonmap_dir)
+    assert not rep.ok and rep.failing == 1
+    assert {d.field for d in rep.disagreements} == {field}
