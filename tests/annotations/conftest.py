@@ -2,7 +2,7 @@
 
 The server's virtualenv is ``.ls-venv`` beside the checkout (gitignored; ``.ci/run`` installs it, and this
 fixture installs it when missing, so the README's test command works on a fresh machine). A migrated data
-folder is built once per test session (``label-studio init``, per xdist worker) and copied for each server;
+folder is built once per test run (``label-studio init``, shared by the xdist workers) and copied for each server;
 the server runs in its own process group and is stopped by that id.
 """
 
@@ -20,10 +20,19 @@ LS_VENV = Path(os.environ.get("MAPKIT_LS_VENV", REPO / ".ls-venv"))
 
 @pytest.fixture(scope="session")
 def ls_template(tmp_path_factory) -> Path:
+    """Built once per run: xdist workers share the base temp folder's parent and take a lock."""
+    import fcntl
+
     from mapkit.annotations.server import ensure_venv, init_data_dir
 
-    ensure_venv(LS_VENV)
-    data, _ = init_data_dir(LS_VENV, tmp_path_factory.mktemp("ls-template") / "data")
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with open(shared / "ls-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ensure_venv(LS_VENV)
+        data = shared / "ls-template"
+        if not (data / "TOKEN").is_file():
+            init_data_dir(LS_VENV, data)
     return data
 
 
