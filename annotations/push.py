@@ -95,7 +95,8 @@ def image_ref(figure: str, image_root: Path) -> tuple[str, Path]:
     return "/".join(parts), image_root.joinpath(*parts)
 
 
-def _model_version(r: Row) -> str:
+def model_version(r: Row) -> str:
+    """``mapkit <family> v<version>``: the ``model_version`` of the graph's pre-annotation."""
     from mapkit.questions import get_family
 
     if r.format == "mapkit":
@@ -146,7 +147,7 @@ def task_for(r: Row, truth: Truth, image: str) -> dict[str, Any]:
         "answer_kind": r.kind,
         "item": row,
     }
-    pred = {"model_version": _model_version(r), "score": 1.0, "result": _prediction_result(r.kind, truth.answer_text)}
+    pred = {"model_version": model_version(r), "score": 1.0, "result": _prediction_result(r.kind, truth.answer_text)}
     return {"data": data, "predictions": [pred]}
 
 

@@ -41,6 +41,7 @@ PASSWORD = "mapkit-local-only"
 
 def ensure_venv(venv: Path, *, python: str = sys.executable) -> Path:
     """The server virtualenv at ``venv`` with ``label-studio==1.23.2``, installed when missing."""
+    venv = venv.absolute()
     exe = venv / "bin" / "label-studio"
     if exe.is_file():
         return venv
@@ -124,6 +125,7 @@ def init_data_dir(venv: Path, data_dir: Path, token: str | None = None) -> tuple
     """A migrated data folder with the fixed user and its legacy ``token`` (random when ``None``);
     returns ``(data_dir, token)``. Built into a temporary folder and renamed (atomic)."""
     token = token or secrets.token_hex(20)
+    venv = venv.absolute()
     tmp = data_dir.with_name(data_dir.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -177,7 +179,7 @@ class LocalServer:
         port: int | None = None,
         ready_s: float = 180.0,
     ) -> None:
-        self.venv, self.template, self.work = venv, template, work
+        self.venv, self.template, self.work = venv.absolute(), template, work
         self.document_root = document_root
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
