@@ -176,8 +176,8 @@ def localisation_config(labels: Mapping[str, str]) -> str:
   <Header value="$title"/>
   <Header value="Pick a station below, then click its marker on the map (zoom with the wheel). A station the
     map shows and the list lacks: pick '{MISSING_STATION}', click it and type its name and lines." size="6"/>
-  <Filter toName="stations" minlength="0" placeholder="Find a station"/>
-  <KeyPointLabels name="stations" toName="map" strokeWidth="2" smart="false">
+  <Filter name="find" toName="stations" minlength="0" placeholder="Find a station"/>
+  <KeyPointLabels name="stations" toName="map" strokeWidth="2">
 {rows}
     <Label value={_attr(MISSING_STATION)} background="#000000"/>
   </KeyPointLabels>

@@ -126,3 +126,16 @@ def test_read_rows_refuses_duplicate_ids(tmp_path):
     p.write_text('{"id": "a", "type": "TorF1", "mapkit": {}}\n{"id": "a", "type": "TorF1", "mapkit": {}}\n')
     with pytest.raises(DataFileError, match="used twice"):
         read_rows(p)
+
+
+def test_every_config_tag_that_needs_a_name_has_one():
+    """The web UI refuses a control without ``name`` (a nameless Filter broke the map page once);
+    ``LabelInterface`` does not notice, so check the XML itself."""
+    import xml.etree.ElementTree as ET
+
+    named = {"Filter", "Choices", "TextArea", "Number", "KeyPointLabels", "Image", "Text"}
+    for xml in (review_config(ANSWER_KINDS), localisation_config(station_labels([("a", "A"), ("b", "B")]))):
+        root = ET.fromstring(xml)
+        missing = [el.tag for el in root.iter() if el.tag in named and not el.get("name")]
+        assert missing == []
+        assert all(el.get("toName") for el in root.iter() if el.tag in named - {"Image", "Text"})
