@@ -115,12 +115,16 @@ class Branch:
 
 @dataclass(frozen=True)
 class Line:
-    """A line: ``branches[0]`` is the main service; others are branch services of the same line."""
+    """A line: ``branches[0]`` is the main service; others are branch services of the same line.
+
+    ``aliases``: other names a reader may use, from the map's legend (Singapore's ``NSL``, ``EWL``).
+    """
 
     id: str
     name: str
     branches: tuple[Branch, ...]
     color: str | None = None
+    aliases: tuple[str, ...] = ()
 
     @property
     def loop(self) -> bool:
@@ -143,6 +147,8 @@ class Line:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.aliases:  # only when set, so graphs without line aliases keep their content hash
+            d["aliases"] = list(self.aliases)
         if self.color:
             d["color"] = self.color
         d["branches"] = [b.to_dict() for b in self.branches]
@@ -155,6 +161,7 @@ class Line:
             name=str(d["name"]),
             color=d.get("color"),
             branches=tuple(Branch.from_dict(b) for b in d["branches"]),
+            aliases=tuple(str(a) for a in d.get("aliases", ())),
         )
 
 
@@ -176,6 +183,9 @@ class MetroGraph:
         self.graph = self._build_graph()
         self._name_index = self._build_name_index()
         self._line_index = {name_key(ln.name): ln.id for ln in self.lines.values()}
+        for ln in self.lines.values():
+            for alias in ln.aliases:
+                self._line_index.setdefault(name_key(alias), ln.id)
         self._lines_at: dict[str, tuple[str, ...]] = {sid: () for sid in self.stations}
         for ln in self.lines.values():
             for sid in ln.station_ids:

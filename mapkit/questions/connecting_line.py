@@ -139,7 +139,10 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
     if lid is None:
         return None, "", {"error": "the stations are not joined by exactly one line"}
     n = _ride(ctx.graph, lid, a, b)
-    return None, ctx.line_names[lid], {"line": lid, "line_name": ctx.line_names[lid], "between": n}
+    gold: dict[str, Any] = {"line": lid, "line_name": ctx.line_names[lid], "between": n}
+    if ctx.graph.lines[lid].aliases:  # the legend's abbreviations (Singapore's NSL)
+        gold["line_aliases"] = list(ctx.graph.lines[lid].aliases)
+    return None, ctx.line_names[lid], gold
 
 
 def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
@@ -153,7 +156,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 def check(item: dict[str, Any], extracted: str) -> Correctness:
     """The line's name (case, spacing and the word "Line" ignored)."""
     gold = item["mapkit"]["gold"]
-    if match_name(extracted, [gold["line_name"], gold["line"]], kind="line"):
+    if match_name(extracted, [gold["line_name"], gold["line"], *gold.get("line_aliases", ())], kind="line"):
         return Correctness(True, 1.0)
     return Correctness(False, 0.0, f"expected {gold['line_name']}")
 

@@ -358,7 +358,7 @@ def _graph_indexes(g: MetroGraph) -> tuple[NameIndex, NameIndex]:
     if hit is None:
         hit = (
             name_index({sid: [st.name, *st.aliases, sid] for sid, st in g.stations.items()}),
-            name_index({lid: [ln.name, lid] for lid, ln in g.lines.items()}, kind="line"),
+            name_index({lid: [ln.name, *ln.aliases, lid] for lid, ln in g.lines.items()}, kind="line"),
         )
         if len(_INDEXES) >= _INDEXES_MAX:
             _INDEXES.pop(next(iter(_INDEXES)))

@@ -5,7 +5,8 @@ detail (partial-credit) score, and prices it with RewardMap's shape::
 
     reward = weight * (format + correct + 0.5 * detail)      format, correct in {0, 1}; detail in [0, 1]
 
-so a fully right, well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
+(for a route answer ``correct`` in the reward is ``correct * efficiency``, the cheapest route's cost over
+the answer's: a valid detour counts for the accuracy but earns clearly less), so a fully right, well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
 accuracy are two views of the same :class:`ScoreBreakdown`. Differences from the released RewardMap
 code, on purpose: correctness is worth 1 (not 10) next to an explicit format term; the Counting1
 detail (listed intermediate stops) is actually added; the planning leg-count penalty starts *after*
@@ -90,11 +91,21 @@ class ScoreBreakdown:
     method: str = "none"
     sub_scores: tuple[tuple[str, float], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    efficiency: float | None = None
+    """Route answers: the cheapest route's cost over this route's (1.0 optimal, 0.0 invalid); the
+    reward's correctness term is ``correct * efficiency``, the accuracy stays ReasonMap's validity."""
+
+    @property
+    def credit(self) -> float:
+        """The reward's correctness term: 1/0, or for a route ``correct * efficiency``."""
+        if self.efficiency is None:
+            return float(self.correct)
+        return float(self.correct) * self.efficiency
 
     @property
     def components(self) -> dict[str, float]:
-        """The unweighted reward terms, for logging: format, correct, detail."""
-        return {"format": float(self.format_ok), "correct": float(self.correct), "detail": self.detail}
+        """The unweighted reward terms, for logging: format, correct (the credit), detail."""
+        return {"format": float(self.format_ok), "correct": self.credit, "detail": self.detail}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready row (the ``--out`` breakdown file of ``mapkit score``).
@@ -117,6 +128,7 @@ class ScoreBreakdown:
             "reward": self.reward,
             "accuracy": self.accuracy,
             "accuracy_weight": self.accuracy_weight,
+            "efficiency": self.efficiency,
             "notes": list(self.notes),
         }
 
@@ -294,6 +306,7 @@ def score(
     notes = list(ex.notes)
     format_ok = ex.format_ok
     optimal: bool | None = None
+    efficiency: float | None = None
     subs: tuple[tuple[str, float], ...] = ()
     correct, detail = False, 0.0
     if route:
@@ -307,6 +320,9 @@ def score(
         if require_optimal and correct and optimal is False:
             correct = False
             notes.append("not optimal, and optimality is required")
+        # a detour is a valid route (ReasonMap's accuracy counts it) but earns the correctness term
+        # only in proportion to its efficiency, so RL sees the cost of every extra stop and change
+        efficiency = dict(subs).get("optimal", 1.0) if correct else 0.0
     else:
         fam = family if family is not None else _family(kind)  # an unknown type fails even with no answer
         res = fam.check(dict(item), ex.text) if ex.text is not None else None
@@ -324,7 +340,8 @@ def score(
                 notes.append(why)
     detail = max(0.0, min(1.0, detail))
     weight = item_weight(item)
-    reward = weight * (FORMAT_SCALE * format_ok + CORRECT_SCALE * correct + DETAIL_SCALE * detail)
+    credit = float(correct) if efficiency is None else float(correct) * efficiency
+    reward = weight * (FORMAT_SCALE * format_ok + CORRECT_SCALE * credit + DETAIL_SCALE * detail)
     return ScoreBreakdown(
         id=str(item.get("id", "")),
         type=kind,
@@ -341,6 +358,7 @@ def score(
         method=ex.method,
         sub_scores=subs,
         notes=tuple(dict.fromkeys(n for n in notes if n)),
+        efficiency=None if efficiency is None else round(efficiency, 6),
     )
 
 

@@ -127,7 +127,7 @@ class _Curator:
         for ln in self.cur.get("loops", []):
             if ln not in lines:
                 raise self.fail(f"loops names line {ln!r}, which is not in {self.raw.path}.", "loops")
-        for section in ("branches", "drop", "colors", "add_stops", "oneway"):
+        for section in ("branches", "drop", "colors", "add_stops", "oneway", "line_aliases"):
             for ln in self.cur.get(section, {}):
                 if ln not in lines:
                     raise self.fail(f"{section} names line {ln!r}, which is not in {self.raw.path}.", f"{section}.{ln}")
@@ -287,7 +287,12 @@ def load_reasonmap_city(
                     hint="List the line's services under `branches` and give one direction per service.",
                 )
             services = [Branch(tuple(ids), loop=is_loop)]
-        lines.append(Line(lid, line_name, tuple(services), color=colors.get(line_name)))
+        lines.append(
+            Line(
+                lid, line_name, tuple(services), color=colors.get(line_name),
+                aliases=tuple(cur.cur.get("line_aliases", {}).get(line_name, ())),
+            )
+        )
 
     placed = {sid for ln in lines for sid in ln.station_ids}
     for sid in new_ids:
