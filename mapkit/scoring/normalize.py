@@ -289,7 +289,7 @@ def station_key(name: str) -> str:
 
 _LINE_WORDS = re.compile(
     r"\b(?:line|lines|metro|metrorail|subway|underground|mrt|lrt|route|linha|linea|ligne|linie|u-bahn|"
-    r"train|trains|service)\b",
+    r"train|trains|service|the)\b",
     re.I,
 )
 
