@@ -217,7 +217,11 @@ def distractors(rng: Any, count: int, line_length: int, avoid: set[int] | frozen
     (3, False, False, True)
     """
     hi = max(line_length - 2, 4)  # a short line still needs three other values (count <= len - 2)
-    values = [v for v in range(hi + 1) if v != count and v not in avoid]
+    values = [v for v in range(hi + 1) if v != count]
+    drawn = rng.sample(values, 3)
+    if not avoid.intersection(drawn):
+        return drawn  # the common case draws exactly as before other defensible counts were avoided
+    values = [v for v in values if v not in avoid]
     while len(values) < 3:
         hi += 1
         if hi not in avoid and hi != count:
