@@ -87,8 +87,9 @@ class Span:
     """The stops strictly between ``start`` and ``end`` on ``line``, riding from start to end.
 
     ``paths`` holds every distinct way a train of the line runs from start to end (both directions
-    of a two-way loop, only the running direction of a one-way service), shortest first. ``stops`` is the shortest; it raises
-    :class:`AmbiguousSpanError` when two different paths tie, so a count is never guessed.
+    of a two-way loop, only the running direction of a one-way service), shortest first. ``stops`` is
+    the shortest; it raises :class:`AmbiguousSpanError` when two different paths tie, so a count is
+    never guessed.
     """
 
     line: str

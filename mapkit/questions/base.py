@@ -538,7 +538,8 @@ def rides_against_track(g: MetroGraph, line: str, a: str, b: str, ride: int) -> 
 
 def line_paths(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], ...]:
     """Every distinct way one train of ``line`` rides from ``a`` to ``b`` (stops strictly between),
-    shortest first, in the running direction only on a one-way service; ``()`` when no service has both - the ``paths`` of :func:`mapkit.graph.stops_between`.
+    shortest first, in the running direction only on a one-way service; ``()`` when no service has
+    both - the ``paths`` of :func:`mapkit.graph.stops_between`.
 
     The same rule as ``stops_between`` on station ids, with each service's positions indexed once per
     city: counting and next-station pools ask it for every pair of every line.

@@ -74,7 +74,9 @@ NUMBER_WORDS = {w: i for i, w in enumerate((_WORDS_0_20 + " seventeen eighteen n
 
 _YES = {"yes", "true", "是", "是的", "对", "正确"}
 _NO = {"no", "false", "否", "不是", "不对", "错误", "不"}
-_VERDICT_THEN_PUNCT = re.compile(r"^\W*(?:yes|no|true|false|是的|是|对|正确|不是|不对|错误|否|不)\W*?[,.;:!?/—–\-，。；：！？、]", re.I)
+_VERDICT_THEN_PUNCT = re.compile(
+    r"^\W*(?:yes|no|true|false|是的|是|对|正确|不是|不对|错误|否|不)\W*?[,.;:!?/—–\-，。；：！？、]", re.I
+)
 # after a "yes": words that deny the statement ("yes, it is not"); a "no" that is not a determiner
 _DENIAL = re.compile(
     r"\b(?:not|isn't|aren't|isnt|arent|doesn't|don't|doesnt|dont|false|never|neither|nor)\b"
@@ -178,7 +180,7 @@ _QUALIFIERS = re.compile(
     r"|[~≈≃∼≥≤><+±?]|不|约|大约|左右|以上|以下|至少|最多|超过|多于|少于|或|可能|也许|大概",
     re.I,
 )
-_CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CJK_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
 _CJK_NUM = re.compile(r"[零〇一二两三四五六七八九十]+")
 
 

@@ -6,7 +6,8 @@ detail (partial-credit) score, and prices it with RewardMap's shape::
     reward = weight * (format + correct + 0.5 * detail)      format, correct in {0, 1}; detail in [0, 1]
 
 (for a route answer ``correct`` in the reward is ``correct * efficiency``, the cheapest route's cost over
-the answer's: a valid detour counts for the accuracy but earns clearly less), so a fully right, well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
+the answer's: a valid detour counts for the accuracy but earns clearly less), so a fully right,
+well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
 accuracy are two views of the same :class:`ScoreBreakdown`. Differences from the released RewardMap
 code, on purpose: correctness is worth 1 (not 10) next to an explicit format term; the Counting1
 detail (listed intermediate stops) is actually added; the planning leg-count penalty starts *after*

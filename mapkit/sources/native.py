@@ -72,7 +72,8 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
                     )
                 ids.append(sid)
             branches.append(Branch(tuple(ids), bool(br.get("loop", False)), bool(br.get("oneway", False))))
-        lines.append(Line(lid, ln["name"], tuple(branches), color=ln.get("color"), aliases=tuple(ln.get("aliases", ()))))
+        aliases = tuple(ln.get("aliases", ()))
+        lines.append(Line(lid, ln["name"], tuple(branches), color=ln.get("color"), aliases=aliases))
     try:
         return MetroGraph(
             city=doc["city"], country=doc.get("country", ""), stations=stations.values(), lines=lines,

@@ -149,7 +149,8 @@ def test_native_city_file_round_trips_oneway(tmp_path):
     p.write_text(
         "format: mapkit.city/1\ncity: c\nlines:\n"
         "  - name: Loop\n    stations: [A, B, C, D]\n    loop: true\n    oneway: true\n"
-        "  - name: Fork\n    branches:\n      - stations: [A, E, F]\n      - stations: [F, E, G]\n        oneway: true\n"
+        "  - name: Fork\n    branches:\n      - stations: [A, E, F]\n"
+        "      - stations: [F, E, G]\n        oneway: true\n"
     )
     g = load_city_file(p)
     assert g.line("Loop").branches[0].oneway and g.line("Fork").branches[1].oneway

@@ -171,7 +171,8 @@ def test_negated_via_count_is_wrong(sg, reasonmap_dir):
 
 def _detour(g, item):
     """The best route, but the first leg rides on to the end of its line and back."""
-    legs = [Leg(lg["line"], lg["from"], lg["to"], tuple(lg["via"])) for lg in item["mapkit"]["gold"]["routes"][0]["legs"]]
+    gold_legs = item["mapkit"]["gold"]["routes"][0]["legs"]
+    legs = [Leg(lg["line"], lg["from"], lg["to"], tuple(lg["via"])) for lg in gold_legs]
     first = legs[0]
     seq = g.lines[first.line].branches[0].stations
     end = seq[-1] if seq.index(first.start) < seq.index(first.end) else seq[0]
