@@ -602,6 +602,10 @@ def _name_tables(item: Mapping[str, Any], routes: list[list[dict[str, Any]]]) ->
     if isinstance(aliases, Mapping):
         for sid, names in aliases.items():
             add(stations, sid, names)
+    line_aliases = gold.get("line_aliases")  # line id -> the legend's other names (Singapore's NSL)
+    if isinstance(line_aliases, Mapping):
+        for lid, names in line_aliases.items():
+            add(lines, lid, names)
     ids = list(meta.get("station_ids") or [])
     for sid, name in zip(ids[:2], (item.get("station_1"), item.get("station_2"))):
         add(stations, sid, name)

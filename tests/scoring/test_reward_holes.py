@@ -208,3 +208,18 @@ def test_detours_earn_clearly_less_but_stay_valid_for_reasonmap_accuracy(sg, rea
         assert b.reward <= 0.8 * top.reward, (str(route), b.reward, top.reward)
         strict = score(item, "\\boxed{" + text + "}", data_dir=reasonmap_dir, require_optimal=True)
         assert not strict.correct and strict.reward < b.reward
+
+
+def test_legend_abbreviations_in_routes_on_the_graph_and_from_the_gold(sg, reasonmap_dir, tmp_path):
+    item = _planning(sg, "short")
+    legs = item["mapkit"]["gold"]["routes"][0]["legs"]
+    assert set(item["mapkit"]["gold"]["line_aliases"]) == {lg["line"] for lg in legs}
+    text = item["answer_text"]
+    for lg in legs:
+        text = text.replace(f"Route Name: {lg['line_name']}", f"Route Name: {sg.lines[lg['line']].aliases[0]}")
+    assert "Route Name: " in text and text != item["answer_text"]
+    assert _everywhere(item, "\\boxed{" + text + "}", reasonmap_dir).correct  # verified on the graph
+    empty = tmp_path / "no-data"
+    (empty / "stations").mkdir(parents=True)
+    b = score(item, "\\boxed{" + text + "}", data_dir=empty)  # no graph: compared with the stored routes
+    assert b.correct and any("stored best route" in n for n in b.notes), b.notes
