@@ -13,10 +13,10 @@ import json
 
 import pytest
 
+from mapkit.answers.routes import route_variant
 from mapkit.graph.routes import Leg, Route
 from mapkit.questions import get_family
 from mapkit.scoring import format_route_answer, make_trl_reward, max_reward, score
-from mapkit.scoring.routes import route_variant
 from mapkit.scoring.verl import compute_score
 
 from .test_adapters import _trl_call
