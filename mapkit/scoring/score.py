@@ -215,7 +215,7 @@ def score(
 
     * ``graph``: the item's city graph (route answers); loaded from ``city_ref`` and cached otherwise.
     * ``require_optimal``: a valid but non-optimal route is *not* correct (default: it is, as in the
-      published accuracy; optimality then only lowers the detail score).
+      published accuracy; a detour then earns the correctness term times its efficiency, best cost / route cost).
     * ``family``: a family object to use instead of the registry's (custom or test families): its
       ``check(item, extracted, given)``, and ``extract``/``checks_unanswered`` when it has them.
 
