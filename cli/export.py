@@ -82,17 +82,22 @@ def export(
     ] = None,
     overwrite: Annotated[
         bool,
-        typer.Option("--overwrite", help="Replace an earlier export whole, deleting files in it that mapkit did not "
-                     "write (without it they are kept, and edited mapkit files are refused)."),
+        typer.Option(
+            "--overwrite",
+            help="Replace an earlier export whole, deleting files in it that mapkit did not "
+            "write (without it they are kept, and edited mapkit files are refused).",
+        ),
     ] = False,
     allow_empty: Annotated[
         bool, typer.Option("--allow-empty", help="Export an items file with no items (otherwise an error).")
     ] = False,
     verify_reproduce: Annotated[
         bool,
-        typer.Option("--verify-reproduce/--no-verify-reproduce",
-                     help="hf: regenerate the items from the derived `mapkit generate` command to check the card's "
-                     "Reproduce section (default: on)."),
+        typer.Option(
+            "--verify-reproduce/--no-verify-reproduce",
+            help="hf: regenerate the items from the derived `mapkit generate` command to check the card's "
+            "Reproduce section (default: on).",
+        ),
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of a table.")] = False,
 ) -> None:
@@ -140,8 +145,10 @@ def export(
         ("types", ", ".join(f"{t} {n:,}" for t, n in report.types.items())),
         ("maps", ", ".join(f"{n} {s}" for s, n in sorted(sources.items()))),
         ("files", f"{report.files:,}, {_size(report.total_bytes)}"),
-        ("size ratio", f"{report.size_ratio:.3f} x (maps {_size(report.image_bytes)} + rows "
-                       f"{_size(report.row_bytes)})"),
+        (
+            "size ratio",
+            f"{report.size_ratio:.3f} x (maps {_size(report.image_bytes)} + rows {_size(report.row_bytes)})",
+        ),
         ("leakage", report.leakage.describe()),
         ("time", f"{report.seconds:.2f} s"),
     ]

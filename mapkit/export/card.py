@@ -395,7 +395,7 @@ def card_body(ctx: ExportContext, *, pretty_name: str, reproduction: Any = None)
         "stored once, inside `maps/train-*.parquet` (the `maps` config, an `Image` column with the bytes, plus "
         "source, layout, size and sha256). Everything is plain Parquet, so a loaded copy does not depend on "
         "where the files were read from (moving or re-downloading the folder is safe), and the Hub viewer shows "
-        "every config. `ds[i][\"image\"]` comes from the join above (decoded when the row is read; nothing is "
+        'every config. `ds[i]["image"]` comes from the join above (decoded when the row is read; nothing is '
         "copied per row). Configs: `all` (default, every type), one per type, and `maps`, each declared by a "
         "glob over `data/<type>/<split>-*.parquet`."
     )

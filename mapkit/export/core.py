@@ -686,8 +686,7 @@ def staged_folder(out: str | os.PathLike[str] | OutPlan) -> Iterator[Path]:
             (tmp / parent).is_file() for parent in Path(rel).parents if str(parent) != ".")]  # fmt: skip
         if clash:
             raise ExportError(
-                f"{target}: file(s) mapkit did not write sit where this export writes its own: "
-                f"{', '.join(clash[:5])}.",
+                f"{target}: file(s) mapkit did not write sit where this export writes its own: {', '.join(clash[:5])}.",
                 hint="Move them out of the folder, or pass --overwrite to replace the folder whole.",
             )
         for rel in plan.keep:  # a user's files travel into the new folder (same file system: a rename)
@@ -795,4 +794,3 @@ def write_marker(ctx: ExportContext, fmt: str, extra: dict[str, Any] | None = No
         **(extra or {}),
     }
     write_json(ctx.out / MARKER_FILE, doc)
-

@@ -54,7 +54,6 @@ ROWS_PER_SHARD = 50_000
 """Item rows per Parquet file (about 50-100 MB): small enough for the Hub viewer, few files."""
 BATCH_ROWS = 2_048
 """Rows converted to Arrow and written per batch (also the row-group size): bounded memory."""
-MAPS_ROOT = "data/maps"
 
 
 def _require_hub() -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from mapkit.export import export_items
 from mapkit.export.card import reproduce_command, validate_card
-from mapkit.export.hf import attach_images, item_from_row
+from mapkit.export.hf import attach_images
 
 GENERATE = ["generate", "--city", "oslo", "--city", "geneva", "--types", "Counting1,TorF1,Counting2", "--n", "4",
             "--seed", "11"]  # fmt: skip
@@ -146,14 +146,19 @@ def test_reproduce_command_from_the_card_regenerates_identical_items(
     assert (tmp_path / "again.jsonl").read_bytes() == generated["items"].read_bytes()
 
 
-def test_card_says_so_when_no_command_reproduces_the_items(generated: dict, tmp_path: Path, reasonmap_dir: Path) -> None:
+def test_card_says_so_when_no_command_reproduces_the_items(
+    generated: dict, tmp_path: Path, reasonmap_dir: Path
+) -> None:
     lines = generated["items"].read_text().splitlines(keepends=True)
     edited = tmp_path / "edited.jsonl"
     edited.write_text("".join(lines[:3] + [lines[3].replace("Please", "Kindly", 1)] + lines[4:]))
     export_items(edited, to="hf", out=tmp_path / "hf", data_dir=reasonmap_dir)
     text = (tmp_path / "hf" / "README.md").read_text()
     assert reproduce_command(text) is None
-    assert "No single `mapkit generate` command reproduces these items: regenerating gave a different item at line 4" in text
+    assert (
+        "No single `mapkit generate` command reproduces these items: regenerating gave a different item at line 4"
+        in text
+    )
 
 
 def test_rendered_maps_are_named_computed_and_gaps_listed(tmp_path: Path, reasonmap_dir: Path) -> None:

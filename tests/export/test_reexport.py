@@ -91,7 +91,9 @@ def test_an_export_by_an_older_mapkit_needs_overwrite(exported: dict, capsys: py
     before = snapshot(out)
     code, text = run(capsys, *exported["args"])
     assert code == 1 and "older mapkit" in text and "--overwrite" in text and snapshot(out) == before
-    assert run(capsys, *exported["args"], "--overwrite")[0] == 0 and "files" in json.loads((out / MARKER_FILE).read_text())
+    assert run(capsys, *exported["args"], "--overwrite")[0] == 0 and "files" in json.loads(
+        (out / MARKER_FILE).read_text()
+    )
 
 
 @pytest.mark.parametrize("fmt", ["hf", "sharegpt"])
