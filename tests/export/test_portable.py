@@ -181,3 +181,18 @@ def validate_language(folder: Path) -> list[str]:
     from huggingface_hub import DatasetCard
 
     return DatasetCard.load(folder / "README.md").data.to_dict()["language"]
+
+
+def test_reproduce_with_rendered_maps_and_a_style_seed(tmp_path: Path, reasonmap_dir: Path) -> None:
+    """Items drawn against `mapkit generate --render` maps: the command carries --render and the style seed."""
+    items = tmp_path / "g" / "items.jsonl"
+    args = ["generate", "--city", "toronto", "--types", "localise,TorF1", "--n", "2", "--render", "--style-seed", "3"]
+    assert main([*args, "--out", str(items), "--data-dir", str(reasonmap_dir)]) == 0
+    export_items(items, to="hf", out=tmp_path / "hf", data_dir=reasonmap_dir)
+    text = (tmp_path / "hf" / "README.md").read_text()
+    command = reproduce_command(text)
+    assert command is not None and "--render --style-seed 3" in command and "Checked at export" in text
+    argv = shlex.split(command)[1:]
+    argv[argv.index("--out") + 1] = str(tmp_path / "again" / "items.jsonl")
+    assert main([*argv, "--data-dir", str(reasonmap_dir)]) == 0
+    assert (tmp_path / "again" / "items.jsonl").read_bytes() == items.read_bytes()
