@@ -370,10 +370,11 @@ def card_body(ctx: ExportContext, *, pretty_name: str, reproduction: Any = None)
     )
     out += ["", "## Quick start", "", "```python", "from datasets import load_dataset",
             "from mapkit.export.hf import attach_images   # pip install mapkit", "",
-            f'maps = load_dataset({ref}, "maps", split="train")       # one row per map, PNG inside',
-            f"ds = attach_images(load_dataset({ref}), maps)       # config \"all\": every type",
+            "# one row per map, the PNG inside; joined to the items by map_id",
+            f'maps = load_dataset({ref}, "maps", split="train")',
+            f"ds = attach_images(load_dataset({ref}), maps)  # config \"all\": every type",
             'row = ds["train"][0]',
-            'row["image"]                                       # PIL image of the row\'s map',
+            'row["image"]  # PIL image of the row\'s map',
             f'counting = attach_images(load_dataset({ref}, "Counting1", split="test"), maps)',
             "", "# score a model response with mapkit",
             "from mapkit.export.hf import item_from_row",
@@ -386,8 +387,9 @@ def card_body(ctx: ExportContext, *, pretty_name: str, reproduction: Any = None)
             "from PIL import Image as PILImage", "",
             f'maps = load_dataset({ref}, "maps", split="train").cast_column("image", Image(decode=False))',
             'png = {m: i["bytes"] for m, i in zip(maps["map_id"], maps["image"])}',
-            f"ds = load_dataset({ref}).with_transform(",
-            '    lambda b: {**b, "image": [PILImage.open(io.BytesIO(png[m])) for m in b["map_id"]]})',
+            f"ds = load_dataset({ref}).with_transform(lambda b: {{**b, \"image\": [",
+            '    PILImage.open(io.BytesIO(png[m])) for m in b["map_id"]]} if "map_id" in b else b)',
+            'ds["train"][0]["image"]',
             "```"]  # fmt: skip
     out += ["", "## Layout: each map stored once", ""]
     out.append(
@@ -543,7 +545,7 @@ def reproduce_section(ctx: ExportContext, rep: Any) -> list[str]:
     out = ["## Reproduce", ""]
     items_name = ctx.items_path.name
     if rep is None:
-        from mapkit.export.reproduce import file_sha256
+        from mapkit.io import file_sha256
 
         sha, n = file_sha256(ctx.items_path), ctx.scan.n_items
     else:
@@ -575,7 +577,7 @@ def _data_lines(ctx: ExportContext) -> list[str]:
     """Data revisions and one checksum row per map: station list (vs the pinned manifest), graph, image."""
     from mapkit.data import resolve_data_dir, station_files
     from mapkit.datapull import REASONMAP_REPO, REASONMAP_REV, REWARDMAP_REPO, REWARDMAP_REV, load_manifest
-    from mapkit.export.reproduce import file_sha256
+    from mapkit.io import file_sha256
 
     out = [f"Data: station lists of `{REASONMAP_REPO}` at `{REASONMAP_REV}`, map images of `{REWARDMAP_REPO}` at "
            f"`{REWARDMAP_REV}` (`mapkit data pull` fetches exactly these and checks every sha256).", ""]  # fmt: skip

@@ -36,7 +36,7 @@ from typing import Any
 
 from mapkit.difficulty import CITY_LEVELS
 from mapkit.errors import DataNotFoundError, ExportError, ItemError, LeakageError
-from mapkit.io import read_jsonl
+from mapkit.io import file_sha256, read_jsonl
 from mapkit.questions.base import ITEM_KEYS, LEVELS, TEST_CITIES
 
 PLUS_TYPES = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")
@@ -555,14 +555,6 @@ class OutPlan:
     overwrite: bool = False
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()
-
-
 def _rel_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink())
 
@@ -621,7 +613,7 @@ def check_out(out: str | os.PathLike[str], *, overwrite: bool = False) -> OutPla
         p = target / rel
         if not p.is_file():
             continue
-        if p.stat().st_size != meta.get("bytes") or _sha256_file(p) != meta.get("sha256"):
+        if p.stat().st_size != meta.get("bytes") or file_sha256(p) != meta.get("sha256"):
             edited.append(rel)
     if edited:
         shown = ", ".join(edited[:5]) + (f" and {len(edited) - 5} more" if len(edited) > 5 else "")
@@ -644,7 +636,7 @@ def _record_files(tmp: Path) -> None:
         return
     doc = json.loads(marker.read_text(encoding="utf-8"))
     doc["files"] = {
-        rel: {"bytes": (tmp / rel).stat().st_size, "sha256": _sha256_file(tmp / rel)}
+        rel: {"bytes": (tmp / rel).stat().st_size, "sha256": file_sha256(tmp / rel)}
         for rel in _rel_files(tmp)
         if rel != MARKER_FILE
     }
@@ -661,7 +653,7 @@ def record_file(folder: str | os.PathLike[str], rel: str) -> None:
         return
     doc = json.loads(marker.read_text(encoding="utf-8"))
     if isinstance(doc.get("files"), dict):
-        doc["files"][rel] = {"bytes": (root / rel).stat().st_size, "sha256": _sha256_file(root / rel)}
+        doc["files"][rel] = {"bytes": (root / rel).stat().st_size, "sha256": file_sha256(root / rel)}
         write_json(marker, doc)
 
 

@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shlex
@@ -32,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from mapkit.io import file_sha256
 
 
 @dataclass
@@ -78,14 +79,6 @@ class Reproduction:
         if not self.derived:
             return ""
         return shlex.join(["mapkit", "generate", *self.args(), "--out", out])
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()
 
 
 def derive(items_path: str | os.PathLike[str], maps: Mapping[str, Any] | None = None) -> Reproduction:
