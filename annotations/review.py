@@ -11,8 +11,8 @@ the server accepts unknown choices and controls). A valid one gets one **label**
 * ``disagrees`` - the verdict is *wrong* (the question is wrong), or the answer differs from the graph's.
 
 "Right by the graph" is decided by the scoring code against the graph's truth as ``mapkit validate``
-recomputes it (:func:`mapkit.annotations.items.graph_truth`): the family's ``check`` (routes:
-:func:`mapkit.scoring.routes.check_route` on the graph) for canonical items, the integer answer for
+recomputes it (:func:`mapkit.annotations.items.graph_truth`): the family's ``check``
+(:func:`mapkit.questions.registry.check`; routes are verified on the graph) for canonical items, the integer answer for
 ReasonMap-Plus rows. So a reviewer's "Line 2, Line 4" agrees with a gold "Line 4, Line 2" exactly when a
 model's answer would.
 
@@ -138,16 +138,11 @@ def check_answer(row: Row, truth: Truth, text: str, graph: MetroGraph | None = N
     item = dict(row.row)
     item["answer"], item["answer_text"] = truth.answer, truth.answer_text
     item["mapkit"] = {**row.row["mapkit"], "gold": truth.gold}
-    from mapkit.scoring.score import ROUTE_TYPES
+    from mapkit.answers import Given
+    from mapkit.questions.registry import check
 
-    if item.get("type") in ROUTE_TYPES:
-        from mapkit.scoring.routes import check_route
-
-        c = check_route(item, text, graph=graph)
-    else:
-        from mapkit.questions.registry import check
-
-        c = check(item, text)
+    # the scorer's own entry point: routes are verified on the graph when it is given
+    c = check(item, text, Given(response=text, graph=graph))
     return c.correct, ("" if c.correct else (c.notes or f"the graph says {truth.answer_text}"))
 
 
@@ -202,7 +197,7 @@ def curation_ref(city: str, names: Sequence[str], data_dir: str | os.PathLike[st
     of ``names`` (stations, lines), else the raw station list's line, else the curation file itself.
 
     >>> curation_ref("geneva", ["Palettes Station"]).rsplit("/", 1)[1]
-    'geneva.yaml:28'
+    'geneva.yaml:30'
     """
     from mapkit.sources.curation_files import curation_path
 
