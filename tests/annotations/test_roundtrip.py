@@ -15,7 +15,7 @@ import pytest
 from mapkit.annotations.client import Connection
 from mapkit.annotations.localisation import apply_positions, generate_on_map, load_positions
 from mapkit.annotations.pull import pull_review, review_project
-from mapkit.annotations.push import push_items, push_map
+from mapkit.annotations.push import PushReport, push_items, push_map
 
 from mapkit.generate import write_items
 from mapkit.io import read_jsonl, write_jsonl
@@ -32,6 +32,13 @@ def _user(conn: Connection, name: str) -> int:
         if u.username == name:
             return u.id
     return sdk.users.create(username=name, email=f"{name}@review.test", password="pw-123456789").id
+
+
+def _push(conn: Connection, path: Path, project: str, image_root: Path, data: Path, **kw: int) -> PushReport:
+    """Push with the real maps seen through the server's document root (conftest's ``image_root``)."""
+    return push_items(
+        path, project=project, conn=conn, image_root=image_root / "real", document_root=image_root, data_dir=data, **kw
+    )
 
 
 def _tasks(conn: Connection, project_id: int) -> dict[str, int]:
@@ -65,14 +72,7 @@ def items(tmp_path: Path, reasonmap_dir: Path) -> Path:
 
 
 def test_pushed_image_is_served(conn, items, image_root, reasonmap_dir):
-    rep = push_items(
-        items,
-        project="served image",
-        conn=conn,
-        image_root=image_root / "real",
-        document_root=image_root,
-        data_dir=reasonmap_dir,
-    )
+    rep = _push(conn, items, "served image", image_root, reasonmap_dir)
     task = next(iter(conn.iter_tasks(rep.project_id)))
     url = conn.url + task.data["image"]
     r = httpx.get(url, headers={"Authorization": f"Token {conn.api_key}"})
@@ -83,15 +83,7 @@ def test_pushed_image_is_served(conn, items, image_root, reasonmap_dir):
 def test_review_round_trip(conn, items, image_root, reasonmap_dir, tmp_path):
     root = image_root / "real"
     rows = {r["id"]: r for r in read_jsonl(items)}
-    rep = push_items(
-        items,
-        project="geneva review",
-        conn=conn,
-        image_root=root,
-        document_root=image_root,
-        data_dir=reasonmap_dir,
-        batch_size=3,
-    )
+    rep = _push(conn, items, "geneva review", image_root, reasonmap_dir, batch_size=3)
     assert (rep.created, rep.unchanged, rep.graph_disagrees) == (len(rows), 0, [])
     ids = _tasks(conn, rep.project_id)
     assert set(ids) == set(rows)  # mapkit's ids travel in the task data
@@ -162,9 +154,7 @@ def test_review_round_trip(conn, items, image_root, reasonmap_dir, tmp_path):
     first = out.read_bytes()
     pull_review(project="geneva review", conn=conn, out=out, data_dir=reasonmap_dir, image_root=root)
     assert out.read_bytes() == first
-    again = push_items(
-        items, project="geneva review", conn=conn, image_root=root, document_root=image_root, data_dir=reasonmap_dir
-    )
+    again = _push(conn, items, "geneva review", image_root, reasonmap_dir)
     assert (again.created, again.unchanged, again.updated, again.changed_reviewed) == (0, len(rows), [], [])
     assert len(_tasks(conn, rep.project_id)) == len(rows)
 
@@ -177,9 +167,7 @@ def test_review_round_trip(conn, items, image_root, reasonmap_dir, tmp_path):
     write_items(extra, [CITY], types=["TorF2"], n_per_type=1, seed=3, data_dir=reasonmap_dir)
     changed.append(next(read_jsonl(extra)))
     write_jsonl(items, changed)
-    third = push_items(
-        items, project="geneva review", conn=conn, image_root=root, document_root=image_root, data_dir=reasonmap_dir
-    )
+    third = _push(conn, items, "geneva review", image_root, reasonmap_dir)
     assert third.created == 1
     assert third.updated == ["geneva:planning:3:1"]  # nobody had annotated it
     assert third.changed_reviewed == [t0]  # annotated: reported, not touched
@@ -217,14 +205,7 @@ def test_reasonmap_plus_rows(conn, items, image_root, reasonmap_dir, tmp_path):
     plus[0]["answer"] = 1 - plus[0]["answer"]  # a wrong published answer
     path = tmp_path / "plus.json"
     path.write_text(json.dumps(plus), encoding="utf-8")
-    rep = push_items(
-        path,
-        project="plus audit",
-        conn=conn,
-        image_root=image_root / "real",
-        document_root=image_root,
-        data_dir=reasonmap_dir,
-    )
+    rep = _push(conn, path, "plus audit", image_root, reasonmap_dir)
     assert rep.graph_disagrees == ["geneva:TorF1:line1"]
     ids = _tasks(conn, rep.project_id)
     ann = _user(conn, "ann1")
