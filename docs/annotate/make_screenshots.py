@@ -83,6 +83,7 @@ def main() -> None:
     from mapkit.annotations.client import Connection
     from mapkit.annotations.push import push_items, push_map
     from mapkit.annotations.server import PASSWORD, USERNAME, LocalServer, ensure_venv, init_data_dir
+
     from mapkit.data import resolve_data_dir
     from mapkit.generate import write_items
 

@@ -303,6 +303,15 @@ def test_localisation_round_trip(conn, image_root, reasonmap_dir, load_real, tmp
     report = validate_items(real / "items.jsonl", data_dir=reasonmap_dir)
     assert report.ok, report.disagreements[:3]
 
+    # the CLI does the same in one command
+    from mapkit.cli.app import main
+
+    cli_out = tmp_path / "cli-real"
+    assert (
+        main(["annotate", "apply", str(out), "--out", str(cli_out), "--n", "3", "--data-dir", str(reasonmap_dir)]) == 0
+    )
+    assert (cli_out / "items.jsonl").read_bytes() == (real / "items.jsonl").read_bytes()
+
     # re-pull and re-push change nothing
     first = out.read_bytes()
     pull_review(project="geneva positions", conn=conn, out=out, data_dir=reasonmap_dir)
