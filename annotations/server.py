@@ -40,52 +40,29 @@ PASSWORD = "mapkit-local-only"
 
 
 def ensure_venv(venv: Path, *, python: str = sys.executable) -> Path:
-    """The server virtualenv at ``venv`` with ``label-studio==1.23.2``, installed when missing."""
+    """The server virtualenv at ``venv`` with ``label-studio==1.23.2``, installed when missing.
+
+    Installed in place (venv scripts carry their folder in their shebang, so it cannot be built elsewhere
+    and moved); a folder without the ``label-studio`` script - an interrupted install - is rebuilt.
+    """
     venv = venv.absolute()
-    exe = venv / "bin" / "label-studio"
-    if exe.is_file():
+    if (venv / "bin" / "label-studio").is_file():
         return venv
+    shutil.rmtree(venv, ignore_errors=True)
     uv = shutil.which("uv")
-    tmp = venv.with_name(venv.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
+    pin = f"label-studio=={LS_VERSION}"
     if uv:
-        cmds = [
-            [uv, "venv", "-q", "-p", python, str(tmp)],
-            [uv, "pip", "install", "-q", "-p", str(tmp / "bin" / "python"), f"label-studio=={LS_VERSION}"],
-        ]
+        cmds = [[uv, "venv", "-q", "-p", python, str(venv)], [uv, "pip", "install", "-q", "-p", str(venv), pin]]
     else:
-        cmds = [
-            [python, "-m", "venv", str(tmp)],
-            [str(tmp / "bin" / "python"), "-m", "pip", "install", "-q", f"label-studio=={LS_VERSION}"],
-        ]
+        cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", pin]]
     for cmd in cmds:
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
             raise AnnotationError(
                 f"installing Label Studio {LS_VERSION} into {venv} failed: {(proc.stderr or proc.stdout)[-1500:]}"
             )
-    # venv scripts carry their folder in their shebang: rename before anything records the temp path
-    shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([python, "-m", "venv", "--upgrade", str(tmp)], capture_output=True)
-    os.replace(tmp, venv)
-    _fix_shebangs(venv, tmp)
     return venv
-
-
-def _fix_shebangs(venv: Path, old: Path) -> None:
-    for p in (venv / "bin").iterdir():
-        try:
-            head = p.read_bytes()[:512]
-        except (IsADirectoryError, PermissionError):
-            continue
-        if head.startswith(b"#!") and str(old).encode() in head:
-            data = p.read_bytes().replace(str(old).encode(), str(venv).encode())
-            p.write_bytes(data)
-    cfg = venv / "pyvenv.cfg"
-    if cfg.is_file():
-        cfg.write_text(cfg.read_text().replace(str(old), str(venv)))
-    for act in (venv / "bin").glob("activate*"):
-        act.write_text(act.read_text().replace(str(old), str(venv)))
 
 
 def hermetic_env(data_dir: Path, *, document_root: Path | None = None, token: str | None = None) -> dict[str, str]:
