@@ -441,6 +441,22 @@ def _write_jsonl_fast(path: str | os.PathLike[str], rows: Iterable[dict[str, Any
     return n
 
 
+def _answer_readable(item: dict[str, Any], g: MetroGraph) -> bool:
+    """Whether the city's current render (if any) shows the lines the item asks about distinctly."""
+    render = context(g).render
+    if render is None:
+        return True
+    from mapkit.render.gate import item_lines_readable
+
+    return item_lines_readable(item, g, render.caches.setdefault("readable_lines", _readable(render.manifest)))
+
+
+def _readable(manifest: dict[str, Any]) -> set[str]:
+    from mapkit.render.gate import readable_lines
+
+    return readable_lines(manifest)
+
+
 def _run(
     plan: list[tuple[MetroGraph, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
 ) -> Iterator[dict[str, Any]]:
@@ -459,6 +475,8 @@ def _run(
             while made < entry.n and i < limit:
                 item = gen(g, seed, i, cfg)
                 i += 1
+                if item is not None and not _answer_readable(item, g):
+                    item = None  # the render does not let a reader tell the asked lines apart
                 if item is not None:
                     made += 1
                     yield item
