@@ -141,7 +141,6 @@ def line_colors(graph: MetroGraph, style: RenderStyle) -> dict[str, str]:
     Example:
         >>> from mapkit.graph import toy_city
         >>> from mapkit.render.style import RenderStyle
-from mapkit.render.tags import LINE_DELTA_E, Tag, build_tags, confusable_pairs, line_delta_e
         >>> line_colors(toy_city(), RenderStyle())["blue"]
         '#377eb8'
         >>> line_colors(toy_city(), RenderStyle(palette="vivid", use_graph_colors=False))["red"]
@@ -235,7 +234,6 @@ def build_geometry(
         >>> from mapkit.render.layout import layout_city
         >>> from mapkit.render.fonts import font_chain
         >>> from mapkit.render.style import RenderStyle
-from mapkit.render.tags import LINE_DELTA_E, Tag, build_tags, confusable_pairs, line_delta_e
         >>> g = toy_city()
         >>> geo = build_geometry(g, layout_city(g), RenderStyle(width=800, height=600), font_chain(["toyville"]))
         >>> (geo.width, geo.height), all(0 < x < 800 and 0 < y < 600 for x, y in geo.centers.values())

@@ -57,8 +57,8 @@ _FILLER = {"line", "linea", "línea", "ligne", "linha", "linje", "linie", "lijn"
 def tag_text(name: str) -> str:
     """The short name of a line as a bullet shows it: its number or letter, else its initial.
 
-    >>> tag_text("Line 10"), tag_text("S1号线"), tag_text("Circle Line"), tag_text("机场线")
-    ('10', 'S1', 'C', '机')
+    >>> tag_text("Line 10"), tag_text("S1号线"), tag_text("Circle Line"), tag_text("机场线"), tag_text("浦江线路")
+    ('10', 'S1', 'C', '机场线', '浦')
     """
     name = name.strip()
     m = _CODE.match(name)
