@@ -372,8 +372,8 @@ def _nearer_other(ids: list[str], geo: MapGeometry, boxes: np.ndarray, cs: np.nd
     ci, si = ci[keep], si[keep]
     other = marker_gaps(boxes[ci], C[si], R[si])
     out = np.zeros(len(boxes))
-    # a margin of 2 px: the gate's test is strict, and a near tie reads as ambiguous anyway
-    np.maximum.at(out, ci, (other <= own[ci] + 2.0).astype(float))
+    # half a pixel of margin: boxes are rounded to whole pixels after this test
+    np.maximum.at(out, ci, (other <= own[ci] + 0.5).astype(float))
     return out
 
 

@@ -13,8 +13,9 @@ bullet of its own colour, drawn on its strand:
 * every other line carries one at each end of each of its services (near the termini, as on real
   maps), so its name is on the line and not only in the legend.
 
-A tag sits on the longest edge of its run, between the two station markers; tags sharing an edge
-(parallel strands) are spread along it.
+A tag takes the first free spot (clear of markers and of the tags placed before it) on its run's
+edges, longest edge first and middle first, on its own strand; where the strand has no room (four
+services sharing a short express edge), beside it.
 
 Example:
     >>> tag_text("Line 2"), tag_text("2号线"), tag_text("A"), tag_text("Red Line"), tag_text("Linha Azul")
@@ -221,43 +222,53 @@ def build_tags(
                 if key not in seen:
                     seen.add(key)
                     wanted.append((lid, bi, run))
-    # every edge holds as many tags as fit between its two markers
-    slots: dict[Edge, list[tuple[str, int, int, list[int]]]] = {}
+    # each tag takes the first free spot: along its run's edges (longest first) on its own strand,
+    # then beside the strand; free = clear of markers and of the tags already placed
+    order = {lid: i for i, lid in enumerate(graph.lines)}
+    mboxes = np.array([(c[0] - radii[s], c[1] - radii[s], c[0] + radii[s], c[1] + radii[s])
+                       for s, c in centers.items()], dtype=float).reshape(-1, 4)
+    placed = np.zeros((0, 4))
+    tags: list[Tag] = []
     for lid, bi, run in wanted:
         seq = _sequence(graph.lines[lid].branches[bi])
-        span = 2 * measured[lid][2] + 2
-        ranked = sorted(run, key=lambda k: (-_usable(centers, radii, seq[k], seq[k + 1]), k))
-        for k in ranked:
-            e = _edge(seq[k], seq[k + 1])
-            need = sum(2 * measured[x[0]][2] + 2 for x in slots.get(e, [])) + span
-            if _usable(centers, radii, seq[k], seq[k + 1]) >= need:
+        pts = services[lid][bi]
+        half = measured[lid][2]
+        spots = []
+        for beside in (0.0, 1.0, -1.0):
+            for k in sorted(run, key=lambda k: (-_usable(centers, radii, seq[k], seq[k + 1]), k)):
+                a, b = np.array(pts[k], dtype=float), np.array(pts[k + 1], dtype=float)
+                length = float(np.linalg.norm(b - a))
+                if length < 1e-9:
+                    continue
+                u = (b - a) / length
+                lo, hi = radii[seq[k]] + 2 + half, length - radii[seq[k + 1]] - 2 - half
+                mid = length / 2
+                steps = [mid] + [mid + sgn * j * (half + 1) for j in range(1, 64) for sgn in (-1, 1)
+                                 if lo <= mid + sgn * j * (half + 1) <= hi]
+                normal = np.array([-u[1], u[0]]) * beside * (2 * half + 2)
+                spots.extend(a + u * t + normal for t in steps)
+        best = None
+        for c in spots:
+            box = np.array(_tag(lid, texts[lid], (float(c[0]), float(c[1])), measured[lid], colors[lid], size, ()).bbox)
+            if not (_hits(box, placed) or _hits(box, mboxes)):
+                best = c
                 break
-        else:
-            k = ranked[0]  # nothing fits: the longest edge anyway (the gate counts the overlap)
-        slots.setdefault(_edge(seq[k], seq[k + 1]), []).append((lid, bi, k, run))
-    order = {lid: i for i, lid in enumerate(graph.lines)}
-    tags: list[Tag] = []
-    for (u, v), here in slots.items():
-        here.sort(key=lambda x: (order[x[0]], x[1]))
-        cu, cv = np.array(centers[u]), np.array(centers[v])
-        length = float(np.linalg.norm(cv - cu)) or 1.0
-        lo, hi = radii[u] + 2, length - radii[v] - 2
-        widths = [2 * measured[x[0]][2] + 2 for x in here]
-        total = sum(widths)
-        start = lo + max(0.0, (hi - lo - total) / 2)
-        for (lid, bi, k, run), w in zip(here, widths):
-            seq = _sequence(graph.lines[lid].branches[bi])
-            pts = services[lid][bi]
-            a, b = np.array(pts[k]), np.array(pts[k + 1])
-            if seq[k] != u:  # the strand runs v -> u: measure from u's end
-                a, b = b, a
-            t = min(max((start + w / 2) / length, 0.0), 1.0)
-            c = a + (b - a) * t
-            start += w
-            tags.append(_tag(lid, texts[lid], (float(c[0]), float(c[1])), measured[lid], colors[lid], size,
-                             tuple(sorted(_edge(seq[j], seq[j + 1]) for j in run))))
+        if best is None:
+            best = spots[0] if spots else np.array(pts[run[0]], dtype=float)  # nothing free: the gate counts it
+        tag = _tag(lid, texts[lid], (float(best[0]), float(best[1])), measured[lid], colors[lid], size,
+                   tuple(sorted(_edge(seq[j], seq[j + 1]) for j in run)))
+        placed = np.vstack([placed, np.array(tag.bbox)[None, :]])
+        tags.append(tag)
     tags.sort(key=lambda t: (order[t.line_id], t.run, t.center))
     return tags
+
+
+def _hits(box: np.ndarray, boxes: np.ndarray) -> bool:
+    """Whether ``box`` overlaps any of ``boxes`` (touching does not count)."""
+    if not len(boxes):
+        return False
+    return bool(((np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0]) > 0.01)
+                 & (np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1]) > 0.01)).any())
 
 
 def _sequence(br) -> list[str]:  # noqa: ANN001

@@ -177,3 +177,14 @@ def test_robustness_set_renders_each_style_and_splits_items_by_it(tmp_path, toy)
     split = split_by_style(rows, tmp_path)
     assert {k: [r["id"] for r in v] for k, v in split.items()} == {
         "default": [0], "seed-1": [1], "seed-2": [2], "real": [9]}
+
+
+def test_shanghai_is_drawn_the_right_way_round(load_real):
+    """Reported mirrored: its names' compass words (南京东路/南京西路, 上海南站 ...) now orient it."""
+    from mapkit.render.layout import layout_city
+
+    g = load_real("shanghai")
+    p = layout_city(g).positions
+    at = {s.name: p[s.id] for s in g.stations.values()}
+    assert at["浦东国际机场站"][0] > at["人民广场站"][0] > at["虹桥2号航站楼站"][0]  # Pudong east, Hongqiao west
+    assert at["上海南站"][1] > at["人民广场站"][1] > at["宝山路站"][1]  # south below, north above (y down)
