@@ -26,8 +26,8 @@ from mapkit.sources import load_city
 CITIES = ["synthetic:3", "synthetic:11:8", "synthetic:5:4", "rome", "lisboa"]
 
 ALL_RENDERED = {
-    "items": "5375f9f682cb903161b5ee037d1978a7e8fbda7073888d362da0bdfdd4e87689",
-    "scores": "4adfe4606f4881a03dfe0db920b4b32a28eb4da6f5eb49ca0babdd5037a041a5",
+    "items": "b5177272bbd475b1ec14aaa6350fc39aefa2efd0269fdeca77fbe5e2e8e03f82",
+    "scores": "9de46cc3db96835601c11089584733f66870222f3e6f8e69cd6bdf40a85e9ab6",
 }
 TEMPLATED = {
     "items": "8f386308d500b2b3ccb52ed25dda8905f959f882f78e71c6d35ebb51c02cd952",
