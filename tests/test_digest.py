@@ -26,8 +26,8 @@ from mapkit.sources import load_city
 CITIES = ["synthetic:3", "synthetic:11:8", "synthetic:5:4", "rome", "lisboa"]
 
 ALL_RENDERED = {
-    "items": "b5177272bbd475b1ec14aaa6350fc39aefa2efd0269fdeca77fbe5e2e8e03f82",
-    "scores": "9de46cc3db96835601c11089584733f66870222f3e6f8e69cd6bdf40a85e9ab6",
+    "items": "b49b9b8d084163aeb967775effb0a9ddb195e6f3b0a5af49b936c70deb8de637",
+    "scores": "789da11c747560038492b25cfbfe49016be3992cd83fdb0acf911ff3d72e3340",
 }
 TEMPLATED = {
     "items": "8f386308d500b2b3ccb52ed25dda8905f959f882f78e71c6d35ebb51c02cd952",

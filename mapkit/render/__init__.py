@@ -147,7 +147,11 @@ def render_city(
             if not failures:
                 break
             if auto_size and attempt < AUTO_GROW_ATTEMPTS:
-                spacing = round(spacing * AUTO_GROW_FACTOR)
+                # many labels without a place: two steps at once (each attempt costs a full placement)
+                bad = (figures.label_overlaps + figures.label_marker_overlaps + figures.label_line_overlaps
+                       + figures.labels_nearer_other + figures.label_tag_overlaps + figures.tag_overlaps)
+                steps = 2 if bad > max(2, len(graph.stations) // 100) else 1
+                spacing = round(spacing * AUTO_GROW_FACTOR**steps)
         if not failures:
             break
     if failures and not force:

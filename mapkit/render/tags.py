@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,34 +234,48 @@ def build_tags(
         seq = _sequence(graph.lines[lid].branches[bi])
         pts = services[lid][bi]
         half = measured[lid][2]
-        spots = []
-        for beside in (0.0, 1.0, -1.0):
-            for k in sorted(run, key=lambda k: (-_usable(centers, radii, seq[k], seq[k + 1]), k)):
-                a, b = np.array(pts[k], dtype=float), np.array(pts[k + 1], dtype=float)
-                length = float(np.linalg.norm(b - a))
-                if length < 1e-9:
-                    continue
-                u = (b - a) / length
-                lo, hi = radii[seq[k]] + 2 + half, length - radii[seq[k + 1]] - 2 - half
-                mid = length / 2
-                steps = [mid] + [mid + sgn * j * (half + 1) for j in range(1, 64) for sgn in (-1, 1)
-                                 if lo <= mid + sgn * j * (half + 1) <= hi]
-                normal = np.array([-u[1], u[0]]) * beside * (2 * half + 2)
-                spots.extend(a + u * t + normal for t in steps)
-        best = None
-        for c in spots:
-            box = np.array(_tag(lid, texts[lid], (float(c[0]), float(c[1])), measured[lid], colors[lid], size, ()).bbox)
+        probe = _tag(lid, texts[lid], (0.0, 0.0), measured[lid], colors[lid], size, ()).bbox
+        best = first = None
+        for c in _spots(run, seq, pts, centers, radii, half):
+            first = c if first is None else first
+            box = np.array([c[0] + probe[0], c[1] + probe[1], c[0] + probe[2], c[1] + probe[3]])
             if not (_hits(box, placed) or _hits(box, mboxes)):
                 best = c
                 break
-        if best is None:
-            best = spots[0] if spots else np.array(pts[run[0]], dtype=float)  # nothing free: the gate counts it
+        if best is None:  # nothing free: the first spot anyway (the gate counts the overlap)
+            best = first if first is not None else np.array(pts[run[0]], dtype=float)
         tag = _tag(lid, texts[lid], (float(best[0]), float(best[1])), measured[lid], colors[lid], size,
                    tuple(sorted(_edge(seq[j], seq[j + 1]) for j in run)))
         placed = np.vstack([placed, np.array(tag.bbox)[None, :]])
         tags.append(tag)
     tags.sort(key=lambda t: (order[t.line_id], t.run, t.center))
     return tags
+
+
+def _spots(
+    run: list[int], seq: list[str], pts: list[Point], centers: dict[str, Point], radii: dict[str, float], half: float,
+) -> Iterator[np.ndarray]:
+    """Candidate tag centres for a run, best first: on the strand, longest edge and middle first, then
+    beside the strand on either side."""
+    ranked = sorted(run, key=lambda k: (-_usable(centers, radii, seq[k], seq[k + 1]), k))
+    for beside in (0.0, 1.0, -1.0):
+        for k in ranked:
+            a, b = np.array(pts[k], dtype=float), np.array(pts[k + 1], dtype=float)
+            length = float(np.linalg.norm(b - a))
+            if length < 1e-9:
+                continue
+            u = (b - a) / length
+            lo, hi = radii[seq[k]] + 2 + half, length - radii[seq[k + 1]] - 2 - half
+            mid = length / 2
+            shift = np.array([-u[1], u[0]]) * beside * (2 * half + 2)
+            yield a + u * mid + shift
+            for j in range(1, 64):
+                t = j * (half + 1)
+                if mid - t < lo and mid + t > hi:
+                    break
+                for pos in (mid - t, mid + t):
+                    if lo <= pos <= hi:
+                        yield a + u * pos + shift
 
 
 def _hits(box: np.ndarray, boxes: np.ndarray) -> bool:
