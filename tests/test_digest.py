@@ -26,12 +26,12 @@ from mapkit.sources import load_city
 CITIES = ["synthetic:3", "synthetic:11:8", "synthetic:5:4", "rome", "lisboa"]
 
 ALL_RENDERED = {
-    "items": "b49b9b8d084163aeb967775effb0a9ddb195e6f3b0a5af49b936c70deb8de637",
-    "scores": "789da11c747560038492b25cfbfe49016be3992cd83fdb0acf911ff3d72e3340",
+    "items": "c842606486c71485413c88048547a1cab5899788e3783d719489adb74f514109",
+    "scores": "3e90f07f46cab4ce98a4e637d305ec2573dd91eee9fb1ed65125b0e67ff52190",
 }
 TEMPLATED = {
-    "items": "8f386308d500b2b3ccb52ed25dda8905f959f882f78e71c6d35ebb51c02cd952",
-    "scores": "1b4d41794a2deaae8d821f3b2d24afda172e805365ba6bc9f44557b82cf06b7a",
+    "items": "76ffc38b1c482391a132972ad44c2e7eeef16591e7c40bec8ce38a4afaa6d0bb",
+    "scores": "7a36a3c1ddffeb6cc03ff7b0552bcfac183a37ad8eb9b0fcd04348e88145ef0a",
 }
 
 
