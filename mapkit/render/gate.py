@@ -277,8 +277,9 @@ def readable_lines(manifest: dict) -> set[str]:
     Manifests written before lines carried ``readable`` count every line as readable.
 
     Example:
-        >>> readable_lines({"lines": [{"id": "1", "readable": True}, {"id": "2", "readable": False}, {"id": "3"}]})
-        {'1', '3'}
+        >>> sorted(readable_lines({"lines": [{"id": "1", "readable": True}, {"id": "2", "readable": False},
+        ...                                  {"id": "3"}]}))
+        ['1', '3']
     """
     return {ln["id"] for ln in manifest.get("lines", []) if ln.get("readable", True)}
 

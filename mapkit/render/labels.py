@@ -3,9 +3,9 @@
 Every station gets 36 candidate boxes per text variant: 12 positions around its marker (E, W,
 N, S, the four diagonals, and N/S boxes shifted to either side) on three rings (touching the
 marker; one line width further out, which clears parallel strands at an interchange; and
-farther still, about half a label height beyond that). Text variants are the name on one
-line and, for long names, wrapped onto two; each at the style's font size and, where the
-gate allows, a smaller one. Box sizes are the font's real text metrics (``ImageFont.getbbox``,
+farther still, within 1.25 font sizes: :func:`label_gaps`). Text variants are the name on one
+line and, for long names, wrapped onto two, all at the style's one font size (one label size
+per map). Box sizes are the font's real text metrics (``ImageFont.getbbox``,
 halo included), at whole pixels.
 
 Each candidate has a *static cost*: a preference for the usual places (east first), plus
@@ -101,8 +101,9 @@ def place_labels(
 ) -> dict[str, Label]:
     """One collision-avoiding label per station (see the module docstring for the method).
 
-    Where no spot is free, a label may wrap onto two lines at a space, or use a smaller size
-    whose text is never less than ``min_size`` pixels high (:func:`text_height`).
+    Where no spot is free, a label may wrap onto two lines at a space; every label has the
+    style's font size (``min_size`` is kept for callers; ``render_city`` shrinks a whole fixed
+    canvas's labels at once). A chosen label that a line passes under is drawn on a plate.
 
     Example: see the module docstring (a placement needs a layout and its geometry first).
     """
