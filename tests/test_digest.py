@@ -26,8 +26,8 @@ from mapkit.sources import load_city
 CITIES = ["synthetic:3", "synthetic:11:8", "synthetic:5:4", "rome", "lisboa"]
 
 ALL_RENDERED = {
-    "items": "c842606486c71485413c88048547a1cab5899788e3783d719489adb74f514109",
-    "scores": "3e90f07f46cab4ce98a4e637d305ec2573dd91eee9fb1ed65125b0e67ff52190",
+    "items": "0172d2fb893ba57820af44ce0af5acb069f7cccffaf0aa9d969a1b4efd306dc9",
+    "scores": "f06517288ddf1150fb12839c0214540918f3fe5bb24d2be1037b543601741de8",
 }
 TEMPLATED = {
     "items": "76ffc38b1c482391a132972ad44c2e7eeef16591e7c40bec8ce38a4afaa6d0bb",

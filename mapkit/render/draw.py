@@ -80,9 +80,6 @@ def draw_png(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> 
     for t in geo.tags:
         d.text(t.origin, t.text, font=geo.fonts.face_for(t.text).load(t.font_size), fill=hex_rgb(t.ink))
     for lab in labels.values():
-        if lab.plate:  # a line passes under this label: an opaque plate keeps the text legible
-            x0, y0, x1, y1 = lab.bbox
-            d.rectangle((x0, y0, x1 - 1, y1 - 1), fill=halo)
         font = lab.face.load(lab.size)
         for text, origin in lab.runs:
             d.text(origin, text, font=font, fill=ink, stroke_width=lab.halo, stroke_fill=halo)
@@ -182,10 +179,6 @@ def draw_svg(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> 
 
     for lab in labels.values():
         ascent = lab.face.load(lab.size).getmetrics()[0]
-        if lab.plate:
-            x0, y0, x1, y1 = lab.bbox
-            out.append(f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}" '
-                       f'fill="{style.background}"/>')
         for run, (x, y) in lab.runs:
             out.append(text(x, y + ascent, run, lab.face.family, lab.size, lab.halo))
     if geo.legend is not None:

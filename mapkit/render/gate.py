@@ -27,7 +27,7 @@ import shapely
 from shapely import STRtree
 
 from mapkit.render.geometry import Box, MapGeometry
-from mapkit.render.labels import MAX_GAP_EM, Label, marker_gaps
+from mapkit.render.labels import HEAVY_HALO, MAX_GAP_EM, Label, marker_gaps
 from mapkit.render.tags import LINE_DELTA_E, LINE_NEAR_PX, confusable_pairs
 
 
@@ -70,7 +70,7 @@ class RenderFigures:
     labels_too_far: int = 0
     max_label_gap_px: float = 0.0
     label_sizes: int = 1
-    labels_on_plates: int = 0
+    labels_over_lines: int = 0
     label_tag_overlaps: int = 0
     tag_overlaps: int = 0
     confusable_line_pairs: int = 0
@@ -101,7 +101,7 @@ def check(figures: RenderFigures, limits: GateLimits | None = None) -> list[str]
         (figures.label_overlaps, lim.max_label_overlaps, "pair{s} of labels overlap"),
         (figures.label_marker_overlaps, lim.max_label_marker_overlaps, "label{s} cover{v} another station's marker"),
         (figures.label_line_overlaps, lim.max_label_line_overlaps,
-         "label{s} {is} crossed by a line (a foreign line, or {its} own without a plate)"),
+         "label{s} {is} crossed by a line (a foreign line, or {its} own without a heavy halo)"),
         (figures.labels_nearer_other, 0, "label{s} {is} nearer another station's marker than {its} own"),
         (figures.labels_too_far, 0,
          f"label{{s}} {{is}} more than {lim.max_label_gap_em:g} font sizes from {{its}} marker"),
@@ -167,9 +167,9 @@ def measure(geo: MapGeometry, labels: dict[str, Label], limits: GateLimits | Non
         sv = np.array([index[s.v] for s in geo.segments])
         li, gi = STRtree(segs).query(grown, predicate="intersects")
         foreign = (su[gi] != owner[li]) & (sv[gi] != owner[li])
-        # a label's own line may pass under it only when the label sits on an opaque plate
-        plated = np.array([labels[s].plate for s in lab_ids], dtype=bool)
-        label_line = len(set(li[foreign | ~plated[li]].tolist()))
+        # a label's own line may pass under it only when a heavy halo keeps the text legible
+        haloed = np.array([labels[s].over_line and labels[s].halo >= HEAVY_HALO for s in lab_ids], dtype=bool)
+        label_line = len(set(li[foreign | ~haloed[li]].tolist()))
 
     lim = limits or GateLimits()
     near_other, too_far, max_gap = _label_distances(geo, labels, lab_ids, L, owner, lim)
@@ -224,7 +224,7 @@ def measure(geo: MapGeometry, labels: dict[str, Label], limits: GateLimits | Non
         labels_too_far=too_far,
         max_label_gap_px=max_gap,
         label_sizes=len({lab.size for lab in labels.values()}),
-        labels_on_plates=sum(lab.plate for lab in labels.values()),
+        labels_over_lines=sum(lab.over_line for lab in labels.values()),
         label_tag_overlaps=label_tag,
         tag_overlaps=tag_overlaps,
         confusable_line_pairs=len(confusable),

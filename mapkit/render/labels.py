@@ -84,7 +84,7 @@ class Label:
     halo: int
     position: str
     text_height: int  # ink height of a text line without the halo (see text_height())
-    plate: bool = False  # drawn on an opaque plate of the background colour: it covers a line
+    over_line: bool = False  # a line (its own) passes under it: drawn with a heavy halo (HEAVY_HALO)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def place_labels(
 
     Where no spot is free, a label may wrap onto two lines at a space; every label has the
     style's font size (``min_size`` is kept for callers; ``render_city`` shrinks a whole fixed
-    canvas's labels at once). A chosen label that a line passes under is drawn on a plate.
+    canvas's labels at once). A chosen label that a line passes under gets a heavy halo.
 
     Example: see the module docstring (a placement needs a layout and its geometry first).
     """
@@ -146,16 +146,24 @@ def place_labels(
     static = np.array(cand_pref) + _static_costs(ids, geo, boxes, cs, style)
     conflicts = _candidate_conflicts(boxes, cs)
     choice = _choose(ids, cs, static, conflicts, graph)
-    plated = np.zeros(len(boxes), dtype=bool)
-    plated[choice] = _covers_line(geo, boxes[choice])
+    over = np.zeros(len(boxes), dtype=bool)
+    over[choice] = _covers_line(geo, boxes[choice])
+    heavy = max(halo, HEAVY_HALO)
     out = {}
     for si, ci in enumerate(choice):
         sid = ids[si]
         bx = cand_box[ci]
         size, th = cand_size[ci]
-        out[sid] = Label(sid, graph.stations[sid].name, (float(bx[0]), float(bx[1]), float(bx[2]), float(bx[3])),
-                         cand_runs[ci], faces[si], size, halo, cand_pos[ci], th, bool(plated[ci]))
+        # a line under the text: a wider halo carves it away around every glyph (the box grows with it)
+        g = heavy - halo if over[ci] else 0
+        out[sid] = Label(sid, graph.stations[sid].name,
+                         (float(bx[0] - g), float(bx[1] - g), float(bx[2] + g), float(bx[3] + g)),
+                         cand_runs[ci], faces[si], size, heavy if over[ci] else halo, cand_pos[ci], th, bool(over[ci]))
     return out
+
+
+HEAVY_HALO = 3
+"""Halo (px) of a label a line passes under: wide enough that the line stops short of every glyph."""
 
 
 MAX_GAP_EM = 1.25

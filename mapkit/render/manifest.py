@@ -78,7 +78,7 @@ def build_manifest(
             "label_lines": [run for run, _ in lab.runs],
             "label_size": lab.size,
             "label_position": lab.position,
-            "label_plate": lab.plate,
+            "label_over_line": lab.over_line,
             "interchange": m.interchange,
             "lines": list(graph.lines_at(sid)),
         })
