@@ -10,8 +10,8 @@ Rendered maps (``render=True``, ``mapkit generate --render``): each city is draw
 :func:`mapkit.render.render_city` (deterministic: same graph and style, same bytes) into
 ``<render_dir>/<country>/<city>.png`` with its manifest ``<city>.json`` beside it; ``render_dir``
 defaults to the ``maps/`` folder beside the JSONL file, so every item's ``figure`` is the published
-``./maps/<country>/<city>.png``, relative to the JSONL file's folder. The render is attached to the
-city (:func:`mapkit.questions.maps.attach_render`): items point their ``figure`` at it, and the visual
+``./maps/<country>/<city>.png``, relative to the JSONL file's folder. The render is passed to the
+families in each city's :class:`~mapkit.questions.base.Scene`: items point their ``figure`` at it, and the visual
 families (``localise``, ``line_colour``, ``station_at_point``), which ask about its pixels, join the
 default types. Without ``render`` nothing is drawn and the output is byte for byte what it was.
 
@@ -45,8 +45,9 @@ from mapkit.errors import ConfigError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import atomic_writer
 from mapkit.questions import PLUS_TYPES, families, get_family
-from mapkit.questions.base import context, no_gc, release, split_of
-from mapkit.questions.maps import attach_render, detach_render, load_render, relative_ref
+from mapkit.questions.base import Scene, context, no_gc, release, split_of
+from mapkit.questions.maps import MapRender, load_render, relative_ref
+from mapkit.sources import DEMO_CITY, load_city
 
 __all__ = [
     "PRESETS",
@@ -150,14 +151,15 @@ def _render_options(
     return RenderOptions(rdir, idir, style_seed, render_force)
 
 
-def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> None:
-    """Draw each city once and attach the render to its graph (the families and ``figure`` read it)."""
+def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> list[MapRender]:
+    """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it)."""
     from mapkit.errors import LegibilityError
     from mapkit.render import render_city, style_from_seed
 
     opts.check()
     style = style_from_seed(opts.style_seed)
     drawn: dict[Path, tuple[str, MetroGraph]] = {}
+    out = []
     for ref, g in loaded:
         folder = opts.render_dir / g.country
         png = folder / f"{g.city}.png"
@@ -165,7 +167,7 @@ def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) 
         if seen is not None:
             if seen[1].content_hash != g.content_hash:
                 raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
-            attach_render(g, load_render(png, opts.items_dir))
+            out.append(load_render(png, opts.items_dir))
             continue
         try:
             render_city(g, folder, style=style, force=opts.force, name=g.city)
@@ -175,7 +177,8 @@ def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) 
                 "the failures), or leave the city out."
             ) from None
         drawn[png] = (ref, g)
-        attach_render(g, load_render(png, opts.items_dir))
+        out.append(load_render(png, opts.items_dir))
+    return out
 
 
 @dataclass(frozen=True)
@@ -308,8 +311,6 @@ def reasonmap_plus_quotas(capacity: Mapping[str, Mapping[str, int | None]]) -> d
 def _load(
     cities: Iterable[CityLike], data_dir: str | os.PathLike[str] | None, skip_broken: bool
 ) -> list[tuple[str, MetroGraph]]:
-    from mapkit.sources import load_city
-
     out = []
     for ref in cities:
         if isinstance(ref, MetroGraph):
@@ -323,10 +324,7 @@ def _load(
             warnings.warn(f"skipping {ref}: {e}", stacklevel=3)
             continue
         if ref.strip() == "demo":  # store what demo means today, so the row reloads the same city later
-            from mapkit.sources import DEMO_CITY
-
             ref = DEMO_CITY
-        context(g, city_ref=ref)
         out.append((ref, g))
     return out
 
@@ -359,13 +357,13 @@ def plan_items(
     items_dir: str | os.PathLike[str] | None = None,
     style_seed: int | None = None,
     render_force: bool = False,
-) -> list[tuple[MetroGraph, PlanEntry]]:
+) -> list[tuple[Scene, PlanEntry]]:
     """Load the cities and decide how many items of each type each gets (see the module docstring).
 
     ``render``: draw each city's map first (see the module docstring; ``render_dir``, ``items_dir``,
-    ``style_seed``, ``render_force`` or a :class:`RenderOptions`) and attach it to the graph, which the
-    visual families need (without it, asking for one is a :class:`ConfigError`). The renders stay
-    attached to the returned graphs until their items are generated.
+    ``style_seed``, ``render_force`` or a :class:`RenderOptions`) and pass it in each city's
+    :class:`~mapkit.questions.base.Scene`, which the visual families need (without it, asking for one is a
+    :class:`ConfigError`). Returns each city's scene with its plan entries.
 
     >>> from mapkit.graph import toy_city
     >>> [(e.family, e.n) for _, e in plan_items([toy_city()], types=["Counting3", "TorF2"], n_per_type=5)]
@@ -392,14 +390,9 @@ def plan_items(
     if cities is None:
         cities = list(REASONMAP_CITIES) if preset == "reasonmap-plus" else ["demo"]
     loaded = _load(cities, data_dir, skip_broken)
-    if opts is not None:
-        try:
-            _render_maps(loaded, opts)
-        except BaseException:
-            for _, g in loaded:  # a caller's graphs go back without a half-done set of maps
-                detach_render(g)
-            raise
-    caps = {ref: {t: get_family(t).capacity(g, cfgs[t]) for t in names} for ref, g in loaded}
+    renders = _render_maps(loaded, opts) if opts is not None else [None] * len(loaded)
+    scenes = {ref: context(g).with_render(r, city_ref=ref) for (ref, g), r in zip(loaded, renders)}
+    caps = {ref: {t: get_family(t).capacity(scenes[ref], cfgs[t]) for t in names} for ref, _ in loaded}
     if preset == "reasonmap-plus":
         by_city = {g.city: ref for ref, g in loaded}
         quotas = reasonmap_plus_quotas({g.city: caps[ref] for ref, g in loaded})
@@ -413,7 +406,7 @@ def plan_items(
             n = want[(ref, t)]
             if preset is None and not repeats and cap is not None:
                 n = min(n, cap)
-            plan.append((g, PlanEntry(g.city, t, n, None if repeats else cap)))
+            plan.append((scenes[ref], PlanEntry(g.city, t, n, None if repeats else cap)))
     return plan
 
 
@@ -442,35 +435,29 @@ def _write_jsonl_fast(path: str | os.PathLike[str], rows: Iterable[dict[str, Any
 
 
 def _run(
-    plan: list[tuple[MetroGraph, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
+    plan: list[tuple[Scene, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
 ) -> Iterator[dict[str, Any]]:
     last: MetroGraph | None = None
-    try:
-        for g, entry in plan:
-            if last is not None and last is not g:
-                release(last)  # a finished city's pools and route trees are not needed again
-            last = g
-            fam = get_family(entry.family)
-            cfg = cfgs[entry.family]
-            gen = fam.generate
-            made, i, limit = 0, 0, 2 * entry.n + 16
-            if entry.distinct is not None:
-                limit = min(limit, entry.distinct)  # past the capacity a family may repeat a question
-            while made < entry.n and i < limit:
-                item = gen(g, seed, i, cfg)
-                i += 1
-                if item is not None:
-                    made += 1
-                    yield item
-            if made < entry.n and shortfalls is not None:
-                shortfalls.append(f"{entry.city}: {entry.family} gave {made} of {entry.n} items")
-        if last is not None:
-            release(last)
-    finally:
-        # the caller's graphs go back as they came: a later run without --render uses the default figure
-        for g in {id(g): g for g, _ in plan}.values():
-            if context(g).render is not None:
-                detach_render(g)
+    for scene, entry in plan:
+        if last is not None and last is not scene.graph:
+            release(last)  # a finished city's pools and route trees are not needed again
+        last = scene.graph
+        fam = get_family(entry.family)
+        cfg = cfgs[entry.family]
+        gen = fam.generate
+        made, i, limit = 0, 0, 2 * entry.n + 16
+        if entry.distinct is not None:
+            limit = min(limit, entry.distinct)  # past the capacity a family may repeat a question
+        while made < entry.n and i < limit:
+            item = gen(scene, seed, i, cfg)
+            i += 1
+            if item is not None:
+                made += 1
+                yield item
+        if made < entry.n and shortfalls is not None:
+            shortfalls.append(f"{entry.city}: {entry.family} gave {made} of {entry.n} items")
+    if last is not None:
+        release(last)
 
 
 def generate_items(
@@ -557,10 +544,9 @@ def write_items(
     cfgs = _configs(sorted({e.family for _, e in plan}), configs)
     total = sum(e.n for _, e in plan)
     summary = GenerationSummary(path=str(Path(path)))
-    for g in {id(g): g for g, _ in plan}.values():
-        r = context(g).render
-        if r is not None:
-            summary.maps.append(r.figure)
+    for scene in {id(s): s for s, _ in plan}.values():
+        if scene.render is not None:
+            summary.maps.append(scene.render.figure)
 
     def rows() -> Iterator[dict[str, Any]]:
         add = summary.add

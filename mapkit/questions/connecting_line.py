@@ -23,6 +23,7 @@ from mapkit.answers.normalize import match_name
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -92,14 +93,17 @@ def _pool(g: MetroGraph, config: ConnectingLineConfig) -> list[tuple[str, str]]:
     return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
 
 
-def capacity(g: MetroGraph, config: ConnectingLineConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: ConnectingLineConfig) -> int:
     """Number of pairs joined by exactly one line."""
+    ctx = context(g)
+    g = ctx.graph
     return len(_pool(g, config))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: ConnectingLineConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: ConnectingLineConfig) -> dict[str, Any] | None:
     """Item ``index``: a pair drawn without repeats, in a drawn order."""
     ctx = context(g)
+    g = ctx.graph
     pool = _pool(g, config)
     if not pool:
         return None
@@ -125,12 +129,14 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
     return None, ctx.line_names[lid], {"line": lid, "line_name": ctx.line_names[lid], "between": n}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the one line serving both stations."""
+    ctx = context(g)
+    g = ctx.graph
     a, b = item["mapkit"]["station_ids"]
     if a not in g.stations or b not in g.stations:
         raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
-    return _truth(context(g), a, b)
+    return _truth(ctx, a, b)
 
 
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:

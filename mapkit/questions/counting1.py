@@ -32,6 +32,7 @@ from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     LEVELS,
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -160,14 +161,17 @@ def distractors(rng: Any, count: int, line_length: int) -> list[int]:
     return rng.sample(values, 3)
 
 
-def capacity(g: MetroGraph, config: Counting1Config) -> int:
+def capacity(g: MetroGraph | Scene, config: Counting1Config) -> int:
     """Number of countable station pairs (each can be asked once per cycle)."""
+    ctx = context(g)
+    g = ctx.graph
     return len(_pool(g, config))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: Counting1Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting1Config) -> dict[str, Any] | None:
     """Item ``index``: a pair drawn without repeats from the seeded pool, options from the item's rng."""
     ctx = context(g)
+    g = ctx.graph
     pool = _pool(g, config)
     if not pool:
         return None
@@ -210,9 +214,10 @@ def _gold(ctx: Any, stops: tuple[str, ...], count: int) -> dict[str, Any]:
     return {"count": count, "stops": list(stops), "stop_names": [ctx.names[s] for s in stops]}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the stops between the row's two stations on the curated graph."""
     ctx = context(g)
+    g = ctx.graph
     m = item["mapkit"]
     a, b = m["station_ids"]
     if a not in g.stations or b not in g.stations:

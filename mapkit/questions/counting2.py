@@ -23,6 +23,7 @@ from mapkit.answers.checks import check_count
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -94,14 +95,17 @@ def _strata(g: MetroGraph, config: Counting2Config) -> dict[int, list[str]]:
     return station_strata(g, NAME, config.min_lines, config.max_lines)
 
 
-def capacity(g: MetroGraph, config: Counting2Config) -> int:
+def capacity(g: MetroGraph | Scene, config: Counting2Config) -> int:
     """Number of stations that can be asked about."""
+    ctx = context(g)
+    g = ctx.graph
     return sum(len(v) for v in _strata(g, config).values())
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: Counting2Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting2Config) -> dict[str, Any] | None:
     """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
     ctx = context(g)
+    g = ctx.graph
     strata = _strata(g, config)
     if not any(strata.values()):
         return None
@@ -121,9 +125,10 @@ def _gold(ctx: Any, lines: tuple[str, ...]) -> dict[str, Any]:
     return {"count": len(lines), "lines": list(lines), "line_names": [ctx.line_names[lid] for lid in lines]}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the lines serving the row's station."""
     ctx = context(g)
+    g = ctx.graph
     (sid,) = item["mapkit"]["station_ids"]
     if sid not in g.stations:
         raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")

@@ -20,6 +20,7 @@ from typing import Any
 from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     check_templates,
     context,
@@ -50,14 +51,17 @@ class Counting3Config:
         check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
-def capacity(g: MetroGraph, config: Counting3Config) -> int:
+def capacity(g: MetroGraph | Scene, config: Counting3Config) -> int:
     """One question per city."""
+    ctx = context(g)
+    g = ctx.graph
     return 1
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: Counting3Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting3Config) -> dict[str, Any] | None:
     """The city's line count question."""
     ctx = context(g)
+    g = ctx.graph
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     n = len(g.lines)
     return build_item(
@@ -71,10 +75,12 @@ def _gold(ctx: Any) -> dict[str, Any]:
     return {"count": len(ctx.line_names), "line_names": list(ctx.line_names.values())}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the graph's lines."""
+    ctx = context(g)
+    g = ctx.graph
     n = len(g.lines)
-    return n, str(n), _gold(context(g))
+    return n, str(n), _gold(ctx)
 
 
 FAMILY = register(

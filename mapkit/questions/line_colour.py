@@ -45,6 +45,7 @@ from mapkit.answers.normalize import colour_key, parse_colour
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -287,14 +288,16 @@ def _pool(g: MetroGraph, render: MapRender, config: LineColourConfig) -> list[st
     return cached(ctx, (NAME, "pool", render.manifest_ref, config.max_name_distance), build)
 
 
-def capacity(g: MetroGraph, config: LineColourConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: LineColourConfig) -> int:
     """Lines that can be asked about on the current render (0 without one).
 
     >>> from mapkit.graph import toy_city
-    >>> capacity(toy_city(), LineColourConfig())  # no rendered map attached
+    >>> capacity(toy_city(), LineColourConfig())  # a scene without a rendered map
     0
     """
-    render = current_render(g)
+    ctx = context(g)
+    g = ctx.graph
+    render = current_render(ctx)
     return 0 if render is None else len(_pool(g, render, config))
 
 
@@ -302,20 +305,21 @@ def _level(nearest_other: float) -> str:
     return "easy" if nearest_other >= 25 else "medium" if nearest_other >= 12 else "hard"
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: LineColourConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: LineColourConfig) -> dict[str, Any] | None:
     """Item ``index``: the lines in turn (a seeded order, no repeats within a cycle); ``None`` without a render.
 
     >>> from mapkit.graph import toy_city
-    >>> generate(toy_city(), 0, 0, LineColourConfig()) is None  # no rendered map attached
+    >>> generate(toy_city(), 0, 0, LineColourConfig()) is None  # a scene without a rendered map
     True
     """
-    render = current_render(g)
+    ctx = context(g)
+    g = ctx.graph
+    render = current_render(ctx)
     if render is None:
         return None
     pool = _pool(g, render, config)
     if not pool:
         return None
-    ctx = context(g)
     lid = pick(ctx, pool, NAME, f"pool:{config.max_name_distance}", seed, index)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     _, text, gold = _truth(render, lid, config.hex_tolerance, config.name_margin)
@@ -344,9 +348,11 @@ def _truth(render: MapRender, lid: str, tolerance: float, margin: float) -> tupl
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Read the line's colour again from the manifest beside the row's figure and name it."""
-    render = item_render(item, g)
+    ctx = context(g)
+    g = ctx.graph
+    render = item_render(item, ctx)
     (lid,) = item["mapkit"]["line_ids"]
     if lid not in g.lines or lid not in render.lines:
         raise ItemError(f"{item.get('id')}: line {lid!r} is not on the map.")

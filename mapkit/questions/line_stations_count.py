@@ -21,6 +21,7 @@ from mapkit.answers.checks import check_count
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     check_templates,
     context,
@@ -54,14 +55,17 @@ class LineStationsCountConfig:
         check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
-def capacity(g: MetroGraph, config: LineStationsCountConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: LineStationsCountConfig) -> int:
     """One question per line."""
+    ctx = context(g)
+    g = ctx.graph
     return len(g.lines)
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: LineStationsCountConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: LineStationsCountConfig) -> dict[str, Any] | None:
     """Item ``index``: a line drawn without repeats."""
     ctx = context(g)
+    g = ctx.graph
     lid = pick(ctx, list(g.lines), NAME, "lines", seed, index)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     n, text, gold = _truth(ctx, lid)
@@ -77,12 +81,14 @@ def _truth(ctx: Any, lid: str) -> tuple[int, str, dict[str, Any]]:
     return len(ids), str(len(ids)), {"count": len(ids), "stations": list(ids)}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the line's stations."""
+    ctx = context(g)
+    g = ctx.graph
     (lid,) = item["mapkit"]["line_ids"]
     if lid not in g.lines:
         raise ItemError(f"{item.get('id')}: line {lid!r} is not in the graph.")
-    return _truth(context(g), lid)
+    return _truth(ctx, lid)
 
 
 FAMILY = register(

@@ -25,6 +25,7 @@ from mapkit.answers.normalize import match_line_list, split_list
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     check_templates,
     context,
@@ -74,14 +75,17 @@ def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
     return station_strata(g, NAME, config.min_lines, config.max_lines, keep=_listable)
 
 
-def capacity(g: MetroGraph, config: LinesAtConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: LinesAtConfig) -> int:
     """Number of stations that can be asked about."""
+    ctx = context(g)
+    g = ctx.graph
     return sum(len(v) for v in _strata(g, config).values())
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: LinesAtConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: LinesAtConfig) -> dict[str, Any] | None:
     """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
     ctx = context(g)
+    g = ctx.graph
     strata = _strata(g, config)
     if not any(strata.values()):
         return None
@@ -102,12 +106,14 @@ def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:
     return None, name_list(names), {"lines": lines, "line_names": names}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the lines serving the row's station."""
+    ctx = context(g)
+    g = ctx.graph
     (sid,) = item["mapkit"]["station_ids"]
     if sid not in g.stations:
         raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")
-    return _truth(context(g), sid)
+    return _truth(ctx, sid)
 
 
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:

@@ -34,6 +34,7 @@ from mapkit.answers.normalize import parse_box
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -132,31 +133,34 @@ def _pool(g: MetroGraph, render: MapRender) -> list[str]:
     )
 
 
-def capacity(g: MetroGraph, config: LocaliseConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: LocaliseConfig) -> int:
     """Stations that can be asked about on the current render (0 without one).
 
     >>> from mapkit.graph import toy_city
-    >>> capacity(toy_city(), LocaliseConfig())  # no rendered map attached
+    >>> capacity(toy_city(), LocaliseConfig())  # a scene without a rendered map
     0
     """
-    render = current_render(g)
+    ctx = context(g)
+    g = ctx.graph
+    render = current_render(ctx)
     return 0 if render is None else len(_pool(g, render))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: LocaliseConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: LocaliseConfig) -> dict[str, Any] | None:
     """Item ``index``: a station drawn without repeats; ``None`` without a rendered map.
 
     >>> from mapkit.graph import toy_city
-    >>> generate(toy_city(), 0, 0, LocaliseConfig()) is None  # no rendered map attached
+    >>> generate(toy_city(), 0, 0, LocaliseConfig()) is None  # a scene without a rendered map
     True
     """
-    render = current_render(g)
+    ctx = context(g)
+    g = ctx.graph
+    render = current_render(ctx)
     if render is None:
         return None
     pool = _pool(g, render)
     if not pool:
         return None
-    ctx = context(g)
     sid = pick(ctx, pool, NAME, "pool", seed, index)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     _, text, gold = _truth(render, sid, config.iou_threshold)
@@ -180,20 +184,22 @@ def _truth(render: MapRender, sid: str, threshold: float) -> tuple[None, str, di
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Read the station's marker box again from the manifest beside the row's figure.
 
     >>> import tempfile, pathlib
     >>> from mapkit.graph import toy_city
-    >>> from mapkit.questions.maps import attach_render, load_render
+    >>> from mapkit.questions.maps import load_render
     >>> from mapkit.render import render_city
     >>> g, d = toy_city(), pathlib.Path(tempfile.mkdtemp())
-    >>> attach_render(g, load_render(render_city(g, d / "maps" / g.country, name=g.city).png_path, d))
-    >>> item = generate(g, 0, 0, LocaliseConfig())
-    >>> derive(item, g) == (None, item["answer_text"], item["mapkit"]["gold"])
+    >>> scene = context(g).with_render(load_render(render_city(g, d / "maps" / g.country, name=g.city).png_path, d))
+    >>> item = generate(scene, 0, 0, LocaliseConfig())
+    >>> derive(item, scene) == (None, item["answer_text"], item["mapkit"]["gold"])
     True
     """
-    render = item_render(item, g)
+    ctx = context(g)
+    g = ctx.graph
+    render = item_render(item, ctx)
     (sid,) = item["mapkit"]["station_ids"]
     if sid not in g.stations or sid not in render.stations:
         raise ItemError(f"{item.get('id')}: station {sid!r} is not on the map.")

@@ -24,6 +24,7 @@ from mapkit.answers.normalize import match_name
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -107,14 +108,17 @@ def _pool(g: MetroGraph, config: NextStationConfig) -> list[tuple[str, str, str]
     return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
 
 
-def capacity(g: MetroGraph, config: NextStationConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: NextStationConfig) -> int:
     """Number of (line, from, towards) triples."""
+    ctx = context(g)
+    g = ctx.graph
     return len(_pool(g, config))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: NextStationConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: NextStationConfig) -> dict[str, Any] | None:
     """Item ``index``: a triple drawn without repeats from the seeded pool."""
     ctx = context(g)
+    g = ctx.graph
     pool = _pool(g, config)
     if not pool:
         return None
@@ -143,14 +147,16 @@ def _truth(ctx: Any, lid: str, a: str, b: str) -> tuple[None, str, dict[str, Any
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the next stop on the row's line towards its second station."""
+    ctx = context(g)
+    g = ctx.graph
     m = item["mapkit"]
     a, b = m["station_ids"]
     (lid,) = m["line_ids"]
     if a not in g.stations or b not in g.stations or lid not in g.lines:
         raise ItemError(f"{item.get('id')}: station or line id not in the graph.")
-    return _truth(context(g), lid, a, b)
+    return _truth(ctx, lid, a, b)
 
 
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:

@@ -32,6 +32,7 @@ from mapkit.answers.normalize import station_key, station_keys
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -117,14 +118,16 @@ def _pool(g: MetroGraph, render: MapRender) -> list[str]:
     return cached(ctx, (NAME, "pool", render.manifest_ref), build)
 
 
-def capacity(g: MetroGraph, config: StationAtPointConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: StationAtPointConfig) -> int:
     """Stations whose marker centre names them unambiguously on the current render (0 without one).
 
     >>> from mapkit.graph import toy_city
-    >>> capacity(toy_city(), StationAtPointConfig())  # no rendered map attached
+    >>> capacity(toy_city(), StationAtPointConfig())  # a scene without a rendered map
     0
     """
-    render = current_render(g)
+    ctx = context(g)
+    g = ctx.graph
+    render = current_render(ctx)
     return 0 if render is None else len(_pool(g, render))
 
 
@@ -143,20 +146,21 @@ def _point(render: MapRender, sid: str, seed: int, index: int, city: str, jitter
     return x, y
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: StationAtPointConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: StationAtPointConfig) -> dict[str, Any] | None:
     """Item ``index``: a station drawn without repeats, asked at its marker; ``None`` without a render.
 
     >>> from mapkit.graph import toy_city
-    >>> generate(toy_city(), 0, 0, StationAtPointConfig()) is None  # no rendered map attached
+    >>> generate(toy_city(), 0, 0, StationAtPointConfig()) is None  # a scene without a rendered map
     True
     """
-    render = current_render(g)
+    ctx = context(g)
+    g = ctx.graph
+    render = current_render(ctx)
     if render is None:
         return None
     pool = _pool(g, render)
     if not pool:
         return None
-    ctx = context(g)
     sid = pick(ctx, pool, NAME, "pool", seed, index)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     x, y = _point(render, sid, seed, index, ctx.city, config.jitter)
@@ -186,9 +190,11 @@ def _truth(g: MetroGraph, render: MapRender, x: int, y: int) -> tuple[None, str,
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Look the row's point up in the manifest beside its figure and name the station there."""
-    render = item_render(item, g)
+    ctx = context(g)
+    g = ctx.graph
+    render = item_render(item, ctx)
     point = item["mapkit"]["gold"].get("point")
     if not (isinstance(point, list) and len(point) == 2 and all(isinstance(v, int) for v in point)):
         raise ItemError(f"{item.get('id')}: gold.point must be two integers [x, y].")

@@ -24,6 +24,7 @@ from mapkit.answers.normalize import match_line_list, split_list
 from mapkit.errors import ItemError
 from mapkit.graph.model import Line, MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -93,14 +94,17 @@ def _pool(g: MetroGraph) -> list[str]:
     return cached(ctx, (NAME, "pool"), build)
 
 
-def capacity(g: MetroGraph, config: TerminalsConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: TerminalsConfig) -> int:
     """Number of lines with clear terminals."""
+    ctx = context(g)
+    g = ctx.graph
     return len(_pool(g))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: TerminalsConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: TerminalsConfig) -> dict[str, Any] | None:
     """Item ``index``: a line drawn without repeats."""
     ctx = context(g)
+    g = ctx.graph
     pool = _pool(g)
     if not pool:
         return None
@@ -126,12 +130,14 @@ def _truth(ctx: Any, lid: str) -> tuple[None, str, dict[str, Any]]:
     return None, name_list(names), {"terminals": ends, "terminal_names": names, "aliases": aliases}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the line's terminals."""
+    ctx = context(g)
+    g = ctx.graph
     (lid,) = item["mapkit"]["line_ids"]
     if lid not in g.lines:
         raise ItemError(f"{item.get('id')}: line {lid!r} is not in the graph.")
-    return _truth(context(g), lid)
+    return _truth(ctx, lid)
 
 
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:

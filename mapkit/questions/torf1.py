@@ -23,6 +23,7 @@ from mapkit.answers.checks import check_yes_no
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -110,8 +111,10 @@ def _no_pool(g: MetroGraph) -> list[tuple[str, str]]:
     return cached(ctx, (NAME, "no"), build)
 
 
-def capacity(g: MetroGraph, config: TorF1Config) -> int:
+def capacity(g: MetroGraph | Scene, config: TorF1Config) -> int:
     """Twice the smaller of the yes- and no-pair pools (yes and no alternate); 0 when no "no" can be asked."""
+    ctx = context(g)
+    g = ctx.graph
     return 2 * min(len(_yes_pool(g)), len(_no_pool(g)))
 
 
@@ -120,9 +123,10 @@ def _share(g: MetroGraph, a: str, b: str) -> list[str]:
     return [lid for lid in g.lines_at(a) if lid in at_b]
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: TorF1Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: TorF1Config) -> dict[str, Any] | None:
     """Even index: a yes-pair, odd index: a no-pair, each from its pool in a seeded order without repeats."""
     ctx = context(g)
+    g = ctx.graph
     no_pool = _no_pool(g)
     if not no_pool:
         return None
@@ -163,12 +167,14 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[int, str, dict[str, Any]]:
     return (1, "yes", {"same_line": True, "lines": common}) if common else (0, "no", {"same_line": False, "lines": []})
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute whether the two stations share a line."""
+    ctx = context(g)
+    g = ctx.graph
     a, b = item["mapkit"]["station_ids"]
     if a not in g.stations or b not in g.stations:
         raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
-    return _truth(context(g), a, b)
+    return _truth(ctx, a, b)
 
 
 FAMILY = register(

@@ -23,6 +23,7 @@ from mapkit.answers.checks import check_yes_no
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
+    Scene,
     build_item,
     cached,
     check_templates,
@@ -71,15 +72,18 @@ def _strata(g: MetroGraph) -> dict[str, list[tuple[str, str]]]:
     return cached(ctx, (NAME, "strata"), build)
 
 
-def capacity(g: MetroGraph, config: TorF2Config) -> int:
+def capacity(g: MetroGraph | Scene, config: TorF2Config) -> int:
     """Twice the smaller of the yes and no pools (0 for a one-line city)."""
+    ctx = context(g)
+    g = ctx.graph
     s = _strata(g)
     return 2 * min(len(s["yes"]), len(s["no"]))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: TorF2Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: TorF2Config) -> dict[str, Any] | None:
     """Even index: a served (station, line) pair; odd: an unserved one."""
     ctx = context(g)
+    g = ctx.graph
     strata = _strata(g)
     if not strata["no"] or not strata["yes"]:
         return None
@@ -104,13 +108,15 @@ def _truth(ctx: Any, sid: str, lid: str) -> tuple[int, str, dict[str, Any]]:
     return (1, "yes", {"on_line": True}) if on else (0, "no", {"on_line": False})
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute whether the line serves the station."""
+    ctx = context(g)
+    g = ctx.graph
     m = item["mapkit"]
     (sid,), (lid,) = m["station_ids"], m["line_ids"]
     if sid not in g.stations or lid not in g.lines:
         raise ItemError(f"{item.get('id')}: station {sid!r} or line {lid!r} is not in the graph.")
-    return _truth(context(g), sid, lid)
+    return _truth(ctx, sid, lid)
 
 
 FAMILY = register(
