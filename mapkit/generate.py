@@ -31,7 +31,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import warnings
@@ -43,7 +42,7 @@ from typing import Any
 
 from mapkit.errors import ConfigError, MapkitError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import atomic_writer
+from mapkit.io import write_jsonl
 from mapkit.questions import PLUS_TYPES, families, get_family
 from mapkit.questions.base import Scene, context, no_gc, release, split_of
 from mapkit.questions.maps import MapRender, load_render, relative_ref
@@ -412,27 +411,6 @@ def plan_items(
 
 # --- generation ---------------------------------------------------------------------------------
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-""":func:`mapkit.io.dumps_canonical`'s encoder, built once (``json.dumps`` with options builds one per call)."""
-
-
-def _write_jsonl_fast(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]], batch: int = 512) -> int:
-    """:func:`mapkit.io.write_jsonl`'s bytes (atomic, one compact line per row), written in batches."""
-    encode = _ENCODER.encode
-    n = 0
-    with atomic_writer(path) as fh:
-        buf: list[str] = []
-        for row in rows:
-            buf.append(encode(row))
-            if len(buf) >= batch:
-                fh.write("\n".join(buf) + "\n")
-                n += len(buf)
-                buf.clear()
-        if buf:
-            fh.write("\n".join(buf) + "\n")
-            n += len(buf)
-    return n
-
 
 def _run(
     plan: list[tuple[Scene, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
@@ -557,7 +535,7 @@ def write_items(
             yield item
 
     with no_gc():
-        _write_jsonl_fast(path, rows())
+        write_jsonl(path, rows())
     if progress is not None:
         progress(summary.total, total)
     summary.seconds = time.perf_counter() - t0

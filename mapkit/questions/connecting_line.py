@@ -34,7 +34,7 @@ from mapkit.questions.base import (
     pick,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.questions.torf1 import ride_length
+from mapkit.questions.strata import ride_length
 
 NAME = "connecting_line"
 VERSION = 1

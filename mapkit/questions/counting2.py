@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,6 @@ from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
     build_item,
-    cached,
     check_templates,
     context,
     level_from_thresholds,
@@ -33,6 +31,7 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
+from mapkit.questions.strata import station_strata
 
 NAME = "Counting2"
 VERSION = 1
@@ -61,34 +60,6 @@ class Counting2Config:
         if self.min_lines < 1 or (self.max_lines is not None and self.max_lines < self.min_lines):
             raise ConfigError(f"{NAME}: need 1 <= min_lines <= max_lines (got {self.min_lines}, {self.max_lines}).")
         check_templates(NAME, self.templates, tuple(TEMPLATES))
-
-
-def station_strata(
-    g: MetroGraph,
-    family: str,
-    min_lines: int,
-    max_lines: int | None,
-    keep: Callable[[Any, str, tuple[str, ...]], bool] | None = None,
-) -> dict[int, list[str]]:
-    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family.
-
-    ``keep(ctx, station, lines)`` filters further (``lines_at`` drops stations whose line names
-    would not survive being listed).
-    """
-    ctx = context(g)
-
-    def build() -> dict[int, list[str]]:
-        strata: dict[int, list[str]] = {1: [], 2: [], 3: []}
-        for sid in ctx.usable_list:
-            lines = g.lines_at(sid)
-            n = len(lines)
-            if n < min_lines or (max_lines is not None and n > max_lines):
-                continue
-            if ctx.clean(sid, lines) and (keep is None or keep(ctx, sid, lines)):
-                strata[min(n, 3)].append(sid)
-        return strata
-
-    return cached(ctx, (family, "strata", min_lines, max_lines), build)
 
 
 def _strata(g: MetroGraph, config: Counting2Config) -> dict[int, list[str]]:

@@ -34,8 +34,8 @@ from mapkit.questions.base import (
     stratified,
     template_for,
 )
-from mapkit.questions.counting2 import station_strata
 from mapkit.questions.registry import Family, register
+from mapkit.questions.strata import station_strata
 
 NAME = "lines_at"
 VERSION = 1

@@ -43,7 +43,7 @@ from mapkit.questions.base import (
     pick,
     template_for,
 )
-from mapkit.questions.maps import MapRender, crowding, current_render, item_render
+from mapkit.questions.maps import CROWDING_LEVELS, MapRender, crowding, current_render, item_render
 from mapkit.questions.registry import Family, register
 
 NAME = "localise"
@@ -52,9 +52,6 @@ VERSION = 1
 DEFAULT_IOU_THRESHOLD = 0.5
 """A box is right when its IoU with the station's marker box is at least this (``LocaliseConfig``)."""
 
-CROWDING_LEVELS = (3, 5)
-"""Crowding (other stations nearby) up to 3: easy; 4-5: medium; more: hard (a station mid-line on a
-schematic map has two or three neighbours that close; 6+ is a dense interchange area)."""
 
 _FRAME = (
     "The image is {width} x {height} pixels; coordinates are pixels from the top-left corner, x to the right "

@@ -200,6 +200,11 @@ def item_render(item: dict[str, Any], g: MetroGraph | Scene) -> MapRender:
     return hit
 
 
+CROWDING_LEVELS = (3, 5)
+"""Crowding (other stations nearby) up to 3: easy; 4-5: medium; more: hard (a station mid-line on a
+schematic map has two or three neighbours that close; 6+ is a dense interchange area)."""
+
+
 def crowding(render: MapRender, station_id: str) -> int:
     """Other stations whose centre is within :data:`CROWDING_RADIUS` x the map's median nearest-station
     distance of ``station_id``'s centre: how busy the spot is (the visual families' difficulty).

@@ -42,8 +42,7 @@ from mapkit.questions.base import (
     pick,
     template_for,
 )
-from mapkit.questions.localise import CROWDING_LEVELS
-from mapkit.questions.maps import MapRender, crowding, current_render, item_render
+from mapkit.questions.maps import CROWDING_LEVELS, MapRender, crowding, current_render, item_render
 from mapkit.questions.registry import Family, register
 
 NAME = "station_at_point"

@@ -34,24 +34,7 @@ from mapkit.questions.base import (
     pick,
 )
 from mapkit.questions.registry import Family, register
-
-
-def ride_length(g: MetroGraph, line: str, a: str, b: str) -> int | None:
-    """Fewest stops strictly between ``a`` and ``b`` on one service of ``line`` (``None``: no service has both).
-
-    >>> from mapkit.graph import toy_city
-    >>> ride_length(toy_city(), "blue", "f", "g"), ride_length(toy_city(), "green", "k", "l")
-    (1, None)
-    """
-    best = None
-    for br in g.lines[line].branches:
-        seq = br.stations
-        if a in seq and b in seq:
-            d = abs(seq.index(a) - seq.index(b))
-            if br.loop:
-                d = min(d, len(seq) - d)
-            best = d - 1 if best is None else min(best, d - 1)
-    return best
+from mapkit.questions.strata import ride_length
 
 NAME = "TorF1"
 VERSION = 1
