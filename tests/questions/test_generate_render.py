@@ -146,7 +146,7 @@ def test_without_render_nothing_changes(tmp_path):
 
 
 def test_visual_types_need_render(tmp_path, capsys):
-    with pytest.raises(ConfigError, match="--render"):
+    with pytest.raises(ConfigError, match="`render`"):  # the library names its parameter, the CLI its flag
         list(generate_items([toy_city()], types=["localise"]))
     assert main(["generate", "--types", "line_colour", "--out", str(tmp_path / "x.jsonl")]) == 2
     assert "--render" in capsys.readouterr().err
