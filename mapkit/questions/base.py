@@ -45,6 +45,7 @@ __all__ = [
     "context",
     "item_rng",
     "level_from_thresholds",
+    "scene_and_graph",
     "split_of",
     "stable_seed",
 ]
@@ -254,6 +255,18 @@ def context(g: MetroGraph | Scene) -> Scene:
     if isinstance(g, Scene):
         return g
     return g.derived(SCENE_KEY, lambda: _scene(g))
+
+
+def scene_and_graph(g: MetroGraph | Scene) -> tuple[Scene, MetroGraph]:
+    """``(scene, graph)`` of what a family was given (a graph is its scene without a render).
+
+    >>> from mapkit.graph import toy_city
+    >>> g = toy_city()
+    >>> scene_and_graph(g) == (context(g), g)
+    True
+    """
+    scene = context(g)
+    return scene, scene.graph
 
 
 def _scene(g: MetroGraph) -> Scene:

@@ -22,18 +22,17 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import match_line_list, split_list
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
-    build_item,
-    check_templates,
-    context,
     level_from_thresholds,
     name_list,
+    scene_and_graph,
     stratified,
     template_for,
 )
+from mapkit.questions.family import Asker, FamilyConfig
 from mapkit.questions.registry import Family, register
 from mapkit.questions.strata import station_strata
 
@@ -52,18 +51,18 @@ TEMPLATES = {
 }
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class LinesAtConfig:
+class LinesAtConfig(FamilyConfig):
     """``min_lines``/``max_lines``: range of the number of lines; ``templates``: wordings drawn per item."""
 
+    ASKER = ASK
+    BOUNDS = (("min_lines", "max_lines", 1),)
     min_lines: int = 1
     max_lines: int | None = None
     templates: tuple[str, ...] = ("boxed",)
-
-    def __post_init__(self) -> None:
-        if self.min_lines < 1 or (self.max_lines is not None and self.max_lines < self.min_lines):
-            raise ConfigError(f"{NAME}: need 1 <= min_lines <= max_lines.")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 def _listable(ctx: Any, sid: str, lines: tuple[str, ...]) -> bool:
@@ -77,24 +76,21 @@ def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
 
 def capacity(g: MetroGraph | Scene, config: LinesAtConfig) -> int:
     """Number of stations that can be asked about."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     return sum(len(v) for v in _strata(g, config).values())
 
 
 def generate(g: MetroGraph | Scene, seed: int, index: int, config: LinesAtConfig) -> dict[str, Any] | None:
     """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     strata = _strata(g, config)
     if not any(strata.values()):
         return None
     _, sid = stratified(ctx, strata, NAME, seed, index)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     _, text, gold = _truth(ctx, sid)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(stop1=ctx.names[sid]), answer=None, answer_text=text,
+    return ASK.item(
+        ctx, template, seed, index, dict(stop1=ctx.names[sid]), answer=None, answer_text=text,
         difficulty_question=level_from_thresholds(len(gold["lines"]), 1, 2), station_ids=(sid,),
         line_ids=gold["lines"], gold=gold,
     )
@@ -108,8 +104,7 @@ def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the lines serving the row's station."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     (sid,) = item["mapkit"]["station_ids"]
     if sid not in g.stations:
         raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")

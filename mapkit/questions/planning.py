@@ -41,13 +41,14 @@ from mapkit.questions.base import (
     LEVELS,
     QUESTION_WEIGHT_TRANSFER,
     Scene,
-    build_item,
     cached,
     choose_template,
     context,
     item_rng,
     pick,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker
 from mapkit.questions.registry import Family, register
 
 NAME = "planning"
@@ -79,6 +80,7 @@ TEMPLATES = {
     ) + "\n--\n" + _EXAMPLE[v].replace("{", "{{").replace("}", "}}")
     for v in VARIANTS
 }
+ASK = Asker(NAME, VERSION, TEMPLATES)
 """Question text per variant; the example block is shown twice to show the ``--`` leg separator."""
 
 
@@ -146,8 +148,7 @@ def _probes(ctx: Any) -> int:
 def capacity(g: MetroGraph | Scene, config: PlanningConfig) -> int | None:
     """Distinct questions: the smallest level pool the drawn levels use, divided by the pairs an item may
     try (items ``0 .. capacity - 1`` never repeat a pair; 0 for a city with fewer than two stations)."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     pools = _level_pools(g, config.transfer_cost)
     used = set(_levels(pools, config.level_weights).values())
     return min((len(pools[lv]) // _probes(ctx) for lv in used), default=0)
@@ -184,8 +185,7 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: PlanningConfi
     spelling its leg's line (New York), the item tries its :data:`DIRTY_PROBES` positions in turn;
     ``None`` when none is askable or the city has no pair.
     """
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     pools = _level_pools(g, config.transfer_cost)
     serve = _levels(pools, config.level_weights)
     if not serve:
@@ -209,9 +209,8 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: PlanningConfi
         return None
     transfers = routes[0].transfers
     gold = _gold(ctx, routes, oracle.cost(a, b), config.transfer_cost)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=variant, seed=seed, index=index,
-        question=TEMPLATES[variant].format(stop1=ctx.names[a], stop2=ctx.names[b]),
+    return ASK.item(
+        ctx, variant, seed, index, dict(stop1=ctx.names[a], stop2=ctx.names[b]),
         answer=None, answer_text=render_route(ctx, routes[0], variant),
         difficulty_question=LEVELS[min(transfers, 2)], station_ids=(a, b),
         line_ids=list(dict.fromkeys(leg.line for leg in routes[0].legs)),
@@ -270,8 +269,7 @@ def _gold(ctx: Any, routes: list[Route], cost: float, transfer_cost: float) -> d
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute every best route between the row's two stations."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     m = item["mapkit"]
     a, b = m["station_ids"]
     if a not in g.stations or b not in g.stations:

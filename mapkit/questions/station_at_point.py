@@ -33,15 +33,15 @@ from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
-    build_item,
     cached,
-    check_templates,
     context,
     item_rng,
     level_from_thresholds,
     pick,
+    scene_and_graph,
     template_for,
 )
+from mapkit.questions.family import Asker, FamilyConfig
 from mapkit.questions.maps import CROWDING_LEVELS, MapRender, crowding, current_render, item_render
 from mapkit.questions.registry import Family, register
 
@@ -61,18 +61,21 @@ TEMPLATES = {
 }
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class StationAtPointConfig:
+class StationAtPointConfig(FamilyConfig):
     """``jitter``: how far the point may move from the marker centre, as a fraction of the marker's
     half-size (0: the centre itself); ``templates``: wordings drawn per item."""
 
+    ASKER = ASK
     jitter: float = 0.0
     templates: tuple[str, ...] = ("boxed",)
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         if not 0.0 <= self.jitter < 1.0:
             raise ConfigError(f"{NAME}: jitter must be in [0, 1) (got {self.jitter}).")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -124,8 +127,7 @@ def capacity(g: MetroGraph | Scene, config: StationAtPointConfig) -> int:
     >>> capacity(toy_city(), StationAtPointConfig())  # a scene without a rendered map
     0
     """
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     render = current_render(ctx)
     return 0 if render is None else len(_pool(g, render))
 
@@ -152,8 +154,7 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: StationAtPoin
     >>> generate(toy_city(), 0, 0, StationAtPointConfig()) is None  # a scene without a rendered map
     True
     """
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     render = current_render(ctx)
     if render is None:
         return None
@@ -164,9 +165,8 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: StationAtPoin
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     x, y = _point(render, sid, seed, index, ctx.city, config.jitter)
     _, text, gold = _truth(g, render, x, y)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(x=x, y=y, width=render.width, height=render.height),
+    return ASK.item(
+        ctx, template, seed, index, dict(x=x, y=y, width=render.width, height=render.height),
         answer=None, answer_text=text,
         difficulty_question=level_from_thresholds(crowding(render, sid), *CROWDING_LEVELS),
         station_ids=(sid,), gold=gold,
@@ -191,8 +191,7 @@ def _truth(g: MetroGraph, render: MapRender, x: int, y: int) -> tuple[None, str,
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Look the row's point up in the manifest beside its figure and name the station there."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     render = item_render(item, ctx)
     point = item["mapkit"]["gold"].get("point")
     if not (isinstance(point, list) and len(point) == 2 and all(isinstance(v, int) for v in point)):

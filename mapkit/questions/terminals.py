@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
@@ -25,14 +24,11 @@ from mapkit.errors import ItemError
 from mapkit.graph.model import Line, MetroGraph
 from mapkit.questions.base import (
     Scene,
-    build_item,
     cached,
-    check_templates,
-    context,
     name_list,
-    pick,
-    template_for,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, pooled, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "terminals"
@@ -50,14 +46,10 @@ TEMPLATES = {
 }
 
 
-@dataclass(frozen=True)
-class TerminalsConfig:
-    """``templates``: wordings drawn per item."""
+ASK = Asker(NAME, VERSION, TEMPLATES)
 
-    templates: tuple[str, ...] = ("boxed",)
 
-    def __post_init__(self) -> None:
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
+TerminalsConfig = templates_config("TerminalsConfig", ASK, "boxed")
 
 
 def terminals_of(line: Line) -> list[str] | None:
@@ -80,8 +72,8 @@ def terminals_of(line: Line) -> list[str] | None:
     return list(ends)
 
 
-def _pool(g: MetroGraph) -> list[str]:
-    ctx = context(g)
+def _pool(ctx: Scene) -> list[str]:
+    g = ctx.graph
 
     def build() -> list[str]:
         out = []
@@ -94,30 +86,16 @@ def _pool(g: MetroGraph) -> list[str]:
     return cached(ctx, (NAME, "pool"), build)
 
 
-def capacity(g: MetroGraph | Scene, config: TerminalsConfig) -> int:
-    """Number of lines with clear terminals."""
-    ctx = context(g)
-    g = ctx.graph
-    return len(_pool(g))
-
-
-def generate(g: MetroGraph | Scene, seed: int, index: int, config: TerminalsConfig) -> dict[str, Any] | None:
-    """Item ``index``: a line drawn without repeats."""
-    ctx = context(g)
-    g = ctx.graph
-    pool = _pool(g)
-    if not pool:
-        return None
-    lid = pick(ctx, pool, NAME, "lines", seed, index)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
+def _ask(ctx: Scene, lid: str, config: TerminalsConfig) -> tuple[dict, dict[str, Any]]:
     _, text, gold = _truth(ctx, lid)
-    n_ends, n_st = len(gold["terminals"]), len(g.lines[lid].station_ids)
+    n_ends, n_st = len(gold["terminals"]), len(ctx.graph.lines[lid].station_ids)
     level = "hard" if n_ends > 2 else ("easy" if n_st <= 15 else "medium")
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(line=ctx.line_names[lid]), answer=None, answer_text=text,
-        difficulty_question=level, line_ids=(lid,), gold=gold,
-    )
+    fields = {"line": ctx.line_names[lid]}
+    return fields, {"answer": None, "answer_text": text, "difficulty_question": level, "line_ids": (lid,), "gold": gold}
+
+
+capacity, generate = pooled(ASK, lambda ctx, config: _pool(ctx), _ask, tag=lambda config: "lines")
+"""Capacity: the lines with clear terminals; item ``index``: a line drawn without repeats."""
 
 
 def _truth(ctx: Any, lid: str) -> tuple[None, str, dict[str, Any]]:
@@ -132,8 +110,7 @@ def _truth(ctx: Any, lid: str) -> tuple[None, str, dict[str, Any]]:
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the line's terminals."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     (lid,) = item["mapkit"]["line_ids"]
     if lid not in g.lines:
         raise ItemError(f"{item.get('id')}: line {lid!r} is not in the graph.")

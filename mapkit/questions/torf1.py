@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import check_yes_no
@@ -24,15 +23,15 @@ from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
-    build_item,
     cached,
-    check_templates,
     choose_template,
     context,
     item_rng,
     level_from_thresholds,
     pick,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, templates_config
 from mapkit.questions.registry import Family, register
 from mapkit.questions.strata import ride_length
 
@@ -51,14 +50,10 @@ TEMPLATES = {
 }
 
 
-@dataclass(frozen=True)
-class TorF1Config:
-    """``templates``: wordings drawn per item."""
+ASK = Asker(NAME, VERSION, TEMPLATES)
 
-    templates: tuple[str, ...] = ("reasonmap",)
 
-    def __post_init__(self) -> None:
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
+TorF1Config = templates_config("TorF1Config", ASK, "reasonmap")
 
 
 def _yes_pool(g: MetroGraph) -> list[tuple[str, str]]:
@@ -96,8 +91,7 @@ def _no_pool(g: MetroGraph) -> list[tuple[str, str]]:
 
 def capacity(g: MetroGraph | Scene, config: TorF1Config) -> int:
     """Twice the smaller of the yes- and no-pair pools (yes and no alternate); 0 when no "no" can be asked."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     return 2 * min(len(_yes_pool(g)), len(_no_pool(g)))
 
 
@@ -108,8 +102,7 @@ def _share(g: MetroGraph, a: str, b: str) -> list[str]:
 
 def generate(g: MetroGraph | Scene, seed: int, index: int, config: TorF1Config) -> dict[str, Any] | None:
     """Even index: a yes-pair, odd index: a no-pair, each from its pool in a seeded order without repeats."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     no_pool = _no_pool(g)
     if not no_pool:
         return None
@@ -123,9 +116,8 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: TorF1Config) 
         a, b = b, a
     template = choose_template(rng, config.templates)
     answer, text, gold = _truth(ctx, a, b)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(stop1=ctx.names[a], stop2=ctx.names[b]),
+    return ASK.item(
+        ctx, template, seed, index, dict(stop1=ctx.names[a], stop2=ctx.names[b]),
         answer=answer, answer_text=text, difficulty_question=difficulty(ctx, a, b, gold["lines"]),
         station_ids=(a, b), gold=gold,
     )
@@ -152,8 +144,7 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[int, str, dict[str, Any]]:
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute whether the two stations share a line."""
-    ctx = context(g)
-    g = ctx.graph
+    ctx, g = scene_and_graph(g)
     a, b = item["mapkit"]["station_ids"]
     if a not in g.stations or b not in g.stations:
         raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
