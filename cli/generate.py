@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +40,18 @@ def _types(value: str | None) -> list[str] | None:
     from mapkit.questions import get_family
 
     return [get_family(t.strip()).name for t in value.split(",") if t.strip()]
+
+
+def _confirm_size(bar: Progress):  # noqa: ANN202
+    """Ask on a terminal whether to write a file over the size guard; elsewhere the answer is no."""
+
+    def confirm(projected: int, items: int) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        bar.stop()
+        return typer.confirm(f"Write about {projected / 1e9:,.1f} GB ({items:,} items)?", default=False)
+
+    return confirm
 
 
 def generate(
@@ -90,11 +103,21 @@ def generate(
         bool,
         typer.Option("--force-render", help="With --render: keep a map that fails the legibility gate."),
     ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Write even when the projected file is over the 1 GB size guard.")
+    ] = False,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Write an empty file instead of failing when no item is generated.")
+    ] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
-    from mapkit.generate import write_items
+    from mapkit.generate import SIZE_GUARD_BYTES, write_items
+    from mapkit.io import check_output_dir, check_output_file
     from mapkit.sources import known_cities
 
+    check_output_file(out_path, flag="--out")
+    if render:
+        check_output_dir(render_dir if render_dir is not None else out_path.parent / "maps", flag="--render-dir")
     if city and all_cities:
         raise ConfigError("Give --city or --all-cities, not both.")
     if preset and n is not None:
@@ -119,7 +142,8 @@ def generate(
             out_path, cities, types=_types(types), n_per_type=100 if n is None else n, seed=seed, preset=preset,
             data_dir=data_dir,
             repeats=repeats, skip_broken=skip_broken, progress=progress, render=render, render_dir=render_dir,
-            style_seed=style_seed, render_force=force_render,
+            style_seed=style_seed, render_force=force_render, allow_empty=allow_empty,
+            max_bytes=None if yes else SIZE_GUARD_BYTES, confirm=_confirm_size(bar),
         )
     table = Table(title=f"{summary.total:,} items -> {out_path}")
     for col in ("type", "items", "easy", "medium", "hard", "answer balance"):

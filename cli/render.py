@@ -42,9 +42,11 @@ def render(
     data_dir: DataDirOpt = None,
 ) -> None:
     from mapkit.errors import LegibilityError
+    from mapkit.io import check_output_dir
     from mapkit.render import GateLimits, render_city, style_from_seed
     from mapkit.sources import load_city
 
+    check_output_dir(out_dir, flag="--out")
     graph = load_city(city, data_dir=data_dir)
     style = style_from_seed(style_seed).with_size(width, height)
     try:

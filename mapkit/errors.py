@@ -66,6 +66,18 @@ class CurationError(DataFileError):
     """Raised when a curation file names something the raw data lacks, or contradicts itself."""
 
 
+class OutputPathError(UserInputError):
+    """Raised before any work when an output path cannot be written (a folder, read-only, under a file)."""
+
+
+class EmptyResultError(UserInputError):
+    """Raised when a command would write or score nothing (``--n 0``, no response id matches an item)."""
+
+
+class OutputTooLargeError(UserInputError):
+    """Raised when the projected output is larger than the size guard and ``--yes`` was not given."""
+
+
 class CityNotFoundError(UserInputError):
     """Raised when a city name matches no source; carries the closest known names."""
 
