@@ -286,11 +286,11 @@ def check_output_dir(path: str | os.PathLike[str], *, flag: str = "--out") -> Pa
     >>> check_output_dir(d / "f")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    mapkit.errors.OutputPathError: --out ...: is a file; give a folder.
+    mapkit.errors.OutputPathError: --out ...: is a file, so mapkit cannot write a folder there; give a folder path.
     """
     p = Path(path)
     if p.exists() and not p.is_dir():
-        raise OutputPathError(f"{flag} {p}: is a file; give a folder.")
+        raise OutputPathError(f"{flag} {p}: is a file, so mapkit cannot write a folder there; give a folder path.")
     if p.is_dir():
         _probe_writable(p, flag, p)
     else:
