@@ -5,11 +5,12 @@ message (one paragraph, naming the file, the place and what to do) and exits non
 without a traceback. Anything else escaping is a bug in mapkit.
 
 Example:
-    >>> try:
+    >>> try:  # doctest: +NORMALIZE_WHITESPACE
     ...     raise CityNotFoundError("atlantis", suggestions=["auckland"])
     ... except MapkitError as err:
     ...     print(err)
-    Unknown city 'atlantis'. Did you mean: auckland? Run `mapkit cities` to list every city.
+    Unknown city 'atlantis'. Did you mean: auckland? Run `mapkit cities` to list every city (`demo` and
+    `synthetic:<seed>` need no data; a city file is given by its path).
 """
 
 from __future__ import annotations
@@ -87,7 +88,11 @@ class CityNotFoundError(UserInputError):
         msg = f"Unknown city {name!r}."
         if self.suggestions:
             msg += f" Did you mean: {', '.join(self.suggestions)}?"
-        super().__init__(msg, hint="Run `mapkit cities` to list every city.")
+        super().__init__(
+            msg,
+            hint="Run `mapkit cities` to list every city (`demo` and `synthetic:<seed>` need no data; a city file "
+            "is given by its path).",
+        )
 
 
 class DataNotFoundError(UserInputError):

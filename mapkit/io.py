@@ -124,6 +124,17 @@ def json_error_message(err: json.JSONDecodeError) -> str:
     return msg
 
 
+def _without_newline(line: str, err: json.JSONDecodeError) -> json.JSONDecodeError:
+    """The error of ``line`` without its line break: an unclosed string then says so, not "control character"."""
+    try:
+        json.loads(line.rstrip("\r\n"))
+    except json.JSONDecodeError as e:
+        return e
+    except (RecursionError, ValueError):
+        pass
+    return err
+
+
 def utf8_error(path: str | os.PathLike[str]) -> DataFileError:
     """The error for a file that is not valid UTF-8: the byte offset, line and the bad byte.
 
@@ -221,6 +232,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as err:
+            err = _without_newline(line, err)
             raise DataFileError(
                 f"invalid JSON: {json_error_message(err)}.", path=p, location=f"line {lineno}, column {err.colno}"
             ) from None

@@ -387,3 +387,32 @@ def test_typer_range_is_bounded_and_ci_tests_its_lowest_version():
     assert m, f"typer must have a lower and an upper bound, not {typer_req!r}"
     ci = (REPO / ".ci" / "run").read_text()
     assert f"typer=={m.group(1)}" in ci, "the lowest allowed typer must be the one .ci/run tests"
+
+
+# --- messages -----------------------------------------------------------------------------------------------
+
+
+def test_unknown_city_says_how_to_list_cities(capsys, tmp_path):
+    code, out, err = run(capsys, "city", "show", "qqqq", "--data-dir", str(tmp_path))
+    assert code == 2 and "Unknown city 'qqqq'." in err and "Run `mapkit cities`" in err and "demo" in err
+    code, _, err = run(capsys, "city", "show", "beijng", "--data-dir", str(tmp_path))
+    assert "Did you mean: beijing?" in err
+    code, _, err = run(capsys, "city", "show", "beijing.json")
+    assert code == 2 and "beijing.json: cannot read: file not found." in err, err
+
+
+def test_json_errors_are_whole_sentences(capsys, tmp_path, items):
+    responses = tmp_path / "r.jsonl"
+    responses.write_text('{"id": "x", "response": "unterminated}\n')
+    code, out, err = run(capsys, "score", str(items), str(responses))
+    assert code == 2 and "invalid JSON: Unterminated string starting at column 25." in err, err
+    no_traceback(out, err)
+
+
+def test_every_docs_path_named_in_the_code_exists():
+    named = set()
+    for folder in ("mapkit", "cli"):
+        for path in (REPO / folder).rglob("*.py"):
+            named |= set(re.findall(r"\bdocs/[\w./-]+\.md\b", path.read_text(encoding="utf-8")))
+    assert named, "the code names some docs"
+    assert sorted(p for p in named if not (REPO / p).is_file()) == []
