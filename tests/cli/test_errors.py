@@ -416,3 +416,25 @@ def test_every_docs_path_named_in_the_code_exists():
             named |= set(re.findall(r"\bdocs/[\w./-]+\.md\b", path.read_text(encoding="utf-8")))
     assert named, "the code names some docs"
     assert sorted(p for p in named if not (REPO / p).is_file()) == []
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".jsonl"])
+def test_non_utf8_reasonmap_plus_files(capsys, tmp_path, suffix):
+    bad = tmp_path / f"plus{suffix}"
+    data = b"city,question\nz\xfcrich,q\n" if suffix == ".csv" else b'[{"city": "z\xfcrich"}]'
+    bad.write_bytes(data)
+    code, out, err = run(capsys, "validate", str(bad), "--format", "reasonmap-plus")
+    assert code == 2 and f"byte offset {data.index(0xFC)}): not UTF-8 text (byte 0xfc)" in err, err
+    no_traceback(out, err)
+
+
+@pytest.mark.parametrize("command", ["generate", "render"])
+def test_non_utf8_city_file_for_generate_and_render(capsys, tmp_path, command):
+    city = tmp_path / "c.json"
+    data = b'{"format": "mapkit.city/1", "city": "Z\xfcrich", "lines": []}'
+    city.write_bytes(data)
+    out_arg = str(tmp_path / ("items.jsonl" if command == "generate" else "maps"))
+    code, out, err = run(capsys, command, "--city", str(city), "--out", out_arg)
+    assert code == 2 and f"c.json (line 1, byte offset {data.index(0xFC)}): not UTF-8 text" in err, err
+    no_traceback(out, err)
+    assert files_in(tmp_path) == ["c.json"]
