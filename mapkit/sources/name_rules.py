@@ -6,8 +6,8 @@ back through :mod:`mapkit.scoring`. A name is refused (with the reason) when it
 * is empty, or has no letter or digit at all;
 * spans several lines or holds a control character (tab, NUL, a bidi override...);
 * holds markup that answer extraction reads as structure: a backslash or a brace (``\\boxed{``);
-* holds a list separator the scorer splits lists on: ``&``, ``;``, ``、``, ``，``, ``；`` or the
-  word "and" (``Elephant and Castle`` would be read as two stops);
+* holds a list separator the scorer splits lists on: ``,``, ``&``, ``;``, ``、``, ``，``, ``；`` or
+  the word "and" (``Elephant and Castle`` would be read as two stops);
 * looks like a field of a route answer (``Departure Stop:``, ``Via Stops:``, `` --``) or is
   "None" (read as "no via stops");
 * is longer than :data:`MAX_NAME_LENGTH` characters.
@@ -37,7 +37,7 @@ MAX_NAME_LENGTH = 200
 _LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _BIDI = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MARKUP = {"\\": "a backslash", "{": "'{'", "}": "'}'"}
-_SEPARATORS = ("&", ";", "、", "，", "；")
+_SEPARATORS = (",", "&", ";", "、", "，", "；")
 _AND = re.compile(r"\band\b", re.I)
 _ROUTE_FIELD = re.compile(
     r"(route\s*name|departure\s*stop|arrival\s*stop|number\s*of\s*via\s*stops|via\s*stops)\s*\**\s*[:：]|\s-{2,}",

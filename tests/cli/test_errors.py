@@ -438,3 +438,12 @@ def test_non_utf8_city_file_for_generate_and_render(capsys, tmp_path, command):
     assert code == 2 and f"c.json (line 1, byte offset {data.index(0xFC)}): not UTF-8 text" in err, err
     no_traceback(out, err)
     assert files_in(tmp_path) == ["c.json"]
+
+
+def test_data_pull_checks_its_destination_before_downloading(capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, out, err = run(capsys, "data", "pull", "--dest", str(blocker), "--from", str(tmp_path / "mirror"), "-q")
+    assert code == 2 and f"--dest {blocker}: is a file" in err, err
+    no_traceback(out, err)
+    assert blocker.read_text() == "x"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from mapkit.answers.routes import clear_graph_cache
 from mapkit.errors import CurationError, DataFileError
 from mapkit.generate import generate_items
 from mapkit.questions import families
-from mapkit.scoring.routes import clear_graph_cache
 from mapkit.scoring.score import score
 from mapkit.sources.name_rules import MAX_NAME_LENGTH, name_problem
 from mapkit.sources.native import load_city_file
@@ -37,6 +37,7 @@ REFUSED = {
     "Br{ace": "'{'",
     "Br}ace": "'}'",
     "A & B": "'&'",
+    "Smith, Wesson": "','",
     "Semi;colon": "';'",
     "一号线、二": "'、'",
     "Elephant and Castle": "the word 'and'",
@@ -51,7 +52,7 @@ REFUSED = {
 # accepted, and every gold answer that names them scores full marks
 ACCEPTED = [
     "Queen's Park", "St. John's Wood", "Jay St-MetroTech", "Köln Messe/Deutz", "北京西站", "Conca d'Oro",
-    "Union (North)", "Smith, Wesson", "Plus+Sign", "Ürümqi Süd", "Dollar$ Mall", "7 Av", "Andover",
+    "Union (North)", "Plus+Sign", "Ürümqi Süd", "Dollar$ Mall", "7 Av", "Andover",
     "<answer>x</answer>", "Final answer: X", "Quote\"d", "Star*s",
 ]
 
