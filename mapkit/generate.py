@@ -511,7 +511,7 @@ def write_items(
     if total == 0 and not allow_empty:
         raise EmptyResultError(
             "nothing to generate: the plan has 0 items (`n_per_type` is 0, or no city could be loaded).",
-            hint="Ask for at least one item, or set `allow_empty` to write an empty file.",
+            hint="Ask for at least one item, or allow an empty file (`allow_empty`).",
         )
     if max_bytes is not None and total:
         projected = estimate_bytes(plan, spec.seed, cfgs)
@@ -538,7 +538,7 @@ def write_items(
             # raised inside the atomic writer: the empty temp file is removed, nothing is written
             raise EmptyResultError(
                 f"no item was generated ({'; '.join(summary.shortfalls) or 'the families gave none'}).",
-                hint="Try other `types` or `cities`, or set `allow_empty` to write an empty file.",
+                hint="Try other `types` or `cities`, or allow an empty file (`allow_empty`).",
             )
 
     with no_gc():
