@@ -63,10 +63,11 @@ EXPECTED_FINDINGS = {
     "kl": {
         ("marked-single-line", f"{n} Station")
         for n in (
-            "Kepong Sentral", "Setia Jaya", "USJ 7", "Muzium Negara", "Merdeka", "Bukit Bintang",
-            "Sri Damansara Timur", "Kentonmen", "Jalan Ipoh", "Putrajaya Sentral",
+            "Kepong Sentral", "Setia Jaya", "Muzium Negara", "Merdeka", "Sri Damansara Timur", "Kentonmen",
+            "Jalan Ipoh",
         )
-    },
+    }
+    | {("near-duplicate-names", "Glenmarie Station / Glenmarie 2 Station look alike and share no line: a typo?")},
     "oslo": set(),
 }
 
