@@ -67,7 +67,8 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
     doc = load_document(p)
     if not isinstance(doc, dict) or not doc:
         raise DataFileError(
-            "expected a JSON object mapping line names to station lists.", path=p,
+            "expected a JSON object mapping line names to station lists.",
+            path=p,
             hint="See docs/reasonmap-format.md.",
         )
     raw = RawCity(p, p.stem, p.parent.name)
@@ -82,15 +83,14 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
         for i, s in enumerate(stations):
             parsed = parse_station_string(s)
             if not parsed.name:
-                raise DataFileError(
-                    f"station #{i + 1} has an empty name.", path=p, location=f"line {line_name!r}"
-                )
+                raise DataFileError(f"station #{i + 1} has an empty name.", path=p, location=f"line {line_name!r}")
             occs.append(RawOccurrence(line_name, i, s, parsed.name, parsed.transfer, parsed.branch_start))
         key = str(line_name).strip()
         if key in raw.lines:
             # "L1" and "L1 " would silently replace one another
             raise DataFileError(
-                f"the line name {key!r} appears twice (once with extra spaces).", path=p,
+                f"the line name {key!r} appears twice (once with extra spaces).",
+                path=p,
                 location=f"line {line_name!r}",
             )
         raw.lines[key] = occs
@@ -129,7 +129,8 @@ class _Curator:
         for ln in self.cur.get("new_lines", {}):
             if ln in lines:
                 raise self.fail(
-                    f"new_lines names line {ln!r}, which {self.raw.path} already has.", f"new_lines.{ln}",
+                    f"new_lines names line {ln!r}, which {self.raw.path} already has.",
+                    f"new_lines.{ln}",
                     hint="Use branches/add_stops to change an existing line.",
                 )
         for ln in self.cur.get("colors", {}):
@@ -218,7 +219,8 @@ def load_reasonmap_city(
         sid = slugify(name)
         if sid in names_of:
             raise cur.fail(
-                f"new_stations names {name!r}, which the raw data already has.", f"new_stations.{name}",
+                f"new_stations names {name!r}, which the raw data already has.",
+                f"new_stations.{name}",
                 hint="Use add_stops to put an existing station on another line.",
             )
         names_of[sid] = [name]
@@ -288,7 +290,8 @@ def load_reasonmap_city(
     for sid in new_ids:
         if sid not in placed:
             raise cur.fail(
-                f"new_stations adds {names_of[sid][0]!r} but no line places it.", "new_stations",
+                f"new_stations adds {names_of[sid][0]!r} but no line places it.",
+                "new_stations",
                 hint="Name it under add_stops and in a service under branches of its line, or on a new_lines service.",
             )
 
@@ -302,12 +305,17 @@ def load_reasonmap_city(
     }
     try:
         g = MetroGraph(
-            city=raw.city, country=raw.country, stations=stations, lines=lines,
-            source=f"reasonmap:{raw.country}/{raw.city}", meta=meta,
+            city=raw.city,
+            country=raw.country,
+            stations=stations,
+            lines=lines,
+            source=f"reasonmap:{raw.country}/{raw.city}",
+            meta=meta,
         )
     except GraphBuildError as err:
         raise DataFileError(
-            err.message, path=raw.path,
+            err.message,
+            path=raw.path,
             hint=(err.hint or "") + f" Fix it in the curation file for {raw.city!r}"
             f" (mapkit/sources/curation/{raw.city}.yaml).",
         ) from None
@@ -323,10 +331,16 @@ def _new_lines(cur: _Curator, known: set[str], taken_ids: set[str], colors: dict
             lid += "-x"
         taken_ids.add(lid)
         services = []
+        for k in spec.get("loops", ()):
+            if not 0 <= k < len(spec["services"]):
+                raise cur.fail(
+                    f"loops names service {k}, but the line has {len(spec['services'])}.",
+                    f"new_lines.{line_name}.loops",
+                )
         for k, seq in enumerate(spec["services"]):
             where = f"new_lines.{line_name}.services[{k}]"
             sids = tuple(_resolve_known(cur, known, ref, where) for ref in seq)
-            services.append(Branch(sids, loop=bool(spec.get("loop")) and k == 0))
+            services.append(Branch(sids, loop=k in spec.get("loops", ())))
         out.append(Line(lid, line_name, tuple(services), color=colors.get(line_name)))
     return out
 
@@ -345,15 +359,14 @@ def _resolve_known(cur: _Curator, known: set[str], ref: str, where: str) -> str:
     sid = next((s for s in sorted(known) if name_key(s) == key), None)
     if sid is None:
         raise cur.fail(
-            f"station {ref!r}: no line of {cur.raw.path} has it.", where,
+            f"station {ref!r}: no line of {cur.raw.path} has it.",
+            where,
             hint="Name a station of another line, or declare it under new_stations (with the reason).",
         )
     return sid
 
 
-def _resolve_added_stops(
-    cur: _Curator, ids_per_line: dict[str, list[str]], known: set[str]
-) -> dict[str, list[str]]:
+def _resolve_added_stops(cur: _Curator, ids_per_line: dict[str, list[str]], known: set[str]) -> dict[str, list[str]]:
     """``add_stops`` -> line name -> ids of existing stations that the raw line omits."""
     out: dict[str, list[str]] = {}
     branches = cur.cur.get("branches", {})
@@ -362,7 +375,8 @@ def _resolve_added_stops(
         if line_name not in branches:
             raise cur.fail(
                 f"add_stops adds stations to {line_name!r}, which has no services under `branches`.",
-                where, hint="List the line's services (full station lists) under `branches` to place them.",
+                where,
+                hint="List the line's services (full station lists) under `branches` to place them.",
             )
         found: list[str] = []
         for ref in refs:

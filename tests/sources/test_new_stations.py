@@ -74,9 +74,9 @@ def test_a_new_line_joins_existing_and_new_stations(raw_file):
 def test_a_new_loop_line_closes(raw_file):
     g = load_reasonmap_city(
         raw_file,
-        curation=_cur(new_lines={"L3": {"why": "ring", "services": [["A", "B", "E"]], "loop": True}}),
+        curation=_cur(new_lines={"L3": {"why": "ring", "services": [["D", "A"], ["A", "B", "E"]], "loops": [1]}}),
     )
-    assert g.line("L3").loop and g.graph.has_edge("e", "a")
+    assert [b.loop for b in g.line("L3").branches] == [False, True] and g.graph.has_edge("e", "a")
 
 
 @pytest.mark.parametrize(
@@ -85,6 +85,7 @@ def test_a_new_loop_line_closes(raw_file):
         ({"new_lines": {"L1": {"why": "dup", "services": [["A", "B"]]}}}, "already has"),
         ({"new_lines": {"L3": {"why": "typo", "services": [["A", "Zed"]]}}}, "no line of"),
         ({"colors": {"L9": "#000000"}}, "not in"),
+        ({"new_lines": {"L3": {"why": "ring", "services": [["A", "E"]], "loops": [1]}}}, "loops names service 1"),
     ],
 )
 def test_new_line_errors_name_the_entry(raw_file, extra, words):
