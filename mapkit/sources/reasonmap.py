@@ -227,11 +227,13 @@ def load_reasonmap_city(
         new_ids.append(sid)
 
     # 2. stations
+    printed = _printed_aliases(cur, set(names_of))
     stations = []
     for sid, names in names_of.items():
         display = cur.station_names.get(sid, names[0])
         aliases = sorted((set(names) | raw_names_of_id[sid]) - {display})
         aliases += sorted(k for k, v in cur.aliases.items() if v in names and k not in aliases and k != display)
+        aliases += [a for a in printed.get(sid, ()) if a not in aliases and a != display]
         stations.append(Station(sid, display, tuple(aliases)))
     for sid in cur.station_names:
         if sid not in names_of:
@@ -320,6 +322,22 @@ def load_reasonmap_city(
             f" (mapkit/sources/curation/{raw.city}.yaml).",
         ) from None
     return g
+
+
+def _printed_aliases(cur: _Curator, known: set[str]) -> dict[str, list[str]]:
+    """``station_aliases``: station -> other names the map prints at the same interchange symbol."""
+    out: dict[str, list[str]] = {}
+    for ref, extra in cur.cur.get("station_aliases", {}).items():
+        where = f"station_aliases.{ref}"
+        sid = _resolve_known(cur, known, ref, where)
+        for name in extra:
+            if slugify(name) in known:
+                raise cur.fail(
+                    f"{name!r} is already a station's name; an alias must not hide a station.", where,
+                    hint="Merge two stations with `aliases` (raw names) instead.",
+                )
+            out.setdefault(sid, []).append(name)
+    return out
 
 
 def _new_lines(cur: _Curator, known: set[str], taken_ids: set[str], colors: dict[str, str]) -> list[Line]:

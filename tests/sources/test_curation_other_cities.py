@@ -66,8 +66,7 @@ EXPECTED_FINDINGS = {
             "Kepong Sentral", "Setia Jaya", "Muzium Negara", "Merdeka", "Sri Damansara Timur", "Kentonmen",
             "Jalan Ipoh",
         )
-    }
-    | {("near-duplicate-names", "Glenmarie Station / Glenmarie 2 Station look alike and share no line: a typo?")},
+    },
     "oslo": set(),
 }
 

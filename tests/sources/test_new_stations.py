@@ -100,3 +100,13 @@ def test_the_schema_wants_a_reason_for_a_new_line():
 
     with pytest.raises(SchemaViolationError, match="why"):
         validate_document({"city": "x", "country": "y", "new_lines": {"L3": {"services": [["A", "B"]]}}}, "curation")
+
+
+def test_station_aliases_make_a_second_printed_name_resolve(raw_file):
+    g = load_reasonmap_city(raw_file, curation=_cur(station_aliases={"B": ["Bee (tram)"]}))
+    assert g.station("Bee (tram)").id == "b" and g.station("b").name == "B"
+
+
+def test_a_station_alias_may_not_hide_another_station(raw_file):
+    with pytest.raises(CurationError, match="already a station"):
+        load_reasonmap_city(raw_file, curation=_cur(station_aliases={"B": ["E"]}), curation_path="tiny.yaml")
