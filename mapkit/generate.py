@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mapkit.coverage import gate_capacities
 from mapkit.errors import ConfigError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import atomic_writer
@@ -187,6 +188,8 @@ class PlanEntry:
     family: str
     n: int
     distinct: int | None
+    not_asked: str | None = None
+    """Why the family is not asked about this city (its map coverage, :mod:`mapkit.coverage`), if so."""
 
 
 @dataclass
@@ -200,6 +203,8 @@ class GenerationSummary:
     difficulty: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     balance: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     shortfalls: list[str] = field(default_factory=list)
+    not_asked: list[str] = field(default_factory=list)
+    """``city: family (why)`` for each family left out because the city's graph is incomplete against its map."""
     maps: list[str] = field(default_factory=list)
     """Rendered maps the items point at (``figure`` paths), when the maps were drawn."""
     path: str | None = None
@@ -225,6 +230,7 @@ class GenerationSummary:
             "difficulty": {k: dict(v) for k, v in self.difficulty.items()},
             "balance": {k: dict(v) for k, v in self.balance.items()},
             "shortfalls": list(self.shortfalls),
+            "not_asked": list(self.not_asked),
             "maps": list(self.maps),
             "path": self.path,
             "seconds": round(self.seconds, 3),
@@ -400,6 +406,7 @@ def plan_items(
                 detach_render(g)
             raise
     caps = {ref: {t: get_family(t).capacity(g, cfgs[t]) for t in names} for ref, g in loaded}
+    gated = gate_capacities(loaded, caps)  # families a city's incomplete graph cannot answer for its map
     if preset == "reasonmap-plus":
         by_city = {g.city: ref for ref, g in loaded}
         quotas = reasonmap_plus_quotas({g.city: caps[ref] for ref, g in loaded})
@@ -413,7 +420,8 @@ def plan_items(
             n = want[(ref, t)]
             if preset is None and not repeats and cap is not None:
                 n = min(n, cap)
-            plan.append((g, PlanEntry(g.city, t, n, None if repeats else cap)))
+            why = gated.get((ref, t))
+            plan.append((g, PlanEntry(g.city, t, 0 if why else n, None if repeats else cap, why)))
     return plan
 
 
@@ -557,6 +565,7 @@ def write_items(
     cfgs = _configs(sorted({e.family for _, e in plan}), configs)
     total = sum(e.n for _, e in plan)
     summary = GenerationSummary(path=str(Path(path)))
+    summary.not_asked = [f"{e.city}: {e.family} ({e.not_asked})" for _, e in plan if e.not_asked]
     for g in {id(g): g for g, _ in plan}.values():
         r = context(g).render
         if r is not None:

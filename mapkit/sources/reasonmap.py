@@ -11,6 +11,7 @@ but another line of the same file has (e.g. a shared terminus missing from one l
 placed with ``add_stops`` + ``branches`` or on a ``new_lines`` service, so every invented station is
 explicit and justified. ``new_lines`` (line name -> why + services) adds a whole line that the map
 draws but the raw file lacks; its services name stations of the file or ``new_stations``.
+``station_aliases`` gives a station another printed name (a second label at one interchange symbol).
 
 Transfer markers are recorded in ``meta`` for auditing only: membership decides every answer.
 
@@ -67,8 +68,7 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
     doc = load_document(p)
     if not isinstance(doc, dict) or not doc:
         raise DataFileError(
-            "expected a JSON object mapping line names to station lists.",
-            path=p,
+            "expected a JSON object mapping line names to station lists.", path=p,
             hint="See docs/reasonmap-format.md.",
         )
     raw = RawCity(p, p.stem, p.parent.name)
@@ -83,14 +83,15 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
         for i, s in enumerate(stations):
             parsed = parse_station_string(s)
             if not parsed.name:
-                raise DataFileError(f"station #{i + 1} has an empty name.", path=p, location=f"line {line_name!r}")
+                raise DataFileError(
+                    f"station #{i + 1} has an empty name.", path=p, location=f"line {line_name!r}"
+                )
             occs.append(RawOccurrence(line_name, i, s, parsed.name, parsed.transfer, parsed.branch_start))
         key = str(line_name).strip()
         if key in raw.lines:
             # "L1" and "L1 " would silently replace one another
             raise DataFileError(
-                f"the line name {key!r} appears twice (once with extra spaces).",
-                path=p,
+                f"the line name {key!r} appears twice (once with extra spaces).", path=p,
                 location=f"line {line_name!r}",
             )
         raw.lines[key] = occs
@@ -129,8 +130,7 @@ class _Curator:
         for ln in self.cur.get("new_lines", {}):
             if ln in lines:
                 raise self.fail(
-                    f"new_lines names line {ln!r}, which {self.raw.path} already has.",
-                    f"new_lines.{ln}",
+                    f"new_lines names line {ln!r}, which {self.raw.path} already has.", f"new_lines.{ln}",
                     hint="Use branches/add_stops to change an existing line.",
                 )
         for ln in self.cur.get("colors", {}):
@@ -219,8 +219,7 @@ def load_reasonmap_city(
         sid = slugify(name)
         if sid in names_of:
             raise cur.fail(
-                f"new_stations names {name!r}, which the raw data already has.",
-                f"new_stations.{name}",
+                f"new_stations names {name!r}, which the raw data already has.", f"new_stations.{name}",
                 hint="Use add_stops to put an existing station on another line.",
             )
         names_of[sid] = [name]
@@ -292,8 +291,7 @@ def load_reasonmap_city(
     for sid in new_ids:
         if sid not in placed:
             raise cur.fail(
-                f"new_stations adds {names_of[sid][0]!r} but no line places it.",
-                "new_stations",
+                f"new_stations adds {names_of[sid][0]!r} but no line places it.", "new_stations",
                 hint="Name it under add_stops and in a service under branches of its line, or on a new_lines service.",
             )
 
@@ -307,17 +305,12 @@ def load_reasonmap_city(
     }
     try:
         g = MetroGraph(
-            city=raw.city,
-            country=raw.country,
-            stations=stations,
-            lines=lines,
-            source=f"reasonmap:{raw.country}/{raw.city}",
-            meta=meta,
+            city=raw.city, country=raw.country, stations=stations, lines=lines,
+            source=f"reasonmap:{raw.country}/{raw.city}", meta=meta,
         )
     except GraphBuildError as err:
         raise DataFileError(
-            err.message,
-            path=raw.path,
+            err.message, path=raw.path,
             hint=(err.hint or "") + f" Fix it in the curation file for {raw.city!r}"
             f" (mapkit/sources/curation/{raw.city}.yaml).",
         ) from None
@@ -384,7 +377,9 @@ def _resolve_known(cur: _Curator, known: set[str], ref: str, where: str) -> str:
     return sid
 
 
-def _resolve_added_stops(cur: _Curator, ids_per_line: dict[str, list[str]], known: set[str]) -> dict[str, list[str]]:
+def _resolve_added_stops(
+    cur: _Curator, ids_per_line: dict[str, list[str]], known: set[str]
+) -> dict[str, list[str]]:
     """``add_stops`` -> line name -> ids of existing stations that the raw line omits."""
     out: dict[str, list[str]] = {}
     branches = cur.cur.get("branches", {})
@@ -393,8 +388,7 @@ def _resolve_added_stops(cur: _Curator, ids_per_line: dict[str, list[str]], know
         if line_name not in branches:
             raise cur.fail(
                 f"add_stops adds stations to {line_name!r}, which has no services under `branches`.",
-                where,
-                hint="List the line's services (full station lists) under `branches` to place them.",
+                where, hint="List the line's services (full station lists) under `branches` to place them.",
             )
         found: list[str] = []
         for ref in refs:

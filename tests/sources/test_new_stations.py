@@ -95,8 +95,9 @@ def test_new_line_errors_name_the_entry(raw_file, extra, words):
 
 
 def test_the_schema_wants_a_reason_for_a_new_line():
-    from mapkit.errors import SchemaViolationError
     from mapkit.schemas import validate_document
+
+    from mapkit.errors import SchemaViolationError
 
     with pytest.raises(SchemaViolationError, match="why"):
         validate_document({"city": "x", "country": "y", "new_lines": {"L3": {"services": [["A", "B"]]}}}, "curation")
