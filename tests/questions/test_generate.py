@@ -92,14 +92,14 @@ def test_preset_shortfall_moves_to_the_same_split():
 def test_reasonmap_plus_preset_on_all_thirty_cities(tmp_path, reasonmap_dir):
     p = tmp_path / "plus.jsonl"
     s = write_items(p, preset="reasonmap-plus", data_dir=reasonmap_dir)
-    # Counting3 is not asked where the graph lacks lines its map draws (dubai, new_york, sydney) or the
-    # map allows two counts (dalian, toronto); the other gated quotas move to cities of the same split
+    # Counting3 is not asked where the graph lacks lines its map draws (dubai, new_york) or the map
+    # allows two counts (dalian, sydney, toronto); the other gated quotas move to cities of the same split
     no_line_count = {"dalian", "dubai", "new_york", "sydney", "toronto"}
     assert s.total == 4018 - len(no_line_count) and not s.shortfalls
     assert dict(s.by_type) == {"Counting1": 1050, "Counting2": 970, "Counting3": 25, "TorF1": 1039, "TorF2": 929}
     assert {n.split(":")[0] for n in s.not_asked if ": Counting3 (" in n} == no_line_count
-    assert {n.split(" (")[0] for n in s.not_asked if n.startswith("sydney")} == {
-        "sydney: Counting2", "sydney: Counting3", "sydney: TorF1", "sydney: TorF2",
+    assert {n.split(" (")[0] for n in s.not_asked if n.startswith("dubai")} == {
+        "dubai: Counting2", "dubai: Counting3", "dubai: TorF1", "dubai: TorF2",
     }
     rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
     per_city = Counter((r["city"], r["type"]) for r in rows)
@@ -108,7 +108,7 @@ def test_reasonmap_plus_preset_on_all_thirty_cities(tmp_path, reasonmap_dir):
     assert per_city[("new_york", "Counting2")] == per_city[("new_york", "TorF2")] == 0
     assert {r["city"] for r in rows if r["mapkit"]["split"] == "test"} == set(TEST_CITIES)
     assert all(r["mapkit"]["split"] == ("test" if r["city"] in TEST_CITIES else "train") for r in rows)
-    assert per_city[("sydney", "TorF1")] == 0  # one line: no "no" exists, its quota went elsewhere
+    assert per_city[("dubai", "TorF1")] == 0  # its graph lacks the Palm Monorail: the quota went elsewhere
     yes = Counter(r["answer"] for r in rows if r["type"] == "TorF1")
     assert abs(yes[1] - yes[0]) <= 30
 
