@@ -121,6 +121,21 @@ def gate_capacities(
     return gated
 
 
+def not_asked_notes(entries: Iterable[Any]) -> list[str]:
+    """One line per city and reason for the plan entries (``city``, ``family``, ``not_asked``) left out.
+
+    >>> from types import SimpleNamespace as E
+    >>> not_asked_notes([E(city="x", family="TorF1", not_asked="why"), E(city="x", family="Counting3", not_asked="why"),
+    ...                  E(city="y", family="TorF1", not_asked=None)])
+    ['x: TorF1, Counting3 (why)']
+    """
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for e in entries:
+        if e.not_asked:
+            grouped.setdefault((e.city, e.not_asked), []).append(e.family)
+    return [f"{city}: {', '.join(fams)} ({why})" for (city, why), fams in grouped.items()]
+
+
 def lost_from_map(g: MetroGraph, cov: CityCoverage) -> list[str]:
     """What ``cov`` says the graph must hold but ``g`` does not (lines, then stations per line)."""
     problems = []

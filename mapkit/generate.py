@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapkit.coverage import gate_capacities
+from mapkit.coverage import gate_capacities, not_asked_notes
 from mapkit.errors import ConfigError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import atomic_writer
@@ -204,7 +204,7 @@ class GenerationSummary:
     balance: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     shortfalls: list[str] = field(default_factory=list)
     not_asked: list[str] = field(default_factory=list)
-    """``city: family (why)`` for each family left out because the city's graph is incomplete against its map."""
+    """``city: families (why)`` for the families left out because a city's graph is incomplete against its map."""
     maps: list[str] = field(default_factory=list)
     """Rendered maps the items point at (``figure`` paths), when the maps were drawn."""
     path: str | None = None
@@ -565,7 +565,7 @@ def write_items(
     cfgs = _configs(sorted({e.family for _, e in plan}), configs)
     total = sum(e.n for _, e in plan)
     summary = GenerationSummary(path=str(Path(path)))
-    summary.not_asked = [f"{e.city}: {e.family} ({e.not_asked})" for _, e in plan if e.not_asked]
+    summary.not_asked = not_asked_notes(e for _, e in plan)
     for g in {id(g): g for g, _ in plan}.values():
         r = context(g).render
         if r is not None:
