@@ -1,8 +1,5 @@
 """Shared pieces of every question family: seeding, the per-city context, the canonical item row.
 
-Nothing here imports a family module, so :mod:`mapkit.scoring` can import :class:`Correctness`
-and the answer parsers without an import cycle.
-
 * :func:`item_rng` - the ``random.Random`` of item ``index`` of ``family`` under ``seed``; seeded
   from a blake2b digest (stable across processes and Python versions, unlike ``hash()``).
 * :class:`CityContext` - per-graph facts every item repeats (city, paths, difficulty, weight,
@@ -31,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mapkit.difficulty import CITY_LEVELS, MAP_WEIGHT, city_difficulty, city_line_count, city_transfer_count
+from mapkit.errors import ConfigError
 from mapkit.graph.model import MetroGraph
 from mapkit.names import name_key
 
@@ -40,7 +38,6 @@ __all__ = [
     "LEVELS",
     "TEST_CITIES",
     "CityContext",
-    "Correctness",
     "build_item",
     "context",
     "item_rng",
@@ -70,22 +67,6 @@ ITEM_KEYS = (
 
 QUESTION_WEIGHT_TRANSFER = 0.5
 """RewardMap's W_question: +0.5 for a planning item whose reference route has a transfer."""
-
-
-@dataclass(frozen=True)
-class Correctness:
-    """How an extracted answer compares with an item's gold.
-
-    ``correct``: the answer is right; ``detail`` in [0, 1]: partial credit (1.0 when correct);
-    ``notes``: a short human-readable reason.
-
-    >>> Correctness(True, 1.0).correct
-    True
-    """
-
-    correct: bool
-    detail: float
-    notes: str = ""
 
 
 def split_of(city: str) -> str:
@@ -396,8 +377,6 @@ def template_for(templates: Sequence[str], seed: int, family: str, index: int, c
 
 def check_templates(family: str, templates: Sequence[str], known: Sequence[str]) -> None:
     """Raise :class:`~mapkit.errors.ConfigError` unless ``templates`` is a non-empty subset of ``known``."""
-    from mapkit.errors import ConfigError
-
     bad = [t for t in templates if t not in known]
     if not templates or bad:
         raise ConfigError(

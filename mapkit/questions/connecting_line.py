@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mapkit.errors import ItemError
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.normalize import match_name
+from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -33,7 +34,6 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.registry import Family, register
 from mapkit.questions.torf1 import ride_length
-from mapkit.scoring.normalize import match_name
 
 NAME = "connecting_line"
 VERSION = 1
@@ -56,8 +56,6 @@ class ConnectingLineConfig:
     templates: tuple[str, ...] = ("boxed",)
 
     def __post_init__(self) -> None:
-        from mapkit.errors import ConfigError
-
         if self.min_between < 0 or (self.max_between is not None and self.max_between < self.min_between):
             raise ConfigError(f"{NAME}: need 0 <= min_between <= max_between.")
         check_templates(NAME, self.templates, tuple(TEMPLATES))
@@ -135,7 +133,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return _truth(context(g), a, b)
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """The line's name (case, spacing and the word "Line" ignored)."""
     gold = item["mapkit"]["gold"]
     if match_name(extracted, [gold["line_name"], gold["line"]], kind="line"):

@@ -25,11 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import Correctness, Given, stops_detail
+from mapkit.answers.extract import listed_stops
+from mapkit.answers.normalize import parse_choice
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     LEVELS,
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -41,7 +43,6 @@ from mapkit.questions.base import (
     pick,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import parse_choice
 
 NAME = "Counting1"
 VERSION = 1
@@ -226,9 +227,43 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return pos, LETTERS[pos] if pos is not None else "", _gold(ctx, stops, count)
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
-    """One option letter A-D, as the prompt demands (a hedge or a bare count is no answer);
-    detail falls off with the chosen count's distance."""
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
+    """One option letter A-D, as the prompt demands (a hedge or a bare count is no answer).
+
+    With the whole response (``given``), detail is the intermediate stops it lists (:func:`stops_detail`,
+    RewardMap's Counting1 detail, from the row plus a graph the caller passed: the reward must not depend
+    on whether a data directory happens to be reachable); from the extracted answer alone it falls off
+    with the chosen count's distance.
+    """
+    verdict = _check_choice(item, extracted) if extracted is not None else Correctness(False, 0.0)
+    gold = _gold_stops(item, given.graph) if given is not None else None
+    if gold is None:
+        return verdict
+    detail, why = stops_detail(listed_stops(given.response), gold)
+    notes = tuple(n for n in (verdict.notes, why) if n)
+    return Correctness(verdict.correct, detail, notes, sub_scores=(("stops", detail),))
+
+
+def _gold_stops(item: dict[str, Any], graph: MetroGraph | None) -> dict[str, list[str]] | None:
+    """The intermediate stops as id -> names: ``gold.stops`` (ids) with ``gold.stop_names`` (the display
+    name of each, same order), plus aliases from a graph the caller gave."""
+    gold = (item.get("mapkit") or {}).get("gold") or {}
+    stops = gold.get("stops")
+    if stops is None:
+        return None
+    names = list(gold.get("stop_names") or ())
+    out: dict[str, list[str]] = {}
+    for i, s in enumerate(stops):
+        sid = str(s)
+        extra = [str(names[i])] if i < len(names) and names[i] else []
+        if graph is not None and sid in graph.stations:
+            st = graph.stations[sid]
+            extra += [st.name, *st.aliases]
+        out[sid] = [sid, *extra]
+    return out
+
+
+def _check_choice(item: dict[str, Any], extracted: str) -> Correctness:
     options = item["mapkit"]["options"]
     right = item["answer"]
     count = options[right]
@@ -245,6 +280,7 @@ FAMILY = register(
     Family(
         name=NAME, version=VERSION, config_cls=Counting1Config, generate=generate, derive=derive, check=check,
         capacity=capacity,
+        checks_unanswered=True,
         description="stops strictly between two stations of one line; 4-option multiple choice",
     )
 )

@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mapkit.errors import ItemError
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.normalize import match_line_list, split_list
+from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     check_templates,
     context,
@@ -34,7 +35,6 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.counting2 import station_strata
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import match_line_list, split_list
 
 NAME = "lines_at"
 VERSION = 1
@@ -60,8 +60,6 @@ class LinesAtConfig:
     templates: tuple[str, ...] = ("boxed",)
 
     def __post_init__(self) -> None:
-        from mapkit.errors import ConfigError
-
         if self.min_lines < 1 or (self.max_lines is not None and self.max_lines < self.min_lines):
             raise ConfigError(f"{NAME}: need 1 <= min_lines <= max_lines.")
         check_templates(NAME, self.templates, tuple(TEMPLATES))
@@ -112,7 +110,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return _truth(context(g), sid)
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """The set of lines (any order, "Line 2" = "2"); an unrecognised or repeated item costs; detail = F1."""
     gold = item["mapkit"]["gold"]
     m = match_line_list(extracted, gold["lines"], dict(zip(gold["lines"], ([n] for n in gold["line_names"]))))

@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mapkit.errors import ItemError
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.normalize import match_name
+from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -33,7 +34,6 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import match_name
 
 NAME = "next_station"
 VERSION = 1
@@ -60,8 +60,6 @@ class NextStationConfig:
     templates: tuple[str, ...] = ("boxed",)
 
     def __post_init__(self) -> None:
-        from mapkit.errors import ConfigError
-
         if self.min_between < 1 or (self.max_between is not None and self.max_between < self.min_between):
             raise ConfigError(f"{NAME}: need 1 <= min_between <= max_between (B next to A gives the answer away).")
         check_templates(NAME, self.templates, tuple(TEMPLATES))
@@ -155,7 +153,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return _truth(context(g), lid, a, b)
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """The station's name or one of its aliases (the shared name keys: case, spacing, "Station", markers)."""
     gold = item["mapkit"]["gold"]
     if match_name(extracted, [gold["next_name"], *gold.get("aliases", ())]):

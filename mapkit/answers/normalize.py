@@ -1,6 +1,6 @@
 """Answer normalisers shared by every family's ``check`` (docs/scoring.md §2).
 
-Each parser takes the *extracted* answer (see :mod:`mapkit.scoring.extract`) and returns a value or
+Each parser takes the *extracted* answer (see :mod:`mapkit.answers.extract`) and returns a value or
 ``None`` when the text is not one unambiguous answer of that kind. ``None`` is always wrong: a
 hedge ("A or B", "yes/no", "3-4") never matches the gold.
 
@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from mapkit.answers.extract import clean_box_content
 from mapkit.names import parse_station_string
-from mapkit.scoring.extract import clean_box_content
 
 __all__ = [
     "ColourAnswer",

@@ -38,11 +38,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mapkit.answers.extract import Extraction, extract_answer
+from mapkit.answers.normalize import NameIndex, name_index, parse_int, split_list
 from mapkit.errors import GraphError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.graph.queries import stops_between
 from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route, best_routes
-from mapkit.scoring.normalize import NameIndex, name_index, parse_int, split_list
+from mapkit.sources import load_city
 
 __all__ = [
     "AnswerLeg",
@@ -50,6 +52,7 @@ __all__ = [
     "RouteCheck",
     "check_route",
     "clear_graph_cache",
+    "extract_route",
     "find_route_block",
     "format_route_answer",
     "item_graph",
@@ -214,6 +217,24 @@ def find_route_block(response: str | None) -> str | None:
         i -= 1
     block = [ln.strip() for ln in lines[first : last + 1] if ln.strip()]
     return "\n".join(block)
+
+
+def extract_route(response: str | None) -> Extraction:
+    """The route answer of a response: the last box, else the last route block (docs/scoring.md §1).
+
+    A box that was attempted but is cut off or empty is no answer, so the route block the prose may
+    contain before it is not graded instead.
+
+    >>> extract_route("Route Name: L1\\nDeparture Stop: A\\nArrival Stop: B").method
+    'route-block'
+    """
+    ex = extract_answer(response)
+    if ex.method == "boxed":
+        return ex
+    block = find_route_block(response)
+    if block:
+        return Extraction(block, False, "route-block", ("no \\boxed{}; graded the last route block in the response",))
+    return ex
 
 
 def format_route_answer(g: MetroGraph, route: Route, *, variant: str = "short") -> str:
@@ -564,8 +585,6 @@ def item_graph(
     want = str(meta.get("graph_hash") or "")
     key = (str(ref), want, str(data_dir or os.environ.get("MAPKIT_DATA", "")))
     if key not in _GRAPHS:
-        from mapkit.sources import load_city
-
         try:
             g = load_city(str(ref), data_dir=data_dir)
         except MapkitError as e:
