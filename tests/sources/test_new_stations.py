@@ -111,3 +111,13 @@ def test_station_aliases_make_a_second_printed_name_resolve(raw_file):
 def test_a_station_alias_may_not_hide_another_station(raw_file):
     with pytest.raises(CurationError, match="already a station"):
         load_reasonmap_city(raw_file, curation=_cur(station_aliases={"B": ["E"]}), curation_path="tiny.yaml")
+
+
+def test_line_aliases_may_name_a_new_line(raw_file):
+    g = load_reasonmap_city(
+        raw_file,
+        curation=_cur(new_lines={"L3": {"why": "drawn", "services": [["A", "E"]]}}, line_aliases={"L3": ["Three"]}),
+    )
+    assert g.line("L3").aliases == ("Three",)
+    with pytest.raises(CurationError, match="line_aliases names line 'L9'"):
+        load_reasonmap_city(raw_file, curation=_cur(line_aliases={"L9": ["Nine"]}), curation_path="tiny.yaml")
