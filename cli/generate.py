@@ -175,3 +175,5 @@ def generate(
                   soft_wrap=True)
     for note in summary.shortfalls:
         err.print(f"[yellow]note:[/] {note} (fewer distinct questions; --allow-repeats asks them again)")
+    for note in summary.not_asked:
+        err.print(f"[yellow]not asked:[/] {note}", soft_wrap=True)

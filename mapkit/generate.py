@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mapkit.coverage import gate_capacities, not_asked_notes
 from mapkit.errors import ConfigError, EmptyResultError, MapkitError, OutputTooLargeError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import dumps_canonical, write_jsonl
@@ -227,6 +228,8 @@ class PlanEntry:
     family: str
     n: int
     distinct: int | None
+    not_asked: str | None = None
+    """Why the family is not asked about this city (its map coverage, :mod:`mapkit.coverage`), if so."""
 
 
 @dataclass
@@ -240,6 +243,8 @@ class GenerationSummary:
     difficulty: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     balance: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     shortfalls: list[str] = field(default_factory=list)
+    not_asked: list[str] = field(default_factory=list)
+    """``city: families (why)`` for the families left out because a city's graph is incomplete against its map."""
     maps: list[str] = field(default_factory=list)
     """Rendered maps the items point at (``figure`` paths), when the maps were drawn."""
     path: str | None = None
@@ -265,6 +270,7 @@ class GenerationSummary:
             "difficulty": {k: dict(v) for k, v in self.difficulty.items()},
             "balance": {k: dict(v) for k, v in self.balance.items()},
             "shortfalls": list(self.shortfalls),
+            "not_asked": list(self.not_asked),
             "maps": list(self.maps),
             "path": self.path,
             "seconds": round(self.seconds, 3),
@@ -369,6 +375,7 @@ def plan_items(
     renders = _render_maps(loaded, opts) if opts is not None else [None] * len(loaded)
     scenes = {ref: context(g).with_render(r, city_ref=ref) for (ref, g), r in zip(loaded, renders)}
     caps = {ref: {t: get_family(t).capacity(scenes[ref], cfgs[t]) for t in names} for ref, _ in loaded}
+    gated = gate_capacities(loaded, caps)  # families a city's incomplete graph cannot answer for its map
     n_per_type = 100 if spec.n_per_type is None else spec.n_per_type
     if preset is not None:
         by_city = {g.city: ref for ref, g in loaded}
@@ -383,7 +390,8 @@ def plan_items(
             n = want[(ref, t)]
             if preset is None and not spec.repeats and cap is not None:
                 n = min(n, cap)
-            plan.append((scenes[ref], PlanEntry(g.city, t, n, None if spec.repeats else cap)))
+            why = gated.get((ref, t))
+            plan.append((scenes[ref], PlanEntry(g.city, t, 0 if why else n, None if spec.repeats else cap, why)))
     return plan
 
 
@@ -544,6 +552,7 @@ def write_items(
                 "`types`, `cities`).",
             )
     summary = GenerationSummary(path=str(Path(path)))
+    summary.not_asked = not_asked_notes(e for _, e in plan)
     for scene in {id(s): s for s, _ in plan}.values():
         if scene.render is not None:
             summary.maps.append(scene.render.figure)
