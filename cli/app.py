@@ -9,12 +9,20 @@ import sys
 import warnings
 
 import typer
+from mapkit.cli import annotate as annotate_cmd
 from mapkit.cli import cities as cities_cmd
 from mapkit.cli import curate as curate_cmd
+from mapkit.cli import data as data_cmd
+from mapkit.cli import export as export_cmd
+from mapkit.cli import generate as generate_cmd
+from mapkit.cli import publish as publish_cmd
+from mapkit.cli import render as render_cmd
+from mapkit.cli import score as score_cmd
+from mapkit.cli import validate as validate_cmd
 from mapkit.cli.console import err
+from mapkit.cli.errors import run_cli
 
 from mapkit import __version__
-from mapkit.errors import MapkitError
 
 app = typer.Typer(
     name="mapkit",
@@ -42,14 +50,10 @@ def _root(
 cities_cmd.register(app)
 app.add_typer(curate_cmd.app, name="curate")
 
-for _mod in ("data", "generate", "validate", "score", "render", "export", "publish", "annotate", "train"):
-    # command groups written in later issues register themselves when present
-    try:
-        _m = __import__(f"mapkit.cli.{_mod}", fromlist=["register"])
-    except ModuleNotFoundError as _e:
-        if _e.name != f"mapkit.cli.{_mod}":
-            raise
-        continue
+COMMANDS = (data_cmd, generate_cmd, validate_cmd, score_cmd, render_cmd, export_cmd, publish_cmd, annotate_cmd)
+"""Command modules in `--help` order, each with ``register(app)``: a new command is its module plus one entry."""
+
+for _m in COMMANDS:
     _m.register(app)
 
 
@@ -61,29 +65,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script: user errors print one paragraph, never a traceback."""
     warnings.showwarning = _show_warning
-    try:
-        # with standalone_mode=False click *returns* the code of a typer.Exit instead of raising it
-        rv = app(args=argv, standalone_mode=False)
-    except MapkitError as e:
-        err.print("[bold red]error:[/]", end=" ")
-        err.print(str(e), markup=False, soft_wrap=True)
-        return e.exit_code
-    except typer.Exit as e:
-        return e.exit_code
-    except typer.Abort:
-        err.print("aborted")
-        return 130
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        return 130
-    except Exception as e:  # click usage errors carry their own exit code and message
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            return e.exit_code
-        raise
-    return rv if isinstance(rv, int) else 0
+    return run_cli(app, argv)
 
 
 if __name__ == "__main__":

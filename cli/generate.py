@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from mapkit.cli.console import err, out
-from mapkit.cli.options import DataDirOpt, SeedOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, SeedOpt, as_flags, examples
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mapkit.errors import ConfigError
+from mapkit.generate import SIZE_GUARD_BYTES, GenerateSpec, write_items
+from mapkit.io import check_output_dir, check_output_file
+from mapkit.questions import get_family
+from mapkit.sources import known_cities
 
 DEFAULT_OUT = Path("out/items.jsonl")
 """Where items go without ``--out`` (relative to the working directory)."""
+
+FLAGS = {
+    "cities": "--city", "types": "--types", "n_per_type": "--n", "seed": "--seed", "preset": "--preset",
+    "repeats": "--allow-repeats", "skip_broken": "--skip-broken", "render": "--render", "render_dir": "--render-dir",
+    "style_seed": "--style-seed", "render_force": "--force-render", "data_dir": "--data-dir",
+    "allow_empty": "--allow-empty", "max_bytes": "--yes",
+}
+"""Which flag sets which :class:`~mapkit.generate.GenerateSpec` field (library errors name the fields)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -36,9 +49,19 @@ def register(app: typer.Typer) -> None:
 def _types(value: str | None) -> list[str] | None:
     if not value:
         return None
-    from mapkit.questions import get_family
-
     return [get_family(t.strip()).name for t in value.split(",") if t.strip()]
+
+
+def _confirm_size(bar: Progress):  # noqa: ANN202
+    """Ask on a terminal whether to write a file over the size guard; elsewhere the answer is no."""
+
+    def confirm(projected: int, items: int) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        bar.stop()
+        return typer.confirm(f"Write about {projected / 1e9:,.1f} GB ({items:,} items)?", default=False)
+
+    return confirm
 
 
 def generate(
@@ -90,15 +113,20 @@ def generate(
         bool,
         typer.Option("--force-render", help="With --render: keep a map that fails the legibility gate."),
     ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Write even when the projected file is over the 1 GB size guard.")
+    ] = False,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Write an empty file instead of failing when no item is generated.")
+    ] = False,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    from mapkit.generate import write_items
-    from mapkit.sources import known_cities
-
+    check_output_file(out_path, flag="--out")
+    if render:
+        check_output_dir(render_dir if render_dir is not None else out_path.parent / "maps", flag="--render-dir")
     if city and all_cities:
         raise ConfigError("Give --city or --all-cities, not both.")
-    if preset and n is not None:
-        raise ConfigError("--preset fixes the item counts; drop --n.")
     cities: list[str] | None
     if all_cities:
         cities = list(known_cities(data_dir))
@@ -106,7 +134,7 @@ def generate(
         cities = list(city)
     else:
         cities = None
-    with Progress(
+    with as_flags(FLAGS), Progress(
         TextColumn("[bold]generate[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
     ) as bar:
@@ -115,12 +143,18 @@ def generate(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        summary = write_items(
-            out_path, cities, types=_types(types), n_per_type=100 if n is None else n, seed=seed, preset=preset,
-            data_dir=data_dir,
-            repeats=repeats, skip_broken=skip_broken, progress=progress, render=render, render_dir=render_dir,
+        spec = GenerateSpec(
+            cities, types=_types(types), n_per_type=n, seed=seed, preset=preset, data_dir=data_dir,
+            repeats=repeats, skip_broken=skip_broken, render=render, render_dir=render_dir,
             style_seed=style_seed, render_force=force_render,
         )
+        summary = write_items(
+            out_path, spec, progress=progress, allow_empty=allow_empty,
+            max_bytes=None if yes else SIZE_GUARD_BYTES, confirm=_confirm_size(bar),
+        )
+    if as_json:
+        out.print_json(data=summary.to_dict())
+        return
     table = Table(title=f"{summary.total:,} items -> {out_path}")
     for col in ("type", "items", "easy", "medium", "hard", "answer balance"):
         table.add_column(col, justify="left" if col in ("type", "answer balance") else "right")
@@ -141,3 +175,5 @@ def generate(
                   soft_wrap=True)
     for note in summary.shortfalls:
         err.print(f"[yellow]note:[/] {note} (fewer distinct questions; --allow-repeats asks them again)")
+    for note in summary.not_asked:
+        err.print(f"[yellow]not asked:[/] {note}", soft_wrap=True)
