@@ -417,27 +417,24 @@ def generate_on_map(
     file in the folder holding ``maps/``); returns how many. Same inputs, same bytes."""
     from mapkit.questions import get_family
     from mapkit.questions.base import context
-    from mapkit.questions.maps import attach_render, detach_render, load_render
+    from mapkit.questions.maps import load_render
 
     out_path = Path(out)
     manifest = load_document(Path(png).with_suffix(".json"))
     ref = city_ref or manifest["city"]
     g = _graph(ref, data_dir, graphs)
-    context(g, city_ref=ref)
-    attach_render(g, load_render(png, out_path.parent))
+    # the families ask about the scene they are given: this graph, asking about the real map
+    scene = context(g).with_render(load_render(png, out_path.parent), city_ref=ref)
     items = []
-    try:
-        for t in types:
-            fam = get_family(t)
-            cfg = fam.config_cls()
-            cap = fam.capacity(g, cfg) or 0
-            i = made = 0
-            while made < n_per_type and i < cap:
-                item = fam.generate(g, seed, i, cfg)
-                i += 1
-                if item is not None:
-                    items.append(item)
-                    made += 1
-    finally:
-        detach_render(g)
+    for t in types:
+        fam = get_family(t)
+        cfg = fam.config_cls()
+        cap = fam.capacity(scene, cfg) or 0
+        i = made = 0
+        while made < n_per_type and i < cap:
+            item = fam.generate(scene, seed, i, cfg)
+            i += 1
+            if item is not None:
+                items.append(item)
+                made += 1
     return write_jsonl(out_path, items)

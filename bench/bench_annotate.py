@@ -79,7 +79,7 @@ def main() -> None:
     t0 = time.perf_counter()
     per = -(-args.n * 11 // (10 * len(cities) * len(TYPES)))  # some cities ask fewer of a type: 10% spare
     rows = []
-    for it in generate_items(cities, types=list(TYPES), n_per_type=per, data_dir=data, repeats=True):
+    for it in generate_items(cities, types=list(TYPES), n_per_type=per, data_dir=data, repeats=True, skip_broken=True):
         rows.append(it)
         if len(rows) == args.n:
             break
