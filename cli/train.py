@@ -89,8 +89,9 @@ def train_cmd(
     if ctx.invoked_subcommand is not None:
         return
     _require_train()
-    from mapkit.io import load_document
     from mapkit.train.config import TrainConfig
+
+    from mapkit.io import load_document
 
     if resume is not None:
         given = [n for n, v in (("--items", items), ("--model", model), ("--config", config), ("--set", sets),
@@ -133,9 +134,9 @@ def train_cmd(
         def mean(rs: list[dict], k: str) -> float:
             return sum(r[k] for r in rs) / len(rs)
 
-        table.add_row(f"{rows[0]['step']}-{rows[-1]['step']}", f"{mean(head, 'reward'):.3f}", f"{mean(tail, 'reward'):.3f}",
-                      f"{mean(tail, 'correct'):.2f}", f"{rows[-1]['kl']:.4f}", f"{mean(rows, 'step_s'):.2f}",
-                      str(result.final or "-"))  # fmt: skip
+        table.add_row(f"{rows[0]['step']}-{rows[-1]['step']}", f"{mean(head, 'reward'):.3f}",
+                      f"{mean(tail, 'reward'):.3f}", f"{mean(tail, 'correct'):.2f}", f"{rows[-1]['kl']:.4f}",
+                      f"{mean(rows, 'step_s'):.2f}", str(result.final or "-"))  # fmt: skip
     out.print(table)
 
 
@@ -187,4 +188,6 @@ def eval_cmd(
     out.print(_table("By type", {**dict(sorted(report.by("type").items())), "all": report.summary}, "type"))
     by_level = dict(sorted(report.by("difficulty_city").items(), key=lambda kv: order.get(kv[0], 9)))
     out.print(_table("By city difficulty", by_level, "difficulty"))
-    out.print(f"responses: {out_dir / 'responses.jsonl'} (`mapkit score ITEMS` that file); report: {out_dir / 'report.json'}")
+    out.print(
+        f"responses: {out_dir / 'responses.jsonl'} (`mapkit score ITEMS` that file); report: {out_dir / 'report.json'}"
+    )

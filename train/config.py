@@ -187,4 +187,3 @@ def _stage(raw: Any) -> Stage:
     if not isinstance(raw, dict) or "name" not in raw or "types" not in raw:
         raise ConfigError(f"A curriculum stage must be {{name, types, [min_reward], [max_passes]}}, got {raw!r}.")
     return Stage(str(raw["name"]), tuple(raw["types"]), raw.get("min_reward"), int(raw.get("max_passes", 10)))
-

@@ -21,8 +21,9 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mapkit.errors import ConfigError
 from mapkit.train.config import Stage
+
+from mapkit.errors import ConfigError
 
 __all__ = ["Curriculum"]
 
@@ -120,5 +121,10 @@ class Curriculum:
                 "recent": list(self.recent)}  # fmt: skip
 
     def load_state(self, s: Mapping[str, Any]) -> None:
-        self.round, self.stage, self.pass_, self.cursor = int(s["round"]), int(s["stage"]), int(s["pass"]), int(s["cursor"])
+        self.round, self.stage, self.pass_, self.cursor = (
+            int(s["round"]),
+            int(s["stage"]),
+            int(s["pass"]),
+            int(s["cursor"]),
+        )
         self.recent = [float(x) for x in s["recent"]]

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from mapkit.train.data import corpus, load_examples
+from mapkit.train.rollout import encode_prompts, make_backend
 
 from mapkit.evaluate import ScoreReport, score_file
 from mapkit.io import write_jsonl, write_text_atomic
-from mapkit.train.data import corpus, load_examples
-from mapkit.train.rollout import encode_prompts, make_backend
 
 __all__ = ["evaluate"]
 

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-
 from mapkit.train.grpo import token_logprobs
 from mapkit.train.rollout import PromptBatch
 

@@ -30,9 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from mapkit.errors import TrainingError
-from mapkit.scoring import max_reward, score
 from mapkit.train.checkpoint import latest, load_checkpoint, save_checkpoint, save_model
 from mapkit.train.config import TrainConfig
 from mapkit.train.curriculum import Curriculum
@@ -41,6 +38,9 @@ from mapkit.train.forward import completion_logprobs
 from mapkit.train.grpo import Norm, group_advantages, masked_sum, policy_loss
 from mapkit.train.metrics import LiveView, MetricsLog
 from mapkit.train.rollout import encode_prompts, make_backend
+
+from mapkit.errors import TrainingError
+from mapkit.scoring import max_reward, score
 
 __all__ = ["RunResult", "train"]
 
@@ -72,8 +72,10 @@ def train(
     torch.manual_seed(cfg.seed)
 
     # --- data and models ------------------------------------------------------------------------
-    exs = list(examples) if examples is not None else load_examples(
-        cfg.items, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, split=cfg.split, data_dir=cfg.data_dir, types=cfg.types)  # fmt: skip
+    if examples is None:
+        examples = load_examples(cfg.items, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, split=cfg.split,
+                                 data_dir=cfg.data_dir, types=cfg.types)  # fmt: skip
+    exs = list(examples)
     init_path = _initial_model(cfg, run, exs)
     ckpt = latest(run) if resume else None
     if resume and ckpt is None:
@@ -128,7 +130,7 @@ def train(
             norm = Norm.of(ro.mask, cfg.max_new_tokens)
             micro = [range(i, min(i + cfg.micro_batch, batch.rows)) for i in range(0, batch.rows, cfg.micro_batch)]
 
-            def logprobs(m: Any, rows: range) -> tuple[torch.Tensor, torch.Tensor]:
+            def logprobs(m: Any, rows: range, batch: Any = batch, ro: Any = ro) -> tuple[torch.Tensor, torch.Tensor]:
                 with autocast:
                     return completion_logprobs(m, batch, ro.tokens, ro.mask, rows, temperature=cfg.temperature,
                                                suppress=suppress)  # fmt: skip
@@ -215,10 +217,14 @@ def _write_config(run: Path, cfg: TrainConfig, resume: bool) -> None:
 
         before = json.loads(path.read_text())
         now = cfg.to_dict()
-        differ = sorted(k for k in now if k not in ("steps", "display") and json.dumps(before.get(k)) != json.dumps(now[k]))
+        differ = sorted(
+            k for k in now if k not in ("steps", "display") and json.dumps(before.get(k)) != json.dumps(now[k])
+        )
         if differ:
-            raise TrainingError(f"{path}: --resume with a different config ({', '.join(differ)}).",
-                                hint="Resume with the run's own config (mapkit train --resume RUN), only --steps may change.")  # fmt: skip
+            raise TrainingError(
+                f"{path}: --resume with a different config ({', '.join(differ)}).",
+                hint="Resume with the run's own config (mapkit train --resume RUN); only --steps may change.",
+            )
     write_text_atomic(path, cfg.to_json())
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mapkit.errors import TrainingError
 from mapkit.train.metrics import read_metrics
+
+from mapkit.errors import TrainingError
 
 __all__ = ["plot_run"]
 

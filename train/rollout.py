@@ -67,11 +67,11 @@ class Rollout:
 class RolloutBackend(Protocol):
     """Samples completions for a prompt batch; after each optimiser step :meth:`sync` sees the new weights."""
 
-    def generate(self, batch: PromptBatch, *, max_new_tokens: int, temperature: float, greedy: bool = False) -> Rollout:
-        ...
+    def generate(
+        self, batch: PromptBatch, *, max_new_tokens: int, temperature: float, greedy: bool = False
+    ) -> Rollout: ...
 
-    def sync(self, model: Any) -> None:
-        ...
+    def sync(self, model: Any) -> None: ...
 
 
 def encode_prompts(processor: Any, messages: Sequence[Any], images: Sequence[Any], *, n: int = 1) -> PromptBatch:
@@ -119,7 +119,9 @@ def completion_mask(tokens: torch.Tensor, ends: Sequence[int]) -> tuple[torch.Te
     """
     is_end = torch.isin(tokens, torch.tensor(list(ends), device=tokens.device))
     # position of the first end token, or T when there is none
-    first = torch.where(is_end.any(1), is_end.float().argmax(1), torch.full_like(is_end[:, 0], tokens.shape[1], dtype=torch.long))
+    first = torch.where(
+        is_end.any(1), is_end.float().argmax(1), torch.full_like(is_end[:, 0], tokens.shape[1], dtype=torch.long)
+    )
     pos = torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0)
     mask = (pos <= first.unsqueeze(1)).long()
     return mask, ~is_end.any(1)
@@ -198,8 +200,8 @@ class HFGenerate:
                 got = torch.stack(recorder.out, 1)
                 logprobs[:, : got.shape[1]] = got
             logprobs = logprobs * mask
-        texts = self.processor.tokenizer.batch_decode(tokens * mask + (1 - mask) * self.processor.tokenizer.pad_token_id,
-                                                      skip_special_tokens=True)  # fmt: skip
+        pad = self.processor.tokenizer.pad_token_id
+        texts = self.processor.tokenizer.batch_decode(tokens * mask + (1 - mask) * pad, skip_special_tokens=True)
         return Rollout(tokens, mask, truncated, texts, logprobs)
 
 
@@ -250,7 +252,9 @@ class _NoGen:
         eos_token_id = None
 
 
-def make_backend(name: str, model: Any, processor: Any, *, model_path: str | None = None, seed: int = 0) -> RolloutBackend:
+def make_backend(
+    name: str, model: Any, processor: Any, *, model_path: str | None = None, seed: int = 0
+) -> RolloutBackend:
     """The rollout backend ``name`` (``hf`` or ``vllm``)."""
     if name == "hf":
         return HFGenerate(model, processor)

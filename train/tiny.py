@@ -65,7 +65,8 @@ TINY_MARKER = "mapkit-tiny.json"
 # small enough to train in seconds on 2 CPU cores, shaped like the real thing: head_dim 16 with
 # M-RoPE sections (2, 3, 3) = head_dim / 2, a 2-block vision tower with one full-attention block
 VISION = {"depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2, "patch_size": 14,
-          "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 56, "fullatt_block_indexes": [1]}  # fmt: skip
+          "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 56,
+          "fullatt_block_indexes": [1]}  # fmt: skip
 TEXT = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
         "num_key_value_heads": 2, "max_position_embeddings": 4096, "rms_norm_eps": 1e-6,
         "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 3, 3]}}  # fmt: skip

@@ -23,11 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mapkit.errors import TrainingError
-from mapkit.io import dumps_canonical
 from mapkit.train.config import TrainConfig
 from mapkit.train.curriculum import Curriculum
 from mapkit.train.data import Example
+
+from mapkit.errors import TrainingError
+from mapkit.io import dumps_canonical
 
 __all__ = ["LOSS_TYPES", "make_trl_trainer", "trl_dataset"]
 
@@ -43,7 +44,7 @@ def _require_trl() -> Any:
 
 
 def trl_dataset(examples: Sequence[Example], cfg: TrainConfig) -> Any:
-    """``steps x prompts_per_step`` rows in curriculum order: ``prompt`` (image part + question), ``image``, ``item``."""
+    """``steps x prompts_per_step`` rows in curriculum order: ``prompt``, ``image``, ``item`` (canonical JSON)."""
     from datasets import Dataset, Features, Image, Value
 
     cur = Curriculum([e.item for e in examples], cfg.curriculum, seed=cfg.seed, gate_window=cfg.gate_window)
@@ -71,7 +72,7 @@ def make_trl_trainer(
     processor: Any,
     **overrides: Any,
 ) -> Any:
-    """A ``trl.GRPOTrainer`` for ``cfg`` on ``examples`` with ``model``/``processor``; ``overrides`` go to ``GRPOConfig``."""
+    """A ``trl.GRPOTrainer`` for ``cfg`` on ``examples``; ``overrides`` are passed on to ``GRPOConfig``."""
     trl = _require_trl()
     from mapkit.scoring import make_trl_reward
 
