@@ -12,7 +12,7 @@ Example:
     >>> c = Curriculum([{"type": "TorF1"}, {"type": "planning"}, {"type": "TorF1"}],
     ...                [Stage("tf", ("TorF1",)), Stage("plan", ("planning",))], seed=0)
     >>> [i for i, _ in c.take(4)]
-    [2, 0, 1, 0]
+    [0, 2, 1, 2]
 """
 
 from __future__ import annotations

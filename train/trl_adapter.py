@@ -110,6 +110,11 @@ def make_trl_trainer(
         disable_tqdm=True,
     )
     args.update(overrides)
+    if cfg.kl_coef > 0 and not Path(getattr(model.config, "_name_or_path", "") or "-").is_dir():
+        # TRL builds its reference model from the policy's folder; an in-memory model (tiny) gets one
+        from mapkit.train.checkpoint import save_model
+
+        model.config._name_or_path = str(save_model(model, processor, Path(cfg.out) / "trl" / "reference"))
     reward = make_trl_reward(require_optimal=cfg.require_optimal, data_dir=cfg.data_dir)
     reward.__name__ = "mapkit_reward"
     return trl.GRPOTrainer(
