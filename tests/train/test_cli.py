@@ -8,9 +8,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from PIL import Image  # noqa: E402
-
 from mapkit.cli.app import main  # noqa: E402
+from PIL import Image  # noqa: E402
 
 SMALL = ["--set", "prompts_per_step=2", "--set", "group_size=4", "--set", "max_new_tokens=6", "--set", "cpu_threads=1"]
 
@@ -40,7 +39,9 @@ def test_train_plot_eval_and_score_agree(demo_items, tmp_path, capsys):
     assert len(responses) == 6 and set(responses[0]) == {"id", "response"}
     report = json.loads((out / "report.json").read_text())
     # the saved responses, scored by `mapkit score`, give the same numbers as the eval report
-    assert main(["score", str(out / "items.jsonl"), str(out / "responses.jsonl"), "--out", str(tmp_path / "b.jsonl")]) == 0
+    assert (
+        main(["score", str(out / "items.jsonl"), str(out / "responses.jsonl"), "--out", str(tmp_path / "b.jsonl")]) == 0
+    )
     rows = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text().splitlines()]
     assert sum(r["accuracy"] for r in rows) / len(rows) == report["summary"]["accuracy"]
     assert round(sum(r["reward"] for r in rows) / len(rows), 6) == report["summary"]["mean_reward"]

@@ -6,12 +6,14 @@ import doctest
 import importlib
 
 import pytest
-
-from mapkit.errors import ConfigError
 from mapkit.train.config import REWARDMAP_CURRICULUM, Stage, TrainConfig
 from mapkit.train.curriculum import Curriculum
 
-ITEMS = [{"type": t} for t in ["planning", "TorF1", "Counting1", "Counting2", "TorF2", "Counting3", "TorF1", "lines_at"]]
+from mapkit.errors import ConfigError
+
+ITEMS = [
+    {"type": t} for t in ["planning", "TorF1", "Counting1", "Counting2", "TorF2", "Counting3", "TorF1", "lines_at"]
+]
 
 
 def test_stages_follow_rewardmap_order_and_shuffle_within_a_stage():
@@ -83,9 +85,8 @@ def test_doctests(module):
 
 
 def test_images_are_bounded_before_the_processor_sees_them(examples):
-    from PIL import Image
-
     from mapkit.train.data import bound_image
+    from PIL import Image
 
     assert all(e.image.width * e.image.height <= 112 * 112 for e in examples)
     huge = Image.new("RGB", (12000, 9000))  # the size of a real ReasonMap map
@@ -97,8 +98,9 @@ def test_images_are_bounded_before_the_processor_sees_them(examples):
 
 def test_examples_from_items_and_from_the_trl_export_agree(demo_items, examples, tmp_path):
     pytest.importorskip("datasets")
-    from mapkit.export import export_items
     from mapkit.train.data import load_examples
+
+    from mapkit.export import export_items
 
     export_items(demo_items, to="trl", out=tmp_path / "trl")
     exported = load_examples(tmp_path / "trl", min_pixels=56 * 56, max_pixels=112 * 112)
@@ -111,8 +113,9 @@ def test_examples_from_items_and_from_the_trl_export_agree(demo_items, examples,
 
 
 def test_missing_source_is_a_clear_error(tmp_path):
-    from mapkit.errors import TrainingError
     from mapkit.train.data import load_examples
+
+    from mapkit.errors import TrainingError
 
     with pytest.raises(TrainingError, match="no such items file"):
         load_examples(tmp_path / "nope.jsonl", min_pixels=1, max_pixels=10)

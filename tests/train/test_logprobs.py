@@ -11,10 +11,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from PIL import Image  # noqa: E402
-
 from mapkit.train.forward import completion_logprobs, rows_inputs  # noqa: E402
 from mapkit.train.rollout import HFGenerate, encode_prompts  # noqa: E402
+from PIL import Image  # noqa: E402
 
 
 def _mixed(examples):

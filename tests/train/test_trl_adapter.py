@@ -9,10 +9,11 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("trl")
 
-from mapkit.scoring import score  # noqa: E402
 from mapkit.train.config import Stage, TrainConfig  # noqa: E402
 from mapkit.train.curriculum import Curriculum  # noqa: E402
 from mapkit.train.trl_adapter import make_trl_trainer, trl_dataset  # noqa: E402
+
+from mapkit.scoring import score  # noqa: E402
 
 
 def _cfg(tmp_path, **kw):
