@@ -11,6 +11,7 @@ import warnings
 import typer
 from mapkit.cli import cities as cities_cmd
 from mapkit.cli import curate as curate_cmd
+from mapkit.cli import train as train_cmd
 from mapkit.cli.console import err
 
 from mapkit import __version__
@@ -41,8 +42,9 @@ def _root(
 
 cities_cmd.register(app)
 app.add_typer(curate_cmd.app, name="curate")
+train_cmd.register(app)  # `train`, `train plot`, `eval` (torch is imported inside the commands only)
 
-for _mod in ("data", "generate", "validate", "score", "render", "export", "publish", "annotate", "train"):
+for _mod in ("data", "generate", "validate", "score", "render", "export", "publish", "annotate"):
     # command groups written in later issues register themselves when present
     try:
         _m = __import__(f"mapkit.cli.{_mod}", fromlist=["register"])

@@ -84,6 +84,9 @@ def train_cmd(
     ] = None,
     data_dir: DataDirOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No live display.")] = False,
+    use_trl: Annotated[
+        bool, typer.Option("--trl", help="Run the same config through TRL's GRPOTrainer (e.g. under accelerate).")
+    ] = False,
 ) -> None:
     """Train with GRPO; every setting is a TrainConfig field, written to RUN/config.json."""
     if ctx.invoked_subcommand is not None:
@@ -119,6 +122,11 @@ def train_cmd(
     if quiet:
         raw["display"] = False
     cfg = TrainConfig.from_dict(raw)
+    if use_trl:
+        if resume is not None:
+            raise ConfigError("--trl runs do not resume through mapkit; use TRL's resume_from_checkpoint.")
+        _train_trl(cfg)
+        return
 
     from mapkit.train.loop import train
 
@@ -138,6 +146,27 @@ def train_cmd(
                       f"{mean(tail, 'reward'):.3f}", f"{mean(tail, 'correct'):.2f}", f"{rows[-1]['kl']:.4f}",
                       f"{mean(rows, 'step_s'):.2f}", str(result.final or "-"))  # fmt: skip
     out.print(table)
+
+
+def _train_trl(cfg: Any) -> None:
+    from mapkit.train.data import corpus, load_examples
+    from mapkit.train.tiny import build_tiny, load_model
+    from mapkit.train.trl_adapter import make_trl_trainer
+
+    exs = load_examples(cfg.items, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, split=cfg.split,
+                        data_dir=cfg.data_dir, types=cfg.types)  # fmt: skip
+    if cfg.model == "tiny":
+        model, processor = build_tiny(corpus(exs), seed=cfg.seed, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels)
+    else:
+        model, processor = load_model(cfg.model, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels)
+    Path(cfg.out).mkdir(parents=True, exist_ok=True)
+    (Path(cfg.out) / "config.json").write_text(cfg.to_json())
+    trainer = make_trl_trainer(cfg, examples=exs, model=model, processor=processor)
+    trainer.train()
+    from mapkit.train.checkpoint import save_model
+
+    save_model(trainer.model, processor, Path(cfg.out) / "trl" / "final")
+    out.print(f"TRL run finished: {cfg.steps} steps; model in {Path(cfg.out) / 'trl' / 'final'}")
 
 
 @train_app.command("plot")

@@ -103,6 +103,7 @@ def make_trl_trainer(
         bf16=False if on_cpu else (cfg.bf16 if cfg.bf16 is not None else True),
         gradient_checkpointing=False if on_cpu else (cfg.gradient_checkpointing is not False),
         use_vllm=cfg.rollout == "vllm",
+        vllm_mode="colocate",  # vLLM inside the training processes: no separate server to start
         use_cpu=on_cpu,
         logging_steps=1,
         save_strategy="no",

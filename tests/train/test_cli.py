@@ -75,3 +75,12 @@ def test_user_errors_are_one_paragraph_without_traceback(args, message, tmp_path
     err = capsys.readouterr().err
     assert rc != 0
     assert message in err and "Traceback" not in err
+
+
+def test_train_trl_runs_the_same_config_through_grpo_trainer(demo_items, tmp_path):
+    pytest.importorskip("trl")
+    run = tmp_path / "trl"
+    rc = main(["train", "--trl", "--items", str(demo_items), "--types", "TorF1", "--steps", "1", "--out", str(run),
+               "--set", "device=cpu", *SMALL])  # fmt: skip
+    assert rc == 0
+    assert (run / "trl" / "final" / "model.safetensors").is_file() and (run / "config.json").is_file()
