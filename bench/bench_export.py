@@ -2,8 +2,10 @@
 
 1. Generates the ``reasonmap-plus`` preset (4,018 items over the 30 ReasonMap cities) unless
    ``--items`` is given, exports it with ``--to hf`` (real maps from the data dir for the 17 cities
-   that have one, maps rendered by ``mapkit.render`` for the other 13), loads the folder back with
-   ``datasets`` (every split of ``all`` and ``maps``, one image decoded), and prints the folder's
+   that have one, maps rendered by ``mapkit.render`` for the other 13) -- once as by default (the card's
+   Reproduce section regenerates the items to check its command) and once with ``verify_reproduce=False``
+   --, loads the folder back with ``datasets`` (``all`` and ``maps`` joined by ``attach_images``, one
+   image decoded), moves the folder and loads it again with the same cache, and prints the folder's
    size against (unique map bytes + canonical JSONL bytes) -- and what embedding the map in every
    row, as the published ReasonMap does, would have cost.
 2. Replicates those items to ``--n-large`` (100,000) rows with fresh ids and exports them to every
@@ -63,22 +65,38 @@ def _mib(n: float) -> str:
 
 def reasonmap_plus(items: Path, data_dir: str | None, out: Path) -> dict[str, Any]:
     """Step 1: export, load back, size ratio."""
+    import shutil
+
     import datasets
 
     from mapkit.export import export_items
+    from mapkit.export.hf import attach_images
 
+    t = time.perf_counter()
+    export_items(items, to="hf", out=out.with_name("hf-noverify"), data_dir=data_dir, verify_reproduce=False)
+    noverify_s = time.perf_counter() - t
     t = time.perf_counter()
     report = export_items(items, to="hf", out=out, data_dir=data_dir)
     seconds = time.perf_counter() - t
     cache = tempfile.mkdtemp(prefix="mapkit-bench-cache-")
     t = time.perf_counter()
-    ds = datasets.load_dataset(str(out), cache_dir=cache)
     maps = datasets.load_dataset(str(out), "maps", split="train", cache_dir=cache)
+    ds = attach_images(datasets.load_dataset(str(out), cache_dir=cache), maps)
     image = ds["test"][0]["image"]
     load_s = time.perf_counter() - t
+    moved = out.parent / "moved" / out.name
+    moved.parent.mkdir()
+    shutil.move(out, moved)
+    t = time.perf_counter()
+    again = attach_images(datasets.load_dataset(str(moved), cache_dir=cache),
+                          datasets.load_dataset(str(moved), "maps", split="train", cache_dir=cache))  # fmt: skip
+    again["test"][0]["image"].load()
+    moved_s = time.perf_counter() - t
     rows = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines() if line.strip()]
-    map_bytes = {m: (out / "data" / "maps" / f"{m}.png").stat().st_size for m in report.maps}
+    map_bytes = dict(zip(maps["map_id"], maps["bytes"]))
     embedded = sum(map_bytes[f"{r['country']}/{r['city']}"] for r in rows) + report.row_bytes
+    card = (moved / "README.md").read_text(encoding="utf-8")
+    yaml_lines = card.split("\n---\n", 1)[0].count("\n")
     return {
         "items": report.items_written,
         "splits": {s: ds[s].num_rows for s in ds},
@@ -89,7 +107,12 @@ def reasonmap_plus(items: Path, data_dir: str | None, out: Path) -> dict[str, An
         "size_ratio": report.size_ratio,
         "embedded_per_row_bytes": embedded,
         "export_s": seconds,
+        "export_noverify_s": noverify_s,
         "load_s": load_s,
+        "moved_load_s": moved_s,
+        "card_lines": card.count("\n"),
+        "card_yaml_lines": yaml_lines,
+        "reproduce_checked": "Checked at export" in card,
         "maps_rows": maps.num_rows,
         "decoded_image": list(image.size),
     }
@@ -176,12 +199,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ReasonMap-Plus-sized hf export ({rmp['items']:,} items, splits {rmp['splits']}, maps {rmp['maps']})")
     if gen_s is not None:
         print(f"  generation (preset reasonmap-plus): {gen_s:.2f} s")
-    print(f"  export: {rmp['export_s']:.2f} s (renders included); load back with datasets: {rmp['load_s']:.2f} s; "
+    print(f"  export: {rmp['export_s']:.2f} s (renders and the Reproduce check included; without the check "
+          f"{rmp['export_noverify_s']:.2f} s); load back with datasets: {rmp['load_s']:.2f} s; "
           f"maps config {rmp['maps_rows']} rows; ds['test'][0]['image'] {rmp['decoded_image']}")  # fmt: skip
+    print(
+        f"  folder moved, loaded again with the same cache: {rmp['moved_load_s']:.2f} s; card {rmp['card_lines']} "
+        f"lines ({rmp['card_yaml_lines']} YAML); reproduce command checked: {rmp['reproduce_checked']}"
+    )
     print(f"  folder {_mib(rmp['folder_bytes'])} vs unique maps {_mib(rmp['unique_map_bytes'])} + JSONL rows "
           f"{_mib(rmp['jsonl_bytes'])}: ratio {rmp['size_ratio']:.3f} (limit 1.2)")  # fmt: skip
-    print(f"  the same maps embedded in every row: {_mib(rmp['embedded_per_row_bytes'])} "
-          f"({rmp['embedded_per_row_bytes'] / rmp['folder_bytes']:.0f}x this folder)")
+    print(
+        f"  the same maps embedded in every row: {_mib(rmp['embedded_per_row_bytes'])} "
+        f"({rmp['embedded_per_row_bytes'] / rmp['folder_bytes']:.0f}x this folder)"
+    )
     print(f"\n{args.n_large:,} items (replicated; 1x1 placeholder maps: images excluded)")
     head = f"  {'format':<15}{'seconds':>9}{'peak RSS':>12}{'py heap':>12}{'written':>12}"
     print(f"{head}   target < {TARGET_SECONDS:.0f} s, < {TARGET_MIB} MB")

@@ -57,7 +57,10 @@ def _size(n: int) -> str:
 
 def export(
     items: Annotated[Path, typer.Argument(help="Items JSONL (canonical rows from `mapkit generate`).")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (replaced if it is an earlier export).")],
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="Folder to write; an earlier export there is updated (files you added are kept)."),
+    ],
     to: Annotated[str, typer.Option("--to", help=f"Format: {', '.join(FORMATS)}.")] = "hf",
     data_dir: DataDirOpt = None,
     image: Annotated[
@@ -74,6 +77,28 @@ def export(
         str | None, typer.Option("--image-root", help="verl: prefix for image paths in rows (default: absolute paths).")
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="hf: the dataset's pretty name in its card.")] = None,
+    repo_id: Annotated[
+        str | None, typer.Option("--repo-id", help="hf: the Hub repo the card's quick start loads (default: --out).")
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace an earlier export whole, deleting files in it that mapkit did not "
+            "write (without it they are kept, and edited mapkit files are refused).",
+        ),
+    ] = False,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Export an items file with no items (otherwise an error).")
+    ] = False,
+    verify_reproduce: Annotated[
+        bool,
+        typer.Option(
+            "--verify-reproduce/--no-verify-reproduce",
+            help="hf: regenerate the items from the derived `mapkit generate` command to check the card's "
+            "Reproduce section (default: on).",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of a table.")] = False,
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -84,6 +109,8 @@ def export(
         raise ConfigError(f"--to {to!r}: choose one of {', '.join(FORMATS)}.")
     if image_root is not None and to != "verl":
         raise ConfigError("--image-root applies to --to verl only.")
+    if repo_id is not None and to != "hf":
+        raise ConfigError("--repo-id applies to --to hf only.")
     images = _images(image or [], maps_dir)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -99,7 +126,8 @@ def export(
 
         report = export_items(
             items, to=to, out=out_dir, data_dir=data_dir, images=images or None, allow_leakage=allow_leakage,
-            image_root=image_root, pretty_name=name, progress=progress,
+            image_root=image_root, pretty_name=name, progress=progress, overwrite=overwrite,
+            allow_empty=allow_empty, repo_id=repo_id, verify_reproduce=verify_reproduce,
         )  # fmt: skip
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -117,8 +145,10 @@ def export(
         ("types", ", ".join(f"{t} {n:,}" for t, n in report.types.items())),
         ("maps", ", ".join(f"{n} {s}" for s, n in sorted(sources.items()))),
         ("files", f"{report.files:,}, {_size(report.total_bytes)}"),
-        ("size ratio", f"{report.size_ratio:.3f} x (maps {_size(report.image_bytes)} + rows "
-                       f"{_size(report.row_bytes)})"),
+        (
+            "size ratio",
+            f"{report.size_ratio:.3f} x (maps {_size(report.image_bytes)} + rows {_size(report.row_bytes)})",
+        ),
         ("leakage", report.leakage.describe()),
         ("time", f"{report.seconds:.2f} s"),
     ]

@@ -58,5 +58,7 @@ def publish(
     for path, size in plan.files:
         table.add_row(path, _size(size))
     out.print(table)
+    for note in plan.notes:
+        out.print(f"note: {note}", markup=False)
     if plan.commit_url:
         out.print(f"commit: {plan.commit_url}", markup=False)

@@ -36,13 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapkit.errors import ConfigError, ExportError
+from mapkit.errors import ConfigError, ExportError, ItemError
 from mapkit.export.core import (
     TEST_CITIES,
     ExportContext,
     LeakageReport,
     ProgressFn,
     check_leakage,
+    check_out,
     folder_bytes,
     resolve_maps,
     scan_items,
@@ -104,6 +105,13 @@ class ExportReport:
         }
 
 
+def _kept_note(keep: list[str], target: Path) -> list[str]:
+    if not keep:
+        return []
+    shown = ", ".join(keep[:5]) + (" …" if len(keep) > 5 else "")
+    return [f"kept {len(keep)} file(s) in {target} that mapkit did not write: {shown}"]
+
+
 def export_items(
     items_path: str | os.PathLike[str],
     *,
@@ -117,6 +125,10 @@ def export_items(
     rows_per_shard: int | None = None,
     progress: ProgressFn | None = None,
     trace_memory: bool = False,
+    overwrite: bool = False,
+    allow_empty: bool = False,
+    repo_id: str | None = None,
+    verify_reproduce: bool = True,
 ) -> ExportReport:
     """Export the items at ``items_path`` as format ``to`` into the folder ``out``.
 
@@ -125,7 +137,13 @@ def export_items(
       render`` output included); they win over real maps;
     * ``allow_leakage``: write even when splits share a map or a station pair (else LeakageError);
     * ``image_root``: verl only: prefix for image paths in rows (default: absolute paths);
-    * ``trace_memory``: measure the peak Python heap of the export (tracemalloc; slows it down).
+    * ``trace_memory``: measure the peak Python heap of the export (tracemalloc; slows it down);
+    * ``overwrite``: replace an earlier export whole; without it, files in ``out`` that mapkit did not
+      write are kept, and an edited file of mapkit's is refused (:func:`~mapkit.export.core.check_out`);
+    * ``allow_empty``: export an items file with no items (else :class:`~mapkit.errors.ItemError`);
+    * ``repo_id``: hf: the Hub repo named in the card's quick start (default: the ``out`` folder);
+    * ``verify_reproduce``: hf: regenerate the items from the `mapkit generate` command derived from them
+      and state in the card whether that gave the same bytes (:mod:`mapkit.export.reproduce`).
 
     Raises :class:`~mapkit.errors.LeakageError`, :class:`~mapkit.errors.ExportError`,
     :class:`~mapkit.errors.ItemError` or :class:`~mapkit.errors.DataNotFoundError`; ``out`` is left
@@ -134,17 +152,23 @@ def export_items(
     if to not in FORMATS:
         raise ConfigError(f"Unknown export format {to!r}; choose one of: {', '.join(FORMATS)}.")
     start = time.perf_counter()
+    plan = check_out(out, overwrite=overwrite)  # before any work: a refusal costs nothing
     if trace_memory:
         tracemalloc.start()
     try:
         scan = scan_items(items_path, progress=progress)
+        if scan.n_items == 0 and not allow_empty:
+            raise ItemError(
+                f"{items_path} holds no items: there is nothing to export.",
+                hint="Generate items first (`mapkit generate`), or pass --allow-empty to write an empty dataset.",
+            )
         check_leakage(scan, allow=allow_leakage)
         render_dir = Path(tempfile.mkdtemp(prefix="mapkit-render-"))
         try:
             maps = resolve_maps(scan, data_dir=data_dir, images=images, workdir=render_dir, progress=progress)
             options = {"image_root": image_root, "pretty_name": pretty_name, "rows_per_shard": rows_per_shard,
-                       "final_out": Path(out)}  # fmt: skip
-            with staged_folder(out) as tmp:
+                       "final_out": Path(out), "repo_id": repo_id, "verify_reproduce": verify_reproduce}  # fmt: skip
+            with staged_folder(plan) as tmp:
                 ctx = ExportContext(
                     items_path=Path(items_path),
                     out=tmp,
@@ -182,6 +206,6 @@ def export_items(
         seconds=time.perf_counter() - start,
         peak_memory_bytes=peak,
         skipped=skipped,
-        notes=list(ctx.notes),
+        notes=list(ctx.notes) + _kept_note(plan.keep, plan.target),
         details=details or {},
     )

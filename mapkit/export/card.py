@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import io
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -76,18 +77,76 @@ def size_category(n: int) -> str:
     return "n>10M"
 
 
+COUNTRY_LANGUAGES = {
+    "china": ["zh"],
+    "hungary": ["hu"],
+    "italy": ["it"],
+    "malaysia": ["ms"],
+    "new_zealand": ["mi"],
+    "norway": ["no"],
+    "portugal": ["pt"],
+    "singapore": ["ms"],
+    "switzerland": ["fr"],
+}
+"""Languages of station names beyond English, by the country of a map (ISO 639-1). ReasonMap keeps names
+in the local language: Oslo's `Jernbanetorget`, Budapest's `Deák Ferenc tér`, Lisbon's `Baixa-Chiado`,
+KL's and Singapore's Malay place names, Auckland's Māori ones (`Ōtāhuhu`), Geneva's French, Rome's
+Italian, Chinese cities' Chinese. Dubai's and the English-speaking cities' names are English."""
+
+
 def languages(scan: Scan) -> list[str]:
-    """English prompts always; Chinese too when any map is of a Chinese city (station names).
+    """English (the prompts) plus the languages of the station names of the maps in the export.
 
     >>> import pathlib
     >>> from mapkit.export.core import MapRef
-    >>> languages(Scan(path=pathlib.Path("i"), maps={"china/x": MapRef("china/x", "china", "x", "x", "")}))
-    ['en', 'zh']
+    >>> maps = {m: MapRef(m, m.split("/")[0], m.split("/")[1], "x", "")
+    ...         for m in ("china/x", "norway/oslo", "nowhere/toyville")}
+    >>> languages(Scan(path=pathlib.Path("i"), maps=maps))
+    ['en', 'no', 'zh']
     """
-    langs = ["en"]
-    if any(ref.country == "china" for ref in scan.maps.values()):
-        langs.append("zh")
-    return langs
+    extra = {lang for ref in scan.maps.values() for lang in COUNTRY_LANGUAGES.get(ref.country, [])}
+    return ["en", *sorted(extra - {"en"})]
+
+
+KNOWN_GAPS = {
+    "auckland": "no Onehunga Line",
+    "budapest": "M3 covers only part of the line",
+    "hangzhou": "Line 6 lacks its Fuyang arm",
+    "new_york": "the Rockaway branches and the shuttles are missing",
+    "singapore": "no Changi Airport station",
+}
+"""Cities whose curated graph is known to lack line sections that their map shows (docs/curation.md,
+"Known gaps"): the raw station lists lack them and curation never invents stations."""
+
+
+def known_gaps() -> dict[str, str]:
+    """city -> what its graph lacks against its map.
+
+    Read from mapkit's coverage record when it has one (``mapkit/sources/coverage.yaml``: a mapping city ->
+    text, or city -> {gaps|missing|incomplete|note: text or list}); else :data:`KNOWN_GAPS`.
+
+    >>> known_gaps()["singapore"]
+    'no Changi Airport station'
+    """
+    path = Path(__file__).resolve().parents[1] / "sources" / "coverage.yaml"
+    if not path.is_file():
+        return dict(KNOWN_GAPS)
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return dict(KNOWN_GAPS)
+    doc = doc.get("cities", doc) if isinstance(doc, dict) else {}
+    out = {}
+    for city, entry in doc.items() if isinstance(doc, dict) else []:
+        if isinstance(entry, dict):
+            entry = next((entry[k] for k in ("gaps", "missing", "incomplete", "note") if entry.get(k)), None)
+        if isinstance(entry, list):
+            entry = "; ".join(str(e) for e in entry)
+        if entry and entry is not True:
+            out[str(city)] = str(entry)
+    return out or dict(KNOWN_GAPS)
 
 
 def family_description(name: str) -> str:
@@ -212,7 +271,7 @@ def _fence(text: str) -> str:
 
 def card_metadata(
     ctx: ExportContext, *, configs: list[dict[str, Any]], features: Any, map_features: Any,
-    shards: Mapping[tuple[str, str], list[str]], pretty_name: str,
+    shards: Mapping[tuple[str, str], list[str]], maps_files: list[str], pretty_name: str,
 ) -> Any:  # fmt: skip
     """The ``DatasetCardData`` of the export (dataset_info written by ``datasets`` itself)."""
     from datasets import DatasetInfo, SplitDict, SplitInfo
@@ -236,73 +295,112 @@ def card_metadata(
         return sum((ctx.out / f).stat().st_size for f in files)
 
     infos = {}
-    map_bytes = sum(m.bytes for m in ctx.maps.values())
-    infos["maps"] = DatasetInfo(
-        features=map_features,
-        splits=SplitDict({"train": SplitInfo("train", num_bytes=map_bytes, num_examples=len(ctx.maps))}),
-        download_size=map_bytes + nbytes(["data/metadata.parquet"]),
-        dataset_size=map_bytes,
-    )
     by_config = {config_name(t): t for t in scan.types}
-    for c in configs[1:]:
-        types = scan.types if c["config_name"] == "all" else [by_config[c["config_name"]]]
+    for c in configs:
+        name = c["config_name"]
+        if name == "maps":
+            size = nbytes(maps_files)
+            infos[name] = DatasetInfo(
+                features=map_features,
+                splits=SplitDict({"train": SplitInfo("train", num_bytes=size, num_examples=len(ctx.maps))}),
+                download_size=size,
+                dataset_size=size,
+            )
+            continue
         splits = SplitDict()
         total = 0
         for df in c["data_files"]:
-            files = [f for t in types for f in shards.get((t, df["split"]), [])]
-            n = sum(scan.by_split_type[(df["split"], t)] for t in types)
+            split = df["split"]
+            files = [f for (t, s), fs in sorted(shards.items())
+                     if s == split and (name == "all" or t == by_config[name]) for f in fs]  # fmt: skip
+            n = sum(scan.by_split_type[(split, t)] for t in (scan.types if name == "all" else [by_config[name]]))
             b = nbytes(files)
             total += b
-            splits.add(SplitInfo(df["split"], num_bytes=b, num_examples=n))
-        maps = {p for df in c["data_files"] for p in df["path"] if p.endswith(".png")}
-        infos[c["config_name"]] = DatasetInfo(
-            features=features, splits=splits, download_size=total + nbytes(sorted(maps)), dataset_size=total
-        )
+            splits.add(SplitInfo(split, num_bytes=b, num_examples=n))
+        # the item configs share one schema (it is also in every shard's Parquet metadata): stated once, under
+        # `all`, so the YAML does not grow by a feature list per type
+        infos[name] = DatasetInfo(features=features if name == "all" else None, splits=splits,
+                                  download_size=total, dataset_size=total)  # fmt: skip
     DatasetInfosDict(infos).to_dataset_card_data(data)
     return data
 
 
-def card_body(ctx: ExportContext, *, pretty_name: str) -> str:
+INTENDED_USE = [
+    "Evaluating multimodal models on fine-grained reading of transit maps: counting stops and lines, checking "
+    "line membership, planning routes (ReasonMap-Plus and route planning), and mapkit's further families.",
+    "Reinforcement learning with verifiable rewards (RewardMap-style GRPO): every row carries its gold and "
+    "`mapkit.scoring` turns a response into a reward, weighted by difficulty.",
+    "Supervised fine-tuning on the gold answers (`answer_text`), with the train/test split by city.",
+]
+OUT_OF_SCOPE = [
+    "Real-world journey planning or timetables: the graphs are snapshots of published line diagrams, without "
+    "service patterns, schedules, accessibility or closures, and some are known to be incomplete (below).",
+    "Geographic questions (distances, directions, where a station is on the ground): the layouts of rendered "
+    "maps are computed from the network's topology, and published maps are schematic.",
+    "Measuring a model's language ability: prompts are English templates; station names are kept in the "
+    "local language as printed on the maps.",
+    "Leaderboards comparing with the published ReasonMap numbers without checking that the same items, "
+    "splits and scoring were used (the Reproduce section gives them).",
+]
+
+
+def _dataset_ref(ctx: ExportContext) -> str:
+    """What the quick start loads: the Hub repo when known, else the folder as the export was told it."""
+    ref = ctx.options.get("repo_id") or str(ctx.options.get("final_out") or ctx.out)
+    ctx.options["card_ref"] = ref
+    return ref
+
+
+def card_body(ctx: ExportContext, *, pretty_name: str, reproduction: Any = None) -> str:
     """The Markdown documentation under the YAML header."""
     from mapkit import __version__
 
     scan = ctx.scan
+    ref = json.dumps(_dataset_ref(ctx), ensure_ascii=False)
     sources = {}
     for m in ctx.maps.values():
         sources[m.source] = sources.get(m.source, 0) + 1
-    src = ", ".join(f"{n} {s}" for s, n in sorted(sources.items()))
-    splits = ", ".join(f"{s} {scan.splits[s]:,}" for s in scan.split_names)
+    src = ", ".join(f"{n} {s}" for s, n in sorted(sources.items())) or "no maps"
+    splits = ", ".join(f"{s} {scan.splits[s]:,}" for s in scan.split_names) or "none"
     out = [f"# {pretty_name}", ""]
     out.append(
         f"{scan.n_items:,} visual questions about {len(ctx.maps)} transit maps ({src}), "
         f"{len(scan.types)} question types, splits: {splits}. Every answer is derived from a curated "
         f"metro graph and re-checkable from the row alone. Exported by mapkit {__version__}."
     )
-    out += ["", "## Quick start", "", "```python", "from datasets import load_dataset", "",
-            'ds = load_dataset("<this repo or folder>")            # config "all": every type',
-            'counting = load_dataset("<this repo or folder>", "Counting1", split="test")',
+    out += ["", "## Quick start", "", "```python", "from datasets import load_dataset",
+            "from mapkit.export.hf import attach_images   # pip install mapkit", "",
+            "# one row per map, the PNG inside; joined to the items by map_id",
+            f'maps = load_dataset({ref}, "maps", split="train")',
+            f"ds = attach_images(load_dataset({ref}), maps)  # config \"all\": every type",
             'row = ds["train"][0]',
-            'row["image"]                                          # PIL image of the map',
-            "", "# score a model response with mapkit (pip install mapkit)",
+            'row["image"]  # PIL image of the row\'s map',
+            f'counting = attach_images(load_dataset({ref}, "Counting1", split="test"), maps)',
+            "", "# score a model response with mapkit",
             "from mapkit.export.hf import item_from_row",
             "from mapkit.scoring import score",
             'item = item_from_row(row, ds["train"].features)',
             'print(score(item, "... \\\\boxed{" + item["answer_text"] + "}").reward)',
+            "```", "",
+            "Without mapkit, the same join in plain `datasets`:", "",
+            "```python", "import io", "from datasets import Image, load_dataset",
+            "from PIL import Image as PILImage", "",
+            f'maps = load_dataset({ref}, "maps", split="train").cast_column("image", Image(decode=False))',
+            'png = {m: i["bytes"] for m, i in zip(maps["map_id"], maps["image"])}',
+            f"ds = load_dataset({ref}).with_transform(lambda b: {{**b, \"image\": [",
+            '    PILImage.open(io.BytesIO(png[m])) for m in b["map_id"]]} if "map_id" in b else b)',
+            'ds["train"][0]["image"]',
             "```"]  # fmt: skip
     out += ["", "## Layout: each map stored once", ""]
     out.append(
-        "Item rows carry no image bytes. Each map is one PNG under `data/maps/<country>/<city>.png`; an item "
-        "row names it in `file_name` (and `map_id`). The YAML `configs` declare every config as an image "
-        "folder whose metadata files are the item shards, so `datasets` resolves `file_name` into an `image` "
-        "column: `ds[i][\"image\"]` is a PIL image although the bytes exist once per map. The `maps` config "
-        "has one row per map (source, size, checksum, the splits that use it)."
+        "Item rows carry no image bytes: they name their map in `map_id` (`<country>/<city>`). Each map's PNG is "
+        "stored once, inside `maps/train-*.parquet` (the `maps` config, an `Image` column with the bytes, plus "
+        "source, layout, size and sha256). Everything is plain Parquet, so a loaded copy does not depend on "
+        "where the files were read from (moving or re-downloading the folder is safe), and the Hub viewer shows "
+        'every config. `ds[i]["image"]` comes from the join above (decoded when the row is read; nothing is '
+        "copied per row). Configs: `all` (default, every type), one per type, and `maps`, each declared by a "
+        "glob over `data/<type>/<split>-*.parquet`."
     )
-    out += ["", "Reading the shards as plain Parquet gives `file_name`/`map_id` strings; join the maps back with:",
-            "", "```python", "from datasets import load_dataset",
-            "from mapkit.export.hf import attach_images", "",
-            'rows = load_dataset("parquet", data_files="data/Counting1-test-*.parquet", split="train")',
-            'rows = attach_images(rows, load_dataset("<this repo or folder>", "maps", split="train"))',
-            'rows[0]["image"]', "```"]  # fmt: skip
 
     out += ["", "## Question types", ""]
     for t in scan.types:
@@ -326,16 +424,16 @@ def card_body(ctx: ExportContext, *, pretty_name: str) -> str:
     out += ["![Items per type by difficulty](assets/histogram.png)", ""]
     out += ["## Cities", ""]
     rows = []
-    for mid, ref in sorted(scan.maps.items()):
-        n_by_split = ", ".join(f"{s} {scan.by_city[(ref.country, ref.city, s)]:,}" for s in sorted(ref.splits))
-        rows.append([ref.city, ref.country, scan.city_level.get(ref.city, ""), n_by_split, ctx.maps[mid].source,
-                     f"{ctx.maps[mid].width}x{ctx.maps[mid].height}"])  # fmt: skip
-    out += [_table(["city", "country", "difficulty", "items", "map", "pixels"], rows), ""]
+    for mid, ref_ in sorted(scan.maps.items()):
+        m = ctx.maps[mid]
+        n_by_split = ", ".join(f"{s} {scan.by_city[(ref_.country, ref_.city, s)]:,}" for s in sorted(ref_.splits))
+        rows.append([ref_.city, ref_.country, scan.city_level.get(ref_.city, ""), n_by_split, m.source,
+                     LAYOUT_WORDS.get(m.layout, m.layout), f"{m.width}x{m.height}"])  # fmt: skip
+    out += [_table(["city", "country", "difficulty", "items", "map", "layout", "pixels"], rows), ""]
 
     out += ["## Fields", "", _table(["column", "meaning"], [
         ["id", "stable id `<city>:<family>:<seed>:<index>`"],
-        ["image", "the map (decoded from `file_name`, stored once per map)"],
-        ["map_id", "`<country>/<city>`: joins the `maps` config"],
+        ["map_id", "`<country>/<city>`: joins the `maps` config (`image` after `attach_images`)"],
         ["country, city", "as in ReasonMap"],
         ["station_1, station_2", "display names (empty when unused)"],
         ["figure, json", "ReasonMap's relative paths of the map and of the station list"],
@@ -369,6 +467,10 @@ def card_body(ctx: ExportContext, *, pretty_name: str) -> str:
             "names its own split; the export refuses splits that share a map or a station pair.", ""]  # fmt: skip
     if ctx.notes:
         out += ["Notes from the export:", ""] + [f"- {n}" for n in ctx.notes] + [""]
+    out += reproduce_section(ctx, reproduction)
+    out += ["## Intended use", ""] + [f"- {u}" for u in INTENDED_USE] + [""]
+    out += ["## Out-of-scope uses", ""] + [f"- {u}" for u in OUT_OF_SCOPE] + [""]
+    out += limitations_section(ctx)
     out += ["## Citation", "", "Please cite the papers that defined the tasks:", "", CITATIONS, ""]
     out += ["## License", "",
             "MIT. The station lists and real map images come from the ReasonMap/RewardMap repositories (MIT, "
@@ -376,26 +478,174 @@ def card_body(ctx: ExportContext, *, pretty_name: str) -> str:
     return "\n".join(out)
 
 
+LAYOUT_WORDS = {
+    "published": "published map",
+    "schematic": "computed (not geographic)",
+    "coords": "from station coordinates",
+    "unknown": "layout unknown (an image given to the export)",
+}
+
+
+def limitations_section(ctx: ExportContext) -> list[str]:
+    """What a user must know before trusting a number from this data: layouts, prompts, incomplete graphs."""
+    scan = ctx.scan
+    out = ["## Limitations", ""]
+    by_layout: dict[str, list[str]] = {}
+    for mid, m in sorted(ctx.maps.items()):
+        by_layout.setdefault(m.layout, []).append(scan.maps[mid].city)
+    total = len(ctx.maps)
+    computed = by_layout.get("schematic", [])
+    if computed:
+        out.append(
+            f"- **Computed layouts.** {len(computed)} of {total} maps were rendered by mapkit with a layout computed "
+            f"from the network's topology, not from geography ({', '.join(computed)}): positions, directions and "
+            "distances on these images mean nothing on the ground, and they look unlike the official maps."
+        )
+    published = by_layout.get("published", [])
+    if published:
+        out.append(
+            f"- **Published maps.** {len(published)} of {total} maps are ReasonMap's own images "
+            f"({', '.join(published)}); the graphs were curated against their station lists, not traced from "
+            "the pixels, so a label the image shows differently from the list is possible."
+        )
+    for layout, cities in sorted(by_layout.items()):
+        if layout in ("schematic", "published"):
+            continue
+        out.append(f"- {len(cities)} of {total} maps: {LAYOUT_WORDS.get(layout, layout)} ({', '.join(cities)}).")
+    reasonmap_types = [t for t in scan.types if t in DESCRIPTIONS]
+    if reasonmap_types:
+        out.append(
+            f"- **Prompt grammar is inherited.** The {', '.join(reasonmap_types)} prompts follow the published "
+            "ReasonMap/ReasonMap-Plus templates word for word (instruction prefix, `\\boxed{}` answers, option "
+            "letters), including their English phrasing and quirks; a model tuned on these templates may not "
+            "transfer to other phrasings."
+        )
+    gaps = known_gaps()
+    incomplete = [(scan.maps[mid].city, gaps[scan.maps[mid].city]) for mid in sorted(scan.maps)
+                  if scan.maps[mid].city in gaps]  # fmt: skip
+    if incomplete:
+        out.append(
+            "- **Known incomplete graphs.** The graphs of these cities lack line sections that their maps show "
+            "(the source station lists lack them; curation never invents stations), so a question's answer is "
+            "right for the graph but a model reading the image may see more: "
+            + "; ".join(f"{c}: {g}" for c, g in incomplete)
+            + "."
+        )
+    out.append(
+        "- **Names.** Station names keep the source's spelling, typos included where curation kept an alias "
+        "(docs/curation.md); questions print the canonical name."
+    )
+    return out + [""]
+
+
+def reproduce_section(ctx: ExportContext, rep: Any) -> list[str]:
+    """mapkit version, the generate command and seed (checked by regenerating), data revisions, checksums."""
+    from mapkit import __version__
+
+    out = ["## Reproduce", ""]
+    items_name = ctx.items_path.name
+    if rep is None:
+        from mapkit.io import file_sha256
+
+        sha, n = file_sha256(ctx.items_path), ctx.scan.n_items
+    else:
+        sha, n = rep.items_sha256, rep.items
+    out.append(f"Made with **mapkit {__version__}** from `{items_name}` ({n:,} items, `{sha}`).")
+    out.append("")
+    command = rep.command(items_name) if rep is not None else ""
+    skipped = rep is not None and not rep.verified and rep.reason.startswith("regeneration was skipped")
+    if command and (rep.verified or skipped):
+        out += ["```bash", f"pip install mapkit=={__version__}",
+                "mapkit data pull   # the pinned data below, sha256-checked", command,
+                f"mapkit export {items_name} --to hf --out OUT", "```", ""]  # fmt: skip
+        if rep.verified:
+            out.append(f"Checked at export: running this `mapkit generate` gave `{items_name}` byte for byte "
+                       f"(seed {rep.seed}).")  # fmt: skip
+        else:
+            out.append(f"Not checked: {rep.reason}. Seed {rep.seed}.")
+    else:
+        reason = (rep.reason if rep is not None else "") or "regeneration was skipped at export"
+        tried = f" (tried `{command}`)" if command else ""
+        out.append(f"No single `mapkit generate` command reproduces these items: {reason.rstrip('.')}{tried}. "
+                   "The checksums below identify them.")  # fmt: skip
+    out.append("")
+    out += _data_lines(ctx)
+    return out + [""]
+
+
+def _data_lines(ctx: ExportContext) -> list[str]:
+    """Data revisions and one checksum row per map: station list (vs the pinned manifest), graph, image."""
+    from mapkit.data import resolve_data_dir, station_files
+    from mapkit.datapull import REASONMAP_REPO, REASONMAP_REV, REWARDMAP_REPO, REWARDMAP_REV, load_manifest
+    from mapkit.io import file_sha256
+
+    out = [f"Data: station lists of `{REASONMAP_REPO}` at `{REASONMAP_REV}`, map images of `{REWARDMAP_REPO}` at "
+           f"`{REWARDMAP_REV}` (`mapkit data pull` fetches exactly these and checks every sha256).", ""]  # fmt: skip
+    manifest = load_manifest().files
+    try:
+        files = station_files(resolve_data_dir(ctx.data_dir))
+    except Exception:  # noqa: BLE001 - no data dir: the pinned checksums still stand
+        files = {}
+    rows = []
+    for mid, ref in sorted(ctx.scan.maps.items()):
+        rel = f"stations/{ref.country}/{ref.city}.json"
+        pinned = manifest.get(rel)
+        here = files.get(ref.city)
+        if pinned is None:
+            station = "not a ReasonMap city"
+        elif here is None:
+            station = f"`{pinned.sha256[:16]}…` (pinned)"
+        else:
+            ok = file_sha256(here) == "sha256:" + pinned.sha256
+            station = f"`{pinned.sha256[:16]}…` ({'matches the pin' if ok else 'DIFFERS from the pin'})"
+        graph = f"`{ref.graph_hash[:23]}…`" if ref.graph_hash else "-"
+        rows.append([ref.city, station, graph, f"`{ctx.maps[mid].sha256[:23]}…` ({ctx.maps[mid].source})"])
+    out += [_table(["city", "station list sha256", "graph hash", "map image"], rows)]
+    out += ["", "Full checksums: `graph_hash` and `sha256` columns of the `maps` config, and each row's `mapkit`."]
+    return out
+
+
 def write_card(
     ctx: ExportContext, *, configs: list[dict[str, Any]], features: Any, map_features: Any,
-    shards: Mapping[tuple[str, str], list[str]], pretty_name: str | None = None,
+    shards: Mapping[tuple[str, str], list[str]], maps_files: list[str], pretty_name: str | None = None,
 ) -> Path:  # fmt: skip
     """Write ``README.md`` and ``assets/histogram.png`` into the export, then validate the card."""
     from huggingface_hub import DatasetCard
 
+    from mapkit.export import reproduce
     from mapkit.io import write_bytes_atomic, write_text_atomic
 
     name = pretty_name or ctx.options.get("pretty_name") or "mapkit transit-map VQA"
     write_bytes_atomic(ctx.out / "assets" / "histogram.png", histogram_png(ctx.scan))
     data = card_metadata(ctx, configs=configs, features=features, map_features=map_features, shards=shards,
-                         pretty_name=name)  # fmt: skip
-    card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{card_body(ctx, pretty_name=name)}")
+                         maps_files=maps_files, pretty_name=name)  # fmt: skip
+    rep = reproduce.derive(ctx.items_path, ctx.maps)
+    if ctx.options.get("verify_reproduce", True):
+        rep = reproduce.verify(rep, ctx.items_path, ctx.data_dir)
+    elif rep.derived:
+        rep.reason = "regeneration was skipped at export (--no-verify-reproduce)"
+    card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{card_body(ctx, pretty_name=name, reproduction=rep)}")
     path = ctx.out / "README.md"
     write_text_atomic(path, str(card))
     problems = validate_card(ctx.out)
     if problems:
         raise ExportError("The generated dataset card is invalid: " + "; ".join(problems) + ".")
     return path
+
+
+def reproduce_command(card_text: str) -> str | None:
+    """The `mapkit generate` command of a card's Reproduce section (None when the card has none).
+
+    >>> reproduce_command("## Reproduce\\n```bash\\nmapkit data pull\\nmapkit generate --seed 1 --out i.jsonl\\n```")
+    'mapkit generate --seed 1 --out i.jsonl'
+    """
+    section = card_text.split("## Reproduce", 1)
+    if len(section) < 2:
+        return None
+    for line in section[1].split("\n## ", 1)[0].splitlines():
+        if line.startswith("mapkit generate "):
+            return line.strip()
+    return None
 
 
 # --- validation ----------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from typing import Any
 
 from mapkit.difficulty import CITY_LEVELS
 from mapkit.errors import DataNotFoundError, ExportError, ItemError, LeakageError
-from mapkit.io import read_jsonl
+from mapkit.io import file_sha256, read_jsonl
 from mapkit.questions.base import ITEM_KEYS, LEVELS, TEST_CITIES
 
 PLUS_TYPES = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")
@@ -373,6 +373,11 @@ class ResolvedMap:
     sha256: str
     width: int
     height: int
+    layout: str = "unknown"
+    """How the map was drawn: ``published`` (ReasonMap's own image), ``coords`` (a render placed by station
+    coordinates), ``schematic`` (a render whose layout is computed from the graph: not geographic), ``unknown``."""
+    style_seed: int | None = None
+    """The render's style seed (renders only): part of how `mapkit generate --render` is reproduced."""
 
 
 def _png_info(path: Path) -> tuple[int, str, int, int]:
@@ -516,7 +521,12 @@ def resolve_maps(
                 hint="Export from the folder `mapkit generate --render` wrote (items beside maps/), or pass "
                 "that render with --maps-dir.",
             )
-        out[mid] = ResolvedMap(mid, path, source, size, sha, w, h)
+        layout, style_seed = ("published", None) if source == "real" else ("unknown", None)
+        drawn = _manifest(path)
+        if drawn is not None:
+            settings = drawn.get("settings") if isinstance(drawn.get("settings"), dict) else {}
+            layout, style_seed = str(settings.get("layout") or "unknown"), settings.get("style_seed")
+        out[mid] = ResolvedMap(mid, path, source, size, sha, w, h, layout, style_seed)
         if progress:
             progress("maps", 1, len(scan.maps))
     if missing:
@@ -531,27 +541,151 @@ def resolve_maps(
 # --- the output folder ---------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def staged_folder(out: str | os.PathLike[str]) -> Iterator[Path]:
-    """Write an export into a temporary sibling folder; swap it in only when the block succeeds.
+@dataclass
+class OutPlan:
+    """What an export will do with an existing ``--out`` folder (see :func:`check_out`).
 
-    An existing ``out`` is replaced only when it is empty or an earlier mapkit export (it holds
-    :data:`MARKER_FILE`); anything else is refused, so an export never deletes a user's folder.
+    ``keep``: files mapkit did not write (a user's notes, an edited copy under another name), carried
+    over into the new export; ``replace``: the whole old folder goes (``overwrite``, or nothing to keep).
+    """
+
+    target: Path
+    exists: bool = False
+    keep: list[str] = field(default_factory=list)
+    overwrite: bool = False
+
+
+def _rel_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def check_out(out: str | os.PathLike[str], *, overwrite: bool = False) -> OutPlan:
+    """Check ``out`` before any work: what a re-export keeps, or why it must refuse.
+
+    * missing or empty: written fresh;
+    * an earlier mapkit export (it holds :data:`MARKER_FILE`, which lists every file mapkit wrote with
+      its checksum): mapkit's own files are replaced, **every other file is kept**; a file of mapkit's
+      that was edited since (a README you changed) is refused unless ``overwrite``;
+    * ``overwrite``: an earlier export is replaced whole (files you added are deleted);
+    * anything else (a folder mapkit did not write) is refused, ``overwrite`` or not.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "notes.txt").write_text("mine")
+    >>> try:
+    ...     check_out(d)
+    ... except ExportError as err:
+    ...     print(err.message.split(": ")[-1])
+    refusing to write into it.
     """
     target = Path(out).resolve()  # "." and "dir/" get a real name and parent
-    if target.exists():
-        if not target.is_dir():
-            raise ExportError(f"{target} exists and is not a folder.")
-        if any(target.iterdir()) and not (target / MARKER_FILE).is_file():
-            raise ExportError(
-                f"{target} is not empty and is not a mapkit export; refusing to overwrite it.",
-                hint="Choose another --out folder, or empty this one.",
-            )
+    plan = OutPlan(target=target, overwrite=overwrite)
+    if not target.exists():
+        return plan
+    if not target.is_dir():
+        raise ExportError(f"{target} exists and is not a folder.", hint="Choose another --out folder.")
+    plan.exists = True
+    files = _rel_files(target)
+    if not files:
+        return plan
+    marker = target / MARKER_FILE
+    if not marker.is_file():
+        raise ExportError(
+            f"{target} is not empty and was not written by mapkit export ({len(files)} file(s), no "
+            f"{MARKER_FILE}): refusing to write into it.",
+            hint="Choose another --out folder, or empty this one yourself.",
+        )
+    if overwrite:
+        return plan
+    try:
+        recorded = json.loads(marker.read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if not isinstance(recorded, dict):
+        raise ExportError(
+            f"{target} is an export by an older mapkit that did not record which files it wrote, so files "
+            "you added there cannot be told apart from mapkit's.",
+            hint="Pass --overwrite to replace the folder whole (files you added there are deleted), or choose "
+            "another --out folder.",
+        )
+    edited = []
+    for rel, meta in sorted(recorded.items()):
+        p = target / rel
+        if not p.is_file():
+            continue
+        if p.stat().st_size != meta.get("bytes") or file_sha256(p) != meta.get("sha256"):
+            edited.append(rel)
+    if edited:
+        shown = ", ".join(edited[:5]) + (f" and {len(edited) - 5} more" if len(edited) > 5 else "")
+        raise ExportError(
+            f"{target}: {len(edited)} file(s) that mapkit wrote were changed since ({shown}); a new export "
+            "would replace them.",
+            hint="Copy your changes elsewhere first, or pass --overwrite to replace the folder whole (files "
+            "you added there are deleted too).",
+        )
+    plan.keep = [rel for rel in files if rel != MARKER_FILE and rel not in recorded]
+    return plan
+
+
+def _record_files(tmp: Path) -> None:
+    """Add the list of files the export wrote (with checksums) to its marker: a later export keeps the rest."""
+    from mapkit.io import write_json
+
+    marker = tmp / MARKER_FILE
+    if not marker.is_file():
+        return
+    doc = json.loads(marker.read_text(encoding="utf-8"))
+    doc["files"] = {
+        rel: {"bytes": (tmp / rel).stat().st_size, "sha256": file_sha256(tmp / rel)}
+        for rel in _rel_files(tmp)
+        if rel != MARKER_FILE
+    }
+    write_json(marker, doc)
+
+
+def record_file(folder: str | os.PathLike[str], rel: str) -> None:
+    """Update the marker's checksum of one file mapkit rewrote in place (``mapkit publish``: the card)."""
+    from mapkit.io import write_json
+
+    root = Path(folder)
+    marker = root / MARKER_FILE
+    if not marker.is_file():
+        return
+    doc = json.loads(marker.read_text(encoding="utf-8"))
+    if isinstance(doc.get("files"), dict):
+        doc["files"][rel] = {"bytes": (root / rel).stat().st_size, "sha256": file_sha256(root / rel)}
+        write_json(marker, doc)
+
+
+@contextlib.contextmanager
+def staged_folder(out: str | os.PathLike[str] | OutPlan) -> Iterator[Path]:
+    """Write an export into a temporary sibling folder; swap it in only when the block succeeds.
+
+    ``out`` is a folder or the :class:`OutPlan` of :func:`check_out` (which is run here when not given):
+    the files it keeps are moved into the new folder before the swap, and one that collides with a
+    file the export wrote is refused; on any failure the old folder stays exactly as it was.
+    """
+    plan = out if isinstance(out, OutPlan) else check_out(out)
+    target = plan.target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    moved: list[str] = []
     try:
         yield tmp
+        _record_files(tmp)
         _umask_modes(tmp)
+        clash = [rel for rel in plan.keep if (tmp / rel).exists() or any(
+            (tmp / parent).is_file() for parent in Path(rel).parents if str(parent) != ".")]  # fmt: skip
+        if clash:
+            raise ExportError(
+                f"{target}: file(s) mapkit did not write sit where this export writes its own: {', '.join(clash[:5])}.",
+                hint="Move them out of the folder, or pass --overwrite to replace the folder whole.",
+            )
+        for rel in plan.keep:  # a user's files travel into the new folder (same file system: a rename)
+            dest = tmp / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(target / rel, dest)
+            moved.append(rel)
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             os.replace(target, old)
@@ -560,6 +694,10 @@ def staged_folder(out: str | os.PathLike[str]) -> Iterator[Path]:
         else:
             os.replace(tmp, target)
     except BaseException:
+        for rel in moved:  # give the user's files back before the staging folder goes
+            with contextlib.suppress(OSError):
+                (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp / rel, target / rel)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
@@ -648,4 +786,3 @@ def write_marker(ctx: ExportContext, fmt: str, extra: dict[str, Any] | None = No
         **(extra or {}),
     }
     write_json(ctx.out / MARKER_FILE, doc)
-

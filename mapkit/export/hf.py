@@ -2,25 +2,25 @@
 
 Layout (``mapkit export ITEMS --to hf --out DIR``)::
 
-    DIR/README.md                          card: YAML (configs, dataset_info, ...) + documentation
-    DIR/assets/histogram.png               type x difficulty histogram shown in the card
-    DIR/data/maps/<country>/<city>.png     every map once
-    DIR/data/metadata.parquet              `maps` config: one row per map
-    DIR/data/<type>-<split>-NNNNN-of-MMMMM.parquet   item rows, one shard set per type and split
+    DIR/README.md                                      card: YAML (configs by glob, dataset_info) + documentation
+    DIR/assets/histogram.png                           type x difficulty histogram shown in the card
+    DIR/maps/train-NNNNN-of-MMMMM.parquet              config `maps`: one row per map, the PNG bytes inside
+    DIR/data/<type>/<split>-NNNNN-of-MMMMM.parquet     item rows: map_id, no image bytes
 
 Why this layout: the published ReasonMap embeds the full map in every row (about 7 GB for 1,008 items).
-Here an item row carries ``file_name`` (the map's path relative to ``data/``) and no image bytes. The
-README declares every config as an *image folder with metadata*: the item shards are that folder's
-metadata files (``metadata_filenames``) and the map PNGs are its images, so ``datasets`` turns
-``file_name`` into an ``image`` column that decodes to a PIL image -- ``ds[i]["image"]`` works as if the
-image were embedded, while the bytes on disk (and on the Hub) exist once per map. The ``maps`` config
-comes first in the YAML because ``datasets`` picks the builder from the first config's files (PNGs
-outnumber its one standard-named ``metadata.parquet``). Each config lists, per split, exactly the maps its
-rows use, so a Hub download of one config fetches only those maps.
+Here each map's PNG is stored once, *inside* Parquet (an ``Image`` column of the ``maps`` config), and an
+item row names its map by ``map_id``. Everything is plain Parquet, so what ``datasets`` caches holds
+bytes, never a path into the folder: a loaded dataset keeps working after the folder is moved, copied or
+deleted (an image-folder layout, where the cache keeps absolute paths to the PNGs, does not). The Hub's
+viewer shows every config; the ``maps`` config with its images.
 
-Reading the shards without ``datasets``' image-folder logic (plain ``pyarrow``, ``pandas``, or
-``load_dataset("parquet", ...)``) gives ``file_name``/``map_id`` strings; :func:`attach_images` joins
-the maps back in.
+``ds[i]["image"]`` comes from one documented join, :func:`attach_images`, which decodes a row's map on
+access from the ``maps`` config (no image bytes are copied per row)::
+
+    ds = attach_images(load_dataset(REPO), load_dataset(REPO, "maps", split="train"))
+
+Configs are declared by glob (``data/*/train-*.parquet`` for ``all``, ``data/<type>/...`` for one
+type, ``maps/*.parquet``), so the card does not grow with the number of files.
 
 Example:
     >>> feature_of(("struct", {"stops": ("list", ("str",)), "n": ("int",)}))
@@ -54,7 +54,6 @@ ROWS_PER_SHARD = 50_000
 """Item rows per Parquet file (about 50-100 MB): small enough for the Hub viewer, few files."""
 BATCH_ROWS = 2_048
 """Rows converted to Arrow and written per batch (also the row-group size): bounded memory."""
-MAPS_ROOT = "data/maps"
 
 
 def _require_hub() -> None:
@@ -174,52 +173,50 @@ def type_names(types: Iterable[str]) -> list[str]:
     return [*REASONMAP_TYPES, *extra]
 
 
-def item_features(types: Iterable[str], gold: GoldShape, *, image: bool) -> Any:
-    """Features of an item row: ``image`` (decoded view) or ``file_name`` (as stored in Parquet)."""
-    from datasets import ClassLabel, Features, Image, Value
+def item_features(types: Iterable[str], gold: GoldShape) -> Any:
+    """Features of an item row (as stored in Parquet and as loaded; the map is joined by ``map_id``)."""
+    from datasets import ClassLabel, Features, Value
 
-    cols: dict[str, Any] = {"id": Value("string")}
-    cols["image" if image else "file_name"] = Image() if image else Value("string")
-    cols.update(
-        {
-            "map_id": Value("string"),
-            "country": Value("string"),
-            "city": Value("string"),
-            "station_1": Value("string"),
-            "station_2": Value("string"),
-            "figure": Value("string"),
-            "json": Value("string"),
-            "question": Value("string"),
-            "answer": Value("int64"),
-            "answer_text": Value("string"),
-            "type": ClassLabel(names=type_names(types)),
-            "difficulty_city": ClassLabel(names=list(CITY_LEVELS)),
-            "city_line_count": Value("int64"),
-            "city_transfer_count": Value("int64"),
-            "question_transfer_count": Value("int64"),
-            "difficulty_question": ClassLabel(names=list(QUESTION_LEVELS)),
-            "weight": Value("float64"),
-        }
-    )
+    cols: dict[str, Any] = {
+        "id": Value("string"),
+        "map_id": Value("string"),
+        "country": Value("string"),
+        "city": Value("string"),
+        "station_1": Value("string"),
+        "station_2": Value("string"),
+        "figure": Value("string"),
+        "json": Value("string"),
+        "question": Value("string"),
+        "answer": Value("int64"),
+        "answer_text": Value("string"),
+        "type": ClassLabel(names=type_names(types)),
+        "difficulty_city": ClassLabel(names=list(CITY_LEVELS)),
+        "city_line_count": Value("int64"),
+        "city_transfer_count": Value("int64"),
+        "question_transfer_count": Value("int64"),
+        "difficulty_question": ClassLabel(names=list(QUESTION_LEVELS)),
+        "weight": Value("float64"),
+    }
     if gold.features:
         cols["gold"] = dict(gold.features)
     cols["mapkit"] = Value("string")
     return Features(cols)
 
 
-def map_features(*, image: bool) -> Any:
-    """Features of a ``maps`` row."""
+def map_features() -> Any:
+    """Features of a ``maps`` row: the PNG itself (``Image``, bytes stored in the Parquet file) and its facts."""
     from datasets import Features, Image, Value
 
-    cols: dict[str, Any] = {"map_id": Value("string")}
-    cols["image" if image else "file_name"] = Image() if image else Value("string")
-    cols.update(
+    return Features(
         {
+            "map_id": Value("string"),
+            "image": Image(),
             "country": Value("string"),
             "city": Value("string"),
             "city_ref": Value("string"),
             "splits": _list_feature(Value("string")),
             "source": Value("string"),
+            "layout": Value("string"),
             "width": Value("int64"),
             "height": Value("int64"),
             "bytes": Value("int64"),
@@ -228,7 +225,6 @@ def map_features(*, image: bool) -> Any:
             "items": Value("int64"),
         }
     )
-    return Features(cols)
 
 
 def _safe(name: str) -> str:
@@ -238,12 +234,11 @@ def _safe(name: str) -> str:
 # --- rows ----------------------------------------------------------------------------------
 
 
-def item_row(item: Mapping[str, Any], file_name: str, gold: GoldShape, type_ids: Mapping[str, int]) -> dict:
+def item_row(item: Mapping[str, Any], gold: GoldShape, type_ids: Mapping[str, int]) -> dict:
     """The Parquet row of a canonical item (ClassLabels as ids; ``mapkit`` as canonical JSON)."""
     mk = item["mapkit"]
     return {
         "id": item["id"],
-        "file_name": file_name,
         "map_id": map_id_of(item),
         "country": item["country"],
         "city": item["city"],
@@ -328,8 +323,9 @@ class _ShardWriter:
             self.writer.close()
         self.shard += 1
         self.in_shard = 0
-        rel = f"data/{self.stem}-{self.shard:05d}-of-{self.n_shards:05d}.parquet"
+        rel = f"{self.stem}-{self.shard:05d}-of-{self.n_shards:05d}.parquet"
         self.files.append(rel)
+        (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
         # zstd: item text compresses ~5x
         self.writer = pq.ParquetWriter(self.out / rel, self.schema, compression="zstd")
 
@@ -363,8 +359,7 @@ def write_hf(ctx: ExportContext) -> dict[str, Any]:
     scan = ctx.scan
     rows_per_shard = int(ctx.options.get("rows_per_shard") or ROWS_PER_SHARD)
     (ctx.out / "data").mkdir(parents=True, exist_ok=True)
-    rel = ctx.copy_maps(MAPS_ROOT)
-    file_name = {mid: r[len("data/") :] for mid, r in rel.items()}  # relative to the metadata dir
+    maps_files = write_maps_parquet(ctx)
 
     gold = GoldShape(scan.gold)
     if gold.json_types:
@@ -374,91 +369,115 @@ def write_hf(ctx: ExportContext) -> dict[str, Any]:
         )
     names = type_names(scan.types)
     type_ids = {t: i for i, t in enumerate(names)}
-    stored = item_features(scan.types, gold, image=False)
-    schema = stored.arrow_schema
+    features = item_features(scan.types, gold)
+    schema = features.arrow_schema
 
     writers: dict[tuple[str, str], _ShardWriter] = {}
     for split, item in ctx.iter_items():
         key = (item["type"], split)
         w = writers.get(key)
         if w is None:
-            stem = f"{_safe(item['type'])}-{split}"
+            stem = f"data/{type_dir(item['type'])}/{split}"
             w = writers[key] = _ShardWriter(ctx.out, stem, scan.by_split_type[(split, item["type"])], schema,
                                             rows_per_shard)  # fmt: skip
-        w.add(item_row(item, file_name[map_id_of(item)], gold, type_ids))
+        w.add(item_row(item, gold, type_ids))
     for w in writers.values():
         w.close()
-
-    write_maps_metadata(ctx, file_name)
+    if not writers:  # an empty export (allow_empty): one empty shard, so the `all` config still loads
+        w = writers[("", "train")] = _ShardWriter(ctx.out, f"data/{EMPTY_DIR}/train", 0, schema, rows_per_shard)
+        w._open()
+        w.close()
 
     shards = {key: w.files for key, w in writers.items()}
-    configs = build_configs(ctx, shards, rel)
-    write_card(ctx, configs=configs, features=item_features(scan.types, gold, image=True),
-               map_features=map_features(image=True), shards=shards)  # fmt: skip
-    write_marker(ctx, "hf", {"configs": [c["config_name"] for c in configs]})
+    configs = build_configs(ctx, shards)
+    write_card(ctx, configs=configs, features=features, map_features=map_features(), shards=shards,
+               maps_files=maps_files)  # fmt: skip
+    write_marker(ctx, "hf", {"configs": [c["config_name"] for c in configs], "card_ref": ctx.options.get("card_ref")})
     return {"configs": [c["config_name"] for c in configs], "shards": sum(len(f) for f in shards.values())}
 
 
-def write_maps_metadata(ctx: ExportContext, file_name: Mapping[str, str]) -> None:
-    """``data/metadata.parquet``: one row per map (the ``maps`` config; standard image-folder name)."""
+EMPTY_DIR = "_empty"
+"""The type folder of the one empty shard an empty export writes."""
+MAPS_DIR = "maps"
+MAPS_PER_ROW_GROUP = 4
+"""Maps per Parquet row group: a reader (the Hub viewer too) holds one group at a time, and maps are MBs."""
+MAPS_SHARD_BYTES = 512 << 20
+"""Start a new ``maps`` Parquet file past this many PNG bytes."""
+
+
+def type_dir(typ: str) -> str:
+    """The folder of one type's shards: the name with anything but word characters, ``.`` and ``-`` made ``_``
+    (so it is also a literal glob).
+
+    >>> type_dir("TorF1"), type_dir("a b*")
+    ('TorF1', 'a_b_')
+    """
+    return _safe(typ)
+
+
+def write_maps_parquet(ctx: ExportContext) -> list[str]:
+    """``maps/train-NNNNN-of-MMMMM.parquet``: one row per map with its PNG bytes (the ``maps`` config)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = [
-        {
-            "map_id": mid,
-            "file_name": file_name[mid],
-            "country": ref.country,
-            "city": ref.city,
-            "city_ref": ref.city_ref,
-            "splits": sorted(ref.splits),
-            "source": ctx.maps[mid].source,
-            "width": ctx.maps[mid].width,
-            "height": ctx.maps[mid].height,
-            "bytes": ctx.maps[mid].bytes,
-            "sha256": ctx.maps[mid].sha256,
-            "graph_hash": ref.graph_hash,
-            "items": ref.items,
-        }
-        for mid, ref in sorted(ctx.scan.maps.items())
-    ]
-    schema = map_features(image=False).arrow_schema
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), ctx.out / "data" / "metadata.parquet",
-                   compression="zstd")  # fmt: skip
+    refs = sorted(ctx.scan.maps.items())
+    groups: list[list[str]] = [[]]
+    size = 0
+    for mid, _ in refs:
+        if groups[-1] and size + ctx.maps[mid].bytes > MAPS_SHARD_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(mid)
+        size += ctx.maps[mid].bytes
+    schema = map_features().arrow_schema
+    (ctx.out / MAPS_DIR).mkdir(parents=True, exist_ok=True)
+    files = []
+    for k, group in enumerate(groups):
+        rel = f"{MAPS_DIR}/train-{k:05d}-of-{len(groups):05d}.parquet"
+        files.append(rel)
+        # PNG bytes do not compress further; the small columns still get zstd
+        with pq.ParquetWriter(ctx.out / rel, schema, compression="zstd", use_dictionary=False) as writer:
+            for start in range(0, max(len(group), 1), MAPS_PER_ROW_GROUP):
+                rows = [_map_row(ctx, mid) for mid in group[start : start + MAPS_PER_ROW_GROUP]]
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+    return files
 
 
-def maps_config(rel: Mapping[str, str]) -> dict[str, Any]:
-    """The ``maps`` config; listed first, its PNGs make ``datasets`` pick the image-folder builder."""
-    return {"config_name": "maps", "data_files": [{"split": "train", "path": ["data/metadata.parquet",
-                                                                             *sorted(rel.values())]}]}
+def _map_row(ctx: ExportContext, mid: str) -> dict[str, Any]:
+    ref, m = ctx.scan.maps[mid], ctx.maps[mid]
+    return {
+        "map_id": mid,
+        # a relative name, not a path to open: readers decode the bytes
+        "image": {"bytes": Path(m.path).read_bytes(), "path": f"{mid}.png"},
+        "country": ref.country,
+        "city": ref.city,
+        "city_ref": ref.city_ref,
+        "splits": sorted(ref.splits),
+        "source": m.source,
+        "layout": m.layout,
+        "width": m.width,
+        "height": m.height,
+        "bytes": m.bytes,
+        "sha256": m.sha256,
+        "graph_hash": ref.graph_hash,
+        "items": ref.items,
+    }
 
 
-def build_configs(
-    ctx: ExportContext, shards: Mapping[tuple[str, str], list[str]], rel: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """The README ``configs``: ``maps`` first (it fixes the builder), ``all`` (default), one per type."""
+def build_configs(ctx: ExportContext, shards: Mapping[tuple[str, str], list[str]]) -> list[dict[str, Any]]:
+    """The README ``configs``, each declared by glob: ``all`` (default), one per type, then ``maps``.
+
+    A glob per split keeps the card short whatever the number of shards, and still names exactly the
+    files of its config (``data/<type>/<split>-*``), so a Hub download of one config fetches only those.
+    """
     scan = ctx.scan
-    configs: list[dict[str, Any]] = [maps_config(rel)]
-
-    def config(name: str, types: list[str], default: bool = False) -> dict[str, Any]:
-        data_files, meta_names = [], []
-        for split in scan.split_names:
-            files = [f for t in types for f in shards.get((t, split), [])]
-            if not files:
-                continue
-            maps = sorted({rel[m] for t in types for m in scan.by_split_type_map.get((split, t), ())})
-            data_files.append({"split": split, "path": [*files, *maps]})
-            meta_names.extend(os.path.basename(f) for f in files)
-        c: dict[str, Any] = {"config_name": name}
-        if default:
-            c["default"] = True
-        c["data_files"] = data_files
-        c["metadata_filenames"] = meta_names
-        return c
-
-    configs.append(config("all", scan.types, default=True))
+    splits = [s for s in scan.split_names if any(k[1] == s for k in shards)] or ["train"]
+    configs: list[dict[str, Any]] = [{"config_name": "all", "default": True, "data_files": [
+        {"split": s, "path": f"data/*/{s}-*.parquet"} for s in splits]}]  # fmt: skip
     for t in scan.types:
-        configs.append(config(config_name(t), [t]))
+        files = [{"split": s, "path": f"data/{type_dir(t)}/{s}-*.parquet"} for s in splits if (t, s) in shards]
+        configs.append({"config_name": config_name(t), "data_files": files})
+    configs.append({"config_name": "maps", "data_files": [{"split": "train", "path": f"{MAPS_DIR}/train-*.parquet"}]})
     return configs
 
 
@@ -474,40 +493,39 @@ def config_name(typ: str) -> str:
 # --- reading back --------------------------------------------------------------------------
 
 
-def _maps_lookup(maps: Any) -> dict[str, dict[str, Any]]:
-    """map_id -> {"path", "bytes"} from a maps Dataset, an export folder, or a mapping of paths."""
+def _png_lookup(maps: Any) -> dict[str, Any]:
+    """map_id -> PNG bytes (or a path) from a ``maps`` Dataset, an hf export folder, or ``{map_id: png}``."""
+    if isinstance(maps, Mapping):
+        return {str(k): Path(v) for k, v in maps.items()}
     if isinstance(maps, (str, os.PathLike)):
         import pyarrow.parquet as pq
 
         root = Path(maps)
-        meta = root / "data" / "metadata.parquet"
-        if not meta.is_file():
-            raise ExportError(f"{root} is not a mapkit hf export (no data/metadata.parquet).")
-        table = pq.read_table(meta, columns=["map_id", "file_name"])
-        return {
-            m: {"path": str((root / "data" / f).resolve()), "bytes": None}
-            for m, f in zip(table.column("map_id").to_pylist(), table.column("file_name").to_pylist())
-        }
-    if isinstance(maps, Mapping):
-        return {str(k): {"path": str(Path(v).resolve()), "bytes": None} for k, v in maps.items()}
+        files = sorted((root / MAPS_DIR).glob("*.parquet"))
+        if not files:
+            raise ExportError(f"{root} is not a mapkit hf export (no {MAPS_DIR}/*.parquet).")
+        out: dict[str, Any] = {}
+        for f in files:
+            table = pq.read_table(f, columns=["map_id", "image"])
+            for mid, img in zip(table.column("map_id").to_pylist(), table.column("image").to_pylist()):
+                out[mid] = img["bytes"]
+        return out
     from datasets import Image
 
+    if hasattr(maps, "keys") and "train" in maps:  # the maps config loaded without split=
+        maps = maps["train"]
     raw = maps.cast_column("image", Image(decode=False))
-    out = {}
-    for mid, img in zip(raw["map_id"], raw["image"]):
-        path = img.get("path")
-        if path and os.path.isfile(path):
-            out[mid] = {"path": path, "bytes": None}
-        else:
-            out[mid] = {"path": None, "bytes": img.get("bytes")}
-    return out
+    pairs = zip(raw["map_id"], raw["image"])
+    return {mid: img["bytes"] if img.get("bytes") else Path(img["path"]) for mid, img in pairs}
 
 
 def attach_images(ds: Any, maps: Any, *, column: str = "image") -> Any:
-    """Add a decoded ``image`` column to item rows that only carry ``map_id``/``figure``.
+    """``ds`` whose rows also have ``column``: the PIL image of the row's map, decoded when the row is read.
 
-    ``maps`` is the ``maps`` config (a Dataset), an hf export folder, or ``{map_id: png_path}``.
-    Local maps are referenced by path, so no image bytes are copied per row.
+    ``ds`` is a ``Dataset`` or ``DatasetDict`` of item rows (any mapkit hf/trl config, or the shards read
+    as plain Parquet); ``maps`` is the ``maps`` config (a Dataset), an hf export folder, or
+    ``{map_id: png_path}``. The maps are held once, as PNG bytes; no image is copied into a row, and the
+    result does not depend on where any folder was (``datasets.Dataset.with_transform``).
 
     >>> import datasets, tempfile, pathlib
     >>> from PIL import Image as PILImage
@@ -517,18 +535,24 @@ def attach_images(ds: Any, maps: Any, *, column: str = "image") -> Any:
     >>> attach_images(ds, {"c/x": png})[0]["image"].size
     (4, 3)
     """
-    from datasets import Image
+    import io
 
-    lookup = _maps_lookup(maps)
-    key = "map_id" if "map_id" in ds.column_names else "figure"
+    from PIL import Image as PILImage
+
+    lookup = _png_lookup(maps)
 
     def add(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        key = "map_id" if "map_id" in batch else "figure"
+        if key not in batch:
+            return batch
         ids = batch[key] if key == "map_id" else [map_id_of({"figure": f}) for f in batch[key]]
         missing = sorted({m for m in ids if m not in lookup})
         if missing:
             raise ExportError(f"No map for {', '.join(missing[:5])} in the maps given to attach_images.")
-        return {column: [lookup[m] for m in ids]}
+        images = []
+        for m in ids:
+            src = lookup[m]
+            images.append(PILImage.open(io.BytesIO(src) if isinstance(src, bytes) else src))
+        return {**batch, column: images}
 
-    features = ds.features.copy()
-    features[column] = Image()
-    return ds.map(add, batched=True, features=features)
+    return ds.with_transform(add)

@@ -77,6 +77,7 @@ class PublishPlan:
             "total_bytes": self.total_bytes,
             "dry_run": self.dry_run,
             "commit_url": self.commit_url,
+            "notes": self.notes,
         }
 
 
@@ -204,6 +205,54 @@ def plan_publish(
     return PublishPlan(root, repo_id, revision, private, files, method, token_source(token))
 
 
+OLD_PLACEHOLDER = "<this repo or folder>"
+"""What cards of earlier mapkit versions loaded in their quick start."""
+
+
+def card_ref(folder: str | os.PathLike[str]) -> str | None:
+    """What the card's quick start loads now (recorded in the export marker), or None when unknown."""
+    import json
+
+    from mapkit.export.core import MARKER_FILE
+
+    try:
+        doc = json.loads((Path(folder) / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ref = doc.get("card_ref") if isinstance(doc, dict) else None
+    return ref if isinstance(ref, str) and ref else None
+
+
+def set_card_repo(folder: str | os.PathLike[str], repo_id: str) -> bool:
+    """Make the card's quick start load ``repo_id`` (it names the export folder until published).
+
+    Rewrites ``README.md`` atomically and updates the marker's record of it, so a later re-export still
+    knows the card as mapkit's own. Returns whether anything changed.
+    """
+    import json
+
+    from mapkit.export.core import MARKER_FILE, record_file
+    from mapkit.io import write_json, write_text_atomic
+
+    root = Path(folder)
+    readme = root / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    new = text
+    for old in filter(None, [card_ref(root), OLD_PLACEHOLDER]):
+        new = new.replace(f"load_dataset({json.dumps(old, ensure_ascii=False)}",
+                          f"load_dataset({json.dumps(repo_id, ensure_ascii=False)}")  # fmt: skip
+    if new == text:
+        return False
+    write_text_atomic(readme, new)
+    record_file(root, "README.md")
+    marker = root / MARKER_FILE
+    if marker.is_file():
+        doc = json.loads(marker.read_text(encoding="utf-8"))
+        doc["card_ref"] = repo_id
+        write_json(marker, doc)
+    return True
+
+
 def _redact(text: str, token: str | None) -> str:
     return text.replace(token, "***") if token else text
 
@@ -225,6 +274,10 @@ def publish(
     README.md is missing (write a dataset card).
     """
     plan = plan_publish(folder, repo_id=repo_id, private=private, revision=revision, token=token)
+    ref = card_ref(plan.folder)
+    if ref is not None and ref != repo_id:
+        plan.notes.append(f"README.md: the quick start loads {ref!r}; "
+                          + ("publishing rewrites it to" if dry_run else "rewritten to") + f" {repo_id!r}")  # fmt: skip
     if dry_run:
         return plan
     secret = _resolve_token(token)
@@ -237,6 +290,8 @@ def publish(
         from huggingface_hub import HfApi
 
         api = HfApi(token=secret)
+    if set_card_repo(plan.folder, repo_id):  # the published card's quick start names the repo it is in
+        plan.files = list_files(plan.folder)
     try:
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         if revision:

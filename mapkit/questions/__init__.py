@@ -11,20 +11,23 @@ Example:
     ['planning', 'connecting_line', 'line_stations_count', 'lines_at', 'next_station', 'terminals']
 """
 
+from mapkit.answers.checks import Correctness
 from mapkit.questions import (  # noqa: F401 - imported to register them
     connecting_line,
     counting1,
     counting2,
     counting3,
+    line_colour,
     line_stations_count,
     lines_at,
+    localise,
     next_station,
     planning,
+    station_at_point,
     terminals,
     torf1,
     torf2,
 )
-from mapkit.questions.base import Correctness
 from mapkit.questions.registry import Family, check, derive, families, get_family
 
 PLUS_TYPES = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")

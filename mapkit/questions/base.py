@@ -1,8 +1,5 @@
 """Shared pieces of every question family: seeding, the per-city context, the canonical item row.
 
-Nothing here imports a family module, so :mod:`mapkit.scoring` can import :class:`Correctness`
-and the answer parsers without an import cycle.
-
 * :func:`item_rng` - the ``random.Random`` of item ``index`` of ``family`` under ``seed``; seeded
   from a blake2b digest (stable across processes and Python versions, unlike ``hash()``).
 * :class:`CityContext` - per-graph facts every item repeats (city, paths, difficulty, weight,
@@ -31,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mapkit.difficulty import CITY_LEVELS, MAP_WEIGHT, city_difficulty, city_line_count, city_transfer_count
+from mapkit.errors import ConfigError
 from mapkit.graph.model import MetroGraph
 from mapkit.names import name_key
 
@@ -40,7 +38,6 @@ __all__ = [
     "LEVELS",
     "TEST_CITIES",
     "CityContext",
-    "Correctness",
     "build_item",
     "context",
     "item_rng",
@@ -70,22 +67,6 @@ ITEM_KEYS = (
 
 QUESTION_WEIGHT_TRANSFER = 0.5
 """RewardMap's W_question: +0.5 for a planning item whose reference route has a transfer."""
-
-
-@dataclass(frozen=True)
-class Correctness:
-    """How an extracted answer compares with an item's gold.
-
-    ``correct``: the answer is right; ``detail`` in [0, 1]: partial credit (1.0 when correct);
-    ``notes``: a short human-readable reason.
-
-    >>> Correctness(True, 1.0).correct
-    True
-    """
-
-    correct: bool
-    detail: float
-    notes: str = ""
 
 
 def split_of(city: str) -> str:
@@ -396,8 +377,6 @@ def template_for(templates: Sequence[str], seed: int, family: str, index: int, c
 
 def check_templates(family: str, templates: Sequence[str], known: Sequence[str]) -> None:
     """Raise :class:`~mapkit.errors.ConfigError` unless ``templates`` is a non-empty subset of ``known``."""
-    from mapkit.errors import ConfigError
-
     bad = [t for t in templates if t not in known]
     if not templates or bad:
         raise ConfigError(
@@ -486,9 +465,60 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def track_gap(g: MetroGraph, line: str, a: str, b: str) -> int | None:
+    """Fewest stops strictly between ``a`` and ``b`` along ``line``'s drawn track (any service, either
+    direction), as a reader of the map would count; ``None`` when the track does not join them.
+
+    Only lines with several services or a one-way service can ride longer than this (a plain or
+    loop service is its own track); :func:`rides_against_track` compares the two.
+
+    >>> from mapkit.graph import toy_city
+    >>> track_gap(toy_city(), "green", "k", "l")
+    1
+    """
+    ctx = context(g)
+    key = ("track-dist", line, a)
+    dist = ctx.caches.get(key)
+    if dist is None:
+        adj: dict[str, set[str]] = {}
+        for br in g.lines[line].branches:
+            for u, v in br.edges():
+                adj.setdefault(u, set()).add(v)
+                adj.setdefault(v, set()).add(u)
+        dist = {a: 0}
+        queue = deque([a])
+        while queue:
+            u = queue.popleft()
+            for v in adj.get(u, ()):
+                if v not in dist:
+                    dist[v] = dist[u] + 1
+                    queue.append(v)
+        ctx.caches[key] = dist
+    d = dist.get(b)
+    return None if d is None else max(d - 1, 0)
+
+
+def rides_against_track(g: MetroGraph, line: str, a: str, b: str, ride: int) -> bool:
+    """True when a ride of ``ride`` stops from ``a`` to ``b`` on ``line`` is longer than the way the
+    drawn track offers (a one-way service, or services that do not ride every stretch of the track):
+    a reader counting on the map would answer differently, so the pair is not asked.
+
+    >>> from mapkit.graph.examples import oneway_city
+    >>> g = oneway_city()
+    >>> rides_against_track(g, "ring", "castle", "abbey", 3)  # one way round: Dock, Elm, Forge
+    True
+    """
+    ln = g.lines[line]
+    if len(ln.branches) == 1 and not ln.oneway:
+        return False
+    gap = track_gap(g, line, a, b)
+    return gap is not None and gap < ride
+
+
 def line_paths(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], ...]:
     """Every distinct way one train of ``line`` rides from ``a`` to ``b`` (stops strictly between),
-    shortest first; ``()`` when no service has both - the ``paths`` of :func:`mapkit.graph.stops_between`.
+    shortest first, in the running direction only on a one-way service; ``()`` when no service has
+    both - the ``paths`` of :func:`mapkit.graph.stops_between`.
 
     The same rule as ``stops_between`` on station ids, with each service's positions indexed once per
     city: counting and next-station pools ask it for every pair of every line.
@@ -502,19 +532,22 @@ def line_paths(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...
     index = ctx.caches.get(("positions", line))
     if index is None:
         index = ctx.caches[("positions", line)] = [
-            ({s: i for i, s in enumerate(br.stations)}, br.stations, br.loop) for br in g.lines[line].branches
+            ({s: i for i, s in enumerate(br.stations)}, br.stations, br.loop, br.oneway)
+            for br in g.lines[line].branches
         ]
     found: dict[tuple[str, ...], None] = {}
-    for pos, seq, loop in index:
+    for pos, seq, loop, oneway in index:
         i, j = pos.get(a), pos.get(b)
         if i is None or j is None:
             continue
+        # the listed order runs forward; a one-way service never runs backward
         if i < j:
             found.setdefault(seq[i + 1 : j], None)
-            if loop:
+            if loop and not oneway:
                 found.setdefault((seq[j + 1 :] + seq[:i])[::-1], None)
         else:
-            found.setdefault(seq[j + 1 : i][::-1], None)
+            if not oneway:
+                found.setdefault(seq[j + 1 : i][::-1], None)
             if loop:
                 found.setdefault(seq[i + 1 :] + seq[:j], None)
     if len(found) < 2:

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import check_count
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -32,7 +32,6 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import parse_int
 
 NAME = "Counting2"
 VERSION = 1
@@ -130,17 +129,6 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
         raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")
     lines = g.lines_at(sid)
     return len(lines), str(len(lines)), _gold(ctx, lines)
-
-
-def check_count(item: dict[str, Any], extracted: str) -> Correctness:
-    """An integer answer: correct when equal; detail = 1 - relative error (floored at 0)."""
-    want = item["answer"] if isinstance(item.get("answer"), int) else int(item["answer_text"])
-    got = parse_int(extracted)
-    if got is None:
-        return Correctness(False, 0.0, "no number found")
-    if got == want:
-        return Correctness(True, 1.0)
-    return Correctness(False, max(0.0, 1.0 - abs(got - want) / max(want, 1)), f"said {got}, expected {want}")
 
 
 FAMILY = register(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     build_item,
@@ -25,7 +26,6 @@ from mapkit.questions.base import (
     level_from_thresholds,
     template_for,
 )
-from mapkit.questions.counting2 import check_count
 from mapkit.questions.registry import Family, register
 
 NAME = "Counting3"

@@ -40,10 +40,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.normalize import colour_key, parse_colour
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -53,7 +54,6 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.maps import MapRender, current_render, item_render
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import colour_key, parse_colour
 
 NAME = "line_colour"
 VERSION = 1
@@ -357,7 +357,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return _truth(render, lid, float(tol), float(margin))  # type: ignore[arg-type]
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """A colour name of ``gold.names`` and/or a code within ``gold.hex_tolerance`` ΔE of ``gold.hex``."""
     gold = item["mapkit"]["gold"]
     ans = parse_colour(extracted)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import check_count
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
@@ -27,7 +28,6 @@ from mapkit.questions.base import (
     pick,
     template_for,
 )
-from mapkit.questions.counting2 import check_count
 from mapkit.questions.registry import Family, register
 
 NAME = "line_stations_count"

@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mapkit.errors import ItemError
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.normalize import match_line_list, split_list
+from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     check_templates,
     context,
@@ -34,7 +35,6 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.counting2 import station_strata
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import match_line_list, split_list
 
 NAME = "lines_at"
 VERSION = 1
@@ -60,8 +60,6 @@ class LinesAtConfig:
     templates: tuple[str, ...] = ("boxed",)
 
     def __post_init__(self) -> None:
-        from mapkit.errors import ConfigError
-
         if self.min_lines < 1 or (self.max_lines is not None and self.max_lines < self.min_lines):
             raise ConfigError(f"{NAME}: need 1 <= min_lines <= max_lines.")
         check_templates(NAME, self.templates, tuple(TEMPLATES))
@@ -101,7 +99,11 @@ def generate(g: MetroGraph, seed: int, index: int, config: LinesAtConfig) -> dic
 def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:
     lines = list(ctx.lines_at(sid))
     names = [ctx.line_names[lid] for lid in lines]
-    return None, name_list(names), {"lines": lines, "line_names": names}
+    gold: dict[str, Any] = {"lines": lines, "line_names": names}
+    aliases = {lid: list(ctx.graph.lines[lid].aliases) for lid in lines if ctx.graph.lines[lid].aliases}
+    if aliases:  # the legend's abbreviations (Singapore's NSL); absent where no line has any
+        gold["line_aliases"] = aliases
+    return None, name_list(names), gold
 
 
 def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
@@ -112,10 +114,12 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return _truth(context(g), sid)
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """The set of lines (any order, "Line 2" = "2"); an unrecognised or repeated item costs; detail = F1."""
     gold = item["mapkit"]["gold"]
-    m = match_line_list(extracted, gold["lines"], dict(zip(gold["lines"], ([n] for n in gold["line_names"]))))
+    aliases = gold.get("line_aliases") or {}
+    cands = {lid: [n, *aliases.get(lid, ())] for lid, n in zip(gold["lines"], gold["line_names"])}
+    m = match_line_list(extracted, gold["lines"], cands)
     if m.correct:
         return Correctness(True, 1.0)
     return Correctness(False, round(m.detail, 4), "; ".join((f"expected {item['answer_text']}", *m.notes)))

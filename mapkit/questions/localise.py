@@ -29,10 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.normalize import parse_box
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -43,7 +44,6 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.maps import MapRender, crowding, current_render, item_render
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import parse_box
 
 NAME = "localise"
 VERSION = 1
@@ -203,7 +203,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return _truth(render, sid, threshold)
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """A box ``[x0, y0, x1, y1]``: right when IoU >= ``gold.iou_threshold``; detail = IoU."""
     gold = item["mapkit"]["gold"]
     box = parse_box(extracted)

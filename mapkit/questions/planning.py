@@ -31,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.routes import TEMPLATE_VARIANTS, check_route, extract_route, format_route_answer
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.graph.oracle import MAX_ROUTES, oracle_for
@@ -38,7 +40,6 @@ from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route
 from mapkit.questions.base import (
     LEVELS,
     QUESTION_WEIGHT_TRANSFER,
-    Correctness,
     build_item,
     cached,
     choose_template,
@@ -232,8 +233,6 @@ def render_route(ctx: Any, route: Route, variant: str) -> str:
     Number of Via Stops: 0
     """
     # one formatter for the whole project: the scorer parses exactly what this writes
-    from mapkit.scoring.routes import TEMPLATE_VARIANTS, format_route_answer
-
     return format_route_answer(ctx.graph, route, variant=TEMPLATE_VARIANTS.get(variant, variant))
 
 
@@ -256,13 +255,18 @@ def _gold(ctx: Any, routes: list[Route], cost: float, transfer_cost: float) -> d
             )
         out.append({"legs": legs, "transfers": r.transfers, "stops": r.stops})
     aliases = {sid: list(g.stations[sid].aliases) for sid in ends if g.stations[sid].aliases}
-    return {
+    gold = {
         "routes": out,
         "cost": float(cost),
         "transfer_cost": float(transfer_cost),
         "complete": len(routes) < MAX_ROUTES,
         "aliases": aliases,
     }
+    used = dict.fromkeys(leg.line for r in routes for leg in r.legs)
+    line_aliases = {lid: list(g.lines[lid].aliases) for lid in used if g.lines[lid].aliases}
+    if line_aliases:  # the legend's names of the lines (Singapore's NSL), for scoring without the graph
+        gold["line_aliases"] = line_aliases
+    return gold
 
 
 def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
@@ -281,24 +285,27 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
 # --- checking a written route -------------------------------------------------------------------
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
-    """The scorer's route check (:func:`mapkit.scoring.routes.check_route`): one path for validation,
-    evaluation and reward. The route is verified on the graph when it can be loaded (any real journey
-    between the right endpoints is correct; ``optimal`` is reported in the notes), else against the
-    stored best routes.
-    """
-    from mapkit.scoring.routes import check_route  # scoring imports the registry lazily: no cycle
+ROUTE_FORMAT_NOTE = "the boxed answer is not exactly a route block (missing fields or extra text)"
 
-    r = check_route(item, extracted)
-    notes = list(r.notes)
-    if r.correct and r.optimal is False:
-        notes.insert(0, "a valid route, but not an optimal one")
-    return Correctness(r.correct, r.detail, "; ".join(notes))
+
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
+    """The route check (:func:`mapkit.answers.routes.check_route`): one path for validation, evaluation
+    and reward. The route is verified on ``given.graph``, else on the graph loaded from the row's
+    ``city_ref`` (any real journey between the right endpoints is correct; ``optimal`` says whether it
+    is a best one), else against the stored best routes.
+    """
+    given = given or Given()
+    r = check_route(item, extracted, graph=given.graph, data_dir=given.data_dir)
+    return Correctness(
+        r.correct, r.detail, r.notes, optimal=r.optimal, sub_scores=r.sub_scores,
+        format_note="" if r.format_ok else ROUTE_FORMAT_NOTE,
+    )
 
 
 FAMILY = register(
     Family(
         name=NAME, version=VERSION, config_cls=PlanningConfig, generate=generate, derive=derive, check=check,
-        capacity=capacity, description="route planning: one optimal route as leg blocks (ReasonMap)",
+        capacity=capacity, extract=extract_route, checks_unanswered=True,
+        description="route planning: one optimal route as leg blocks (ReasonMap)",
     )
 )

@@ -1,7 +1,8 @@
 """The family registry: one :class:`Family` per question type, looked up by the row's ``type``.
 
 A family module builds its :class:`Family` and calls :func:`register` once at import;
-importing :mod:`mapkit.questions` imports every family module, so lookups here always see them.
+:mod:`mapkit.questions` (the package, imported before any of its modules) imports every family
+module, so lookups here always see them.
 
 Example:
     >>> from mapkit.graph import toy_city
@@ -19,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.extract import Extraction, extract_answer
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Correctness
 
 __all__ = ["Family", "check", "derive", "families", "get_family", "register"]
 
@@ -40,7 +42,10 @@ class Family:
       a pure function of its arguments (``None`` only when the city cannot ask it at all);
     * ``derive(item, graph) -> (answer, answer_text, gold)``: the truth recomputed from the graph
       for the question the row asks (its stations, lines and options);
-    * ``check(item, extracted) -> Correctness``: an extracted answer against the row's gold;
+    * ``check(item, extracted, given=None) -> Correctness``: an extracted answer against the row's gold,
+      correctness and partial credit both (``given``: the whole response and the graph, for the families
+      that grade more than the extracted answer);
+    * ``extract(response) -> Extraction``: where the answer is in a response (default: the last box);
     * ``capacity(graph, config) -> int | None``: how many distinct questions the city offers
       (``None``: too many to matter); generation stops there unless repeats are asked for.
     """
@@ -50,10 +55,13 @@ class Family:
     config_cls: type
     generate: Callable[[MetroGraph, int, int, Any], Item | None]
     derive: Callable[[Item, MetroGraph], tuple[Any, str, dict[str, Any]]]
-    check: Callable[[Item, str], Correctness]
+    check: Callable[[Item, str | None, Given | None], Correctness]
     capacity: Callable[[MetroGraph, Any], int | None] = _unbounded
     description: str = ""
-    """True for the five ReasonMap-Plus types (integer ``answer``)."""
+    extract: Callable[[str | None], Extraction] = extract_answer
+    checks_unanswered: bool = False
+    """True when ``check`` grades a response from which no answer was extracted too (Counting1's listed
+    stops, a route answer's format); otherwise such a response is simply wrong."""
     needs_render: bool = False
     """True for the visual families (``localise``, ``line_colour``, ``station_at_point``): they ask about a
     rendered map's pixels, so they generate only when :mod:`mapkit.generate` renders the maps (capacity 0
@@ -71,15 +79,6 @@ def register(family: Family) -> Family:
     return family
 
 
-def _load_all() -> None:
-    # importing the package registers every family; the visual families (they need a rendered map,
-    # docs/questions.md) are their own modules
-    import mapkit.questions  # noqa: F401
-    import mapkit.questions.line_colour  # noqa: F401
-    import mapkit.questions.localise  # noqa: F401
-    import mapkit.questions.station_at_point  # noqa: F401
-
-
 _FIRST = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2", "planning")
 """The published types lead every listing; mapkit's own families follow alphabetically."""
 
@@ -93,14 +92,12 @@ def families(*, with_render: bool = False) -> dict[str, Family]:
     >>> [n for n in families(with_render=True) if n not in families()]
     ['line_colour', 'localise', 'station_at_point']
     """
-    _load_all()
     order = sorted(_REGISTRY, key=lambda n: (_FIRST.index(n) if n in _FIRST else len(_FIRST), n))
     return {n: _REGISTRY[n] for n in order if with_render or not _REGISTRY[n].needs_render}
 
 
 def get_family(name: str) -> Family:
     """The family called ``name``; raises :class:`ConfigError` listing the known names."""
-    _load_all()
     fam = _REGISTRY.get(name)
     if fam is None:
         lowered = {k.lower(): v for k, v in _REGISTRY.items()}
@@ -122,13 +119,13 @@ def _family_of(item: Item) -> Family:
         raise ItemError(e.message) from None
 
 
-def check(item: Item, extracted: str) -> Correctness:
+def check(item: Item, extracted: str | None, given: Given | None = None) -> Correctness:
     """Score ``extracted`` against ``item`` with the family named by ``item["type"]``.
 
     >>> check({"type": "Counting3", "answer": 3, "answer_text": "3", "mapkit": {"gold": {"count": 3}}}, "3")
     Correctness(correct=True, detail=1.0, notes='')
     """
-    return _family_of(item).check(item, extracted)
+    return _family_of(item).check(item, extracted, given)
 
 
 def derive(item: Item, graph: MetroGraph) -> tuple[Any, str, dict[str, Any]]:

@@ -10,7 +10,7 @@ rendered map (:mod:`mapkit.questions.maps`): without one it asks nothing (capaci
 whose marker box holds it, nearest centre first) and names that station.
 
 Answer: the station's display name; its aliases are accepted, case, spacing, punctuation and a
-trailing "Station"/"站" ignored (:func:`mapkit.scoring.normalize.station_keys`).
+trailing "Station"/"站" ignored (:func:`mapkit.answers.normalize.station_keys`).
 
 Difficulty: crowding around the station, as ``localise`` (0-3 other stations nearby easy, 4-5 medium,
 6+ hard).
@@ -27,10 +27,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.normalize import station_key, station_keys
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -43,7 +44,6 @@ from mapkit.questions.base import (
 from mapkit.questions.localise import CROWDING_LEVELS
 from mapkit.questions.maps import MapRender, crowding, current_render, item_render
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import station_key, station_keys
 
 NAME = "station_at_point"
 VERSION = 1
@@ -195,7 +195,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return _truth(g, render, point[0], point[1])
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """The station's name or an alias (keys ignore case, spacing and a trailing "Station").
 
     The answer's full key must be one of the gold names' keys, so "Jurong East" names

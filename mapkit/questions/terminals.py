@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import Correctness, Given
+from mapkit.answers.normalize import match_line_list, split_list
 from mapkit.errors import ItemError
 from mapkit.graph.model import Line, MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -32,7 +33,6 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import match_line_list, split_list
 
 NAME = "terminals"
 VERSION = 1
@@ -134,7 +134,7 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     return _truth(context(g), lid)
 
 
-def check(item: dict[str, Any], extracted: str) -> Correctness:
+def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """The set of terminals (aliases accepted, any order); an unrecognised or repeated item costs; detail = F1."""
     gold = item["mapkit"]["gold"]
     aliases = gold.get("aliases", {})

@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import check_yes_no
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    Correctness,
     build_item,
     cached,
     check_templates,
@@ -33,7 +33,6 @@ from mapkit.questions.base import (
     pick,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.scoring.normalize import parse_yes_no
 
 
 def ride_length(g: MetroGraph, line: str, a: str, b: str) -> int | None:
@@ -170,15 +169,6 @@ def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any
     if a not in g.stations or b not in g.stations:
         raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
     return _truth(context(g), a, b)
-
-
-def check_yes_no(item: dict[str, Any], extracted: str) -> Correctness:
-    """yes/no (true/false, 是/否) against the row's ``answer_text``."""
-    got = parse_yes_no(extracted)
-    if got is None:
-        return Correctness(False, 0.0, "neither yes nor no")
-    want = item["answer_text"] == "yes"
-    return Correctness(True, 1.0) if got == want else Correctness(False, 0.0, f"expected {item['answer_text']}")
 
 
 FAMILY = register(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mapkit.answers.checks import check_yes_no
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
@@ -31,7 +32,6 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.registry import Family, register
-from mapkit.questions.torf1 import check_yes_no
 
 NAME = "TorF2"
 VERSION = 1

@@ -2,8 +2,8 @@
 
 * :func:`score` -> :class:`ScoreBreakdown` (format, extracted answer, correctness, detail, weight,
   reward, accuracy); :func:`weighted_accuracy` is the benchmark's view of many breakdowns;
-* :mod:`mapkit.scoring.extract` (answer extraction), :mod:`mapkit.scoring.normalize` (parsers shared
-  with the question families), :mod:`mapkit.scoring.routes` (route answers verified on the graph);
+* each item's family decides correctness and detail (its ``check``, built from :mod:`mapkit.answers`:
+  extraction, normalisation, route verification); this package adds the format term and the weight;
 * adapters: :func:`trl_reward` (TRL ``GRPOTrainer``), :func:`mapkit.scoring.verl.compute_score`.
 
 Example:
@@ -14,8 +14,8 @@ Example:
 
 from __future__ import annotations
 
-from mapkit.scoring.extract import Extraction, extract_answer, listed_stops
-from mapkit.scoring.routes import RouteCheck, check_route, format_route_answer, parse_route
+from mapkit.answers.extract import Extraction, extract_answer, listed_stops
+from mapkit.answers.routes import RouteCheck, check_route, format_route_answer, parse_route
 from mapkit.scoring.score import (
     ScoreBreakdown,
     accuracy_weight,

@@ -5,13 +5,15 @@ detail (partial-credit) score, and prices it with RewardMap's shape::
 
     reward = weight * (format + correct + 0.5 * detail)      format, correct in {0, 1}; detail in [0, 1]
 
-so a fully right, well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
+(for a route answer ``correct`` in the reward is ``correct * efficiency``, the cheapest route's cost over
+the answer's: a valid detour counts for the accuracy but earns clearly less), so a fully right,
+well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
 accuracy are two views of the same :class:`ScoreBreakdown`. Differences from the released RewardMap
 code, on purpose: correctness is worth 1 (not 10) next to an explicit format term; the Counting1
 detail (listed intermediate stops) is actually added; the planning leg-count penalty starts *after*
 the reference's leg count (the released off-by-one also penalised correct routes).
 
-Example (``_demo`` is a TorF1 row and a stand-in family; real rows use the registry):
+Example (``_demo`` is a TorF1 row and its family; ``score`` finds the family by the row's type):
     >>> from mapkit.scoring.score import _demo
     >>> item, fam = _demo()
     >>> b = score(item, r"They share Red Line, so \\boxed{yes}.", family=fam)
@@ -24,17 +26,17 @@ Example (``_demo`` is a TorF1 row and a stand-in family; real rows use the regis
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
+from mapkit.answers.checks import Given, stops_detail
+from mapkit.answers.extract import extract_answer
 from mapkit.difficulty import ACCURACY_WEIGHT, CITY_LEVELS, MAP_WEIGHT
 from mapkit.errors import ItemError, MapkitError
 from mapkit.graph.model import MetroGraph
-from mapkit.scoring.extract import Extraction, extract_answer, listed_stops
-from mapkit.scoring.normalize import name_index
-from mapkit.scoring.routes import check_route, find_route_block
+from mapkit.questions.base import LEVELS
+from mapkit.questions.registry import get_family
 
 __all__ = [
     "DETAIL_SCALE",
@@ -53,17 +55,10 @@ DETAIL_SCALE = 0.5
 """R = W * (FORMAT_SCALE*format + CORRECT_SCALE*correct + DETAIL_SCALE*detail) (RewardMap's shape)."""
 
 ROUTE_TYPES = frozenset({"planning"})
-"""Item types whose answer is a route block, scored by :func:`mapkit.scoring.routes.check_route`."""
+"""Item types whose answer is a route (their weights follow ReasonMap's planning rules)."""
 
 _CITY_LEVEL = {level: i for i, level in enumerate(CITY_LEVELS)}
-
-
-@cache
-def _question_level() -> dict[str, int]:
-    # imported on first use: the question families import mapkit.scoring.normalize (a top-level import cycles)
-    from mapkit.questions.base import LEVELS
-
-    return {level: i for i, level in enumerate(LEVELS)}
+_QUESTION_LEVEL = {level: i for i, level in enumerate(LEVELS)}
 
 
 @dataclass(frozen=True)
@@ -90,11 +85,21 @@ class ScoreBreakdown:
     method: str = "none"
     sub_scores: tuple[tuple[str, float], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    efficiency: float | None = None
+    """Route answers: the cheapest route's cost over this route's (1.0 optimal, 0.0 invalid); the
+    reward's correctness term is ``correct * efficiency``, the accuracy stays ReasonMap's validity."""
+
+    @property
+    def credit(self) -> float:
+        """The reward's correctness term: 1/0, or for a route ``correct * efficiency``."""
+        if self.efficiency is None:
+            return float(self.correct)
+        return float(self.correct) * self.efficiency
 
     @property
     def components(self) -> dict[str, float]:
-        """The unweighted reward terms, for logging: format, correct, detail."""
-        return {"format": float(self.format_ok), "correct": float(self.correct), "detail": self.detail}
+        """The unweighted reward terms, for logging: format, correct (the credit), detail."""
+        return {"format": float(self.format_ok), "correct": self.credit, "detail": self.detail}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready row (the ``--out`` breakdown file of ``mapkit score``).
@@ -117,6 +122,7 @@ class ScoreBreakdown:
             "reward": self.reward,
             "accuracy": self.accuracy,
             "accuracy_weight": self.accuracy_weight,
+            "efficiency": self.efficiency,
             "notes": list(self.notes),
         }
 
@@ -160,7 +166,7 @@ def accuracy_weight(item: Mapping[str, Any]) -> float:
     """
     city = str(item.get("difficulty_city") or "easy")
     if _is_route(item):
-        q = _question_level().get(str(item.get("difficulty_question") or "easy"), 0)
+        q = _QUESTION_LEVEL.get(str(item.get("difficulty_question") or "easy"), 0)
         return 1.0 + 0.5 * (q + _CITY_LEVEL.get(city, 0))
     return ACCURACY_WEIGHT.get(city, 1.0)
 
@@ -196,69 +202,6 @@ def _notes(raw: Any) -> tuple[str, ...]:
     return tuple(str(n) for n in raw if n)
 
 
-def _extract_route(response: str | None) -> Extraction:
-    ex = extract_answer(response)
-    if ex.method == "boxed":
-        # a box was attempted: a cut-off or empty last box is no answer (docs/scoring.md §1), so
-        # the route block the prose may contain before it must not be graded instead
-        return ex
-    block = find_route_block(response)
-    if block:
-        return Extraction(block, False, "route-block", ("no \\boxed{}; graded the last route block in the response",))
-    return ex
-
-
-def _gold_stops(item: Mapping[str, Any], graph: MetroGraph | None) -> dict[str, list[str]] | None:
-    """Counting1's intermediate stops as id -> names: ``gold.stops`` (ids) with ``gold.stop_names`` (the
-    display name of each, same order), plus aliases from a graph the caller gave."""
-    meta = item.get("mapkit") or {}
-    gold = meta.get("gold") or {}
-    stops = gold.get("stops")
-    if stops is None:
-        return None
-    names = list(gold.get("stop_names") or ())
-    out: dict[str, list[str]] = {}
-    for i, s in enumerate(stops):
-        sid = str(s)
-        extra = [str(names[i])] if i < len(names) and names[i] else []
-        if graph is not None and sid in graph.stations:
-            st = graph.stations[sid]
-            extra += [st.name, *st.aliases]
-        out[sid] = [sid, *extra]
-    return out
-
-
-def stops_detail(listed: Sequence[str] | None, gold: Mapping[str, Sequence[str]]) -> tuple[float, str]:
-    """Counting1's detail: RewardMap's +0.5 per right stop, -0.5 per wrong or repeated one, in [0, 1].
-
-    Normalised by the number of gold stops and clipped; an empty list is right only when the two
-    stations are adjacent.
-
-    >>> gold = {"b": ["B Station"], "c": ["C Station"]}
-    >>> stops_detail(["B", "C Station"], gold)[0], stops_detail(["B", "B", "X"], gold)[0]
-    (1.0, 0.0)
-    >>> stops_detail(["C"], gold)[0]
-    0.5
-    """
-    if listed is None:
-        return 0.0, "no 'Stops: [...]' list of intermediate stops"
-    if not gold:
-        return (1.0, "") if not listed else (0.0, "stops listed, but the stations are adjacent")
-    seen: set[str] = set()
-    hits = wrong = 0
-    index = name_index(gold)
-    for name in listed:
-        ids = index.resolve(name)
-        if len(ids) == 1 and ids[0] not in seen:
-            seen.add(ids[0])
-            hits += 1
-        else:
-            wrong += 1
-    value = max(0.0, min(1.0, (hits - wrong) / len(gold)))
-    note = "" if value == 1.0 else f"stops listed: {hits} of {len(gold)} right, {wrong} wrong or repeated"
-    return value, note
-
-
 def score(
     item: Mapping[str, Any],
     response: str | None,
@@ -272,8 +215,12 @@ def score(
 
     * ``graph``: the item's city graph (route answers); loaded from ``city_ref`` and cached otherwise.
     * ``require_optimal``: a valid but non-optimal route is *not* correct (default: it is, as in the
-      published accuracy; optimality then only lowers the detail score).
-    * ``family``: a family object to use instead of the registry's (custom or test families).
+      published accuracy; a detour then earns the correctness term times its efficiency, best cost / route cost).
+    * ``family``: a family object to use instead of the registry's (custom or test families): its
+      ``check(item, extracted, given)``, and ``extract``/``checks_unanswered`` when it has them.
+
+    The family decides correctness and detail (:class:`mapkit.answers.Correctness`); this adds the
+    format term and the weight.
 
     Raises :class:`ItemError` when the item's type has no registered family.
 
@@ -289,42 +236,34 @@ def score(
     if not kind:
         raise ItemError("the item has no 'type', so its question family is unknown.")
     text = response if isinstance(response, str) else ""
-    route = _is_route(item)
-    ex = _extract_route(text) if route else extract_answer(text)
+    fam = family if family is not None else _family(kind)  # an unknown type fails even with no answer
+    ex = getattr(fam, "extract", extract_answer)(text)
     notes = list(ex.notes)
     format_ok = ex.format_ok
-    optimal: bool | None = None
-    subs: tuple[tuple[str, float], ...] = ()
-    correct, detail = False, 0.0
-    if route:
-        # route families' check is check_route; called directly so the graph can be passed in
-        res = check_route(item, ex.text, graph=graph, data_dir=data_dir)
-        correct, detail, optimal, subs = res.correct, res.detail, res.optimal, res.sub_scores
-        notes += res.notes
-        if format_ok and not res.format_ok:
-            format_ok = False
-            notes.append("the boxed answer is not exactly a route block (missing fields or extra text)")
-        if require_optimal and correct and optimal is False:
-            correct = False
-            notes.append("not optimal, and optimality is required")
-    else:
-        fam = family if family is not None else _family(kind)  # an unknown type fails even with no answer
-        res = fam.check(dict(item), ex.text) if ex.text is not None else None
-        correct = bool(getattr(res, "correct", False))
-        detail = float(getattr(res, "detail", 1.0 if correct else 0.0) or 0.0)
-        notes += _notes(getattr(res, "notes", ()))
-    if kind == "Counting1":
-        # from the row alone (plus a graph the caller passed): the reward must not depend on
-        # whether a data directory happens to be reachable
-        gold = _gold_stops(item, graph)
-        if gold is not None:
-            detail, why = stops_detail(listed_stops(text), gold)
-            subs = (("stops", detail),)
-            if why:
-                notes.append(why)
+    res = None
+    if ex.text is not None or getattr(fam, "checks_unanswered", False):
+        res = fam.check(dict(item), ex.text, Given(text, graph, data_dir))
+    correct = bool(getattr(res, "correct", False))
+    detail = float(getattr(res, "detail", 1.0 if correct else 0.0) or 0.0)
+    optimal: bool | None = getattr(res, "optimal", None)
+    subs: tuple[tuple[str, float], ...] = tuple(getattr(res, "sub_scores", ()))
+    notes += _notes(getattr(res, "notes", ()))
+    format_note = getattr(res, "format_note", "")
+    if format_ok and format_note:
+        format_ok = False
+        notes.append(format_note)
+    if require_optimal and correct and optimal is False:
+        correct = False
+        notes.append("not optimal, and optimality is required")
+    efficiency: float | None = None
+    if _is_route(item):
+        # a detour is a valid route (ReasonMap's accuracy counts it) but earns the correctness term
+        # only in proportion to its efficiency, so RL sees the cost of every extra stop and change
+        efficiency = dict(subs).get("optimal", 1.0) if correct else 0.0
     detail = max(0.0, min(1.0, detail))
     weight = item_weight(item)
-    reward = weight * (FORMAT_SCALE * format_ok + CORRECT_SCALE * correct + DETAIL_SCALE * detail)
+    credit = float(correct) if efficiency is None else float(correct) * efficiency
+    reward = weight * (FORMAT_SCALE * format_ok + CORRECT_SCALE * credit + DETAIL_SCALE * detail)
     return ScoreBreakdown(
         id=str(item.get("id", "")),
         type=kind,
@@ -341,15 +280,11 @@ def score(
         method=ex.method,
         sub_scores=subs,
         notes=tuple(dict.fromkeys(n for n in notes if n)),
+        efficiency=None if efficiency is None else round(efficiency, 6),
     )
 
 
 def _family(kind: str) -> Any:
-    # imported here: mapkit.questions imports mapkit.scoring.normalize, so a top-level import would cycle
-    try:
-        from mapkit.questions.registry import get_family
-    except ImportError as e:  # pragma: no cover - the generators are part of the package
-        raise ItemError(f"no question families are installed ({e}).") from None
     try:
         return get_family(kind)
     except MapkitError as e:
@@ -357,16 +292,7 @@ def _family(kind: str) -> Any:
 
 
 def _demo() -> tuple[dict[str, Any], Any]:
-    """A TorF1 row and a stand-in family (doctests and docs: no registry needed)."""
-    from types import SimpleNamespace
-
-    from mapkit.scoring.normalize import parse_yes_no
-
-    def check(item: Mapping[str, Any], extracted: str) -> Any:
-        value = parse_yes_no(extracted)
-        ok = value is not None and value == bool(item["answer"])
-        return SimpleNamespace(correct=ok, detail=float(ok), notes="" if ok else "wrong")
-
+    """A TorF1 row and its family (doctests and docs)."""
     item = {
         "id": "toyville:TorF1:0:0",
         "type": "TorF1",
@@ -376,4 +302,4 @@ def _demo() -> tuple[dict[str, Any], Any]:
         "answer_text": "yes",
         "mapkit": {"gold": {}},
     }
-    return item, SimpleNamespace(name="TorF1", check=check)
+    return item, get_family("TorF1")

@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from mapkit.errors import ItemError
+from mapkit.questions.base import ITEM_KEYS
 from mapkit.scoring.score import ScoreBreakdown, score
 
 __all__ = ["ITEM_COLUMN", "completion_text", "items_from_columns", "make_trl_reward", "trl_reward"]
@@ -106,9 +107,6 @@ def items_from_columns(n: int, columns: Mapping[str, Any]) -> list[dict[str, Any
         # the G completions of a prompt (and every epoch) carry equal item strings, each a new str
         # object when the rows come from a datasets table: parse by value, once
         return [_parsed_item(v) if isinstance(v, (str, bytes)) else _as_item(v) for v in col]
-    # imported here: the question families import mapkit.scoring.normalize (a top-level import would cycle)
-    from mapkit.questions.base import ITEM_KEYS
-
     present = [k for k in ITEM_KEYS if k in columns]
     if "type" not in present:
         raise ItemError(

@@ -84,20 +84,20 @@ def test_real_map_comes_from_the_data_dir(tmp_path: Path, reasonmap_dir: Path) -
     assert copied.read_bytes() == (reasonmap_dir / "maps" / "norway" / "oslo.png").read_bytes()
 
 
-def test_out_folder_replaced_only_when_it_is_an_export(toy_export: dict) -> None:
+def test_out_folder_refused_when_mapkit_did_not_write_it(toy_export: dict) -> None:
     tmp = toy_export["tmp"]
     foreign = tmp / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
-    with pytest.raises(ExportError, match="not a mapkit export; refusing to overwrite"):
-        export_items(toy_export["items"], to="sharegpt", out=foreign, images=toy_export["images"])
-    assert (foreign / "notes.txt").read_text() == "mine"
+    for overwrite in (False, True):  # --overwrite only ever replaces an earlier export
+        with pytest.raises(ExportError, match="not written by mapkit export .*refusing to write into it"):
+            export_items(toy_export["items"], to="sharegpt", out=foreign, images=toy_export["images"],
+                         overwrite=overwrite)  # fmt: skip
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"] and (foreign / "notes.txt").read_text() == "mine"
     out = tmp / "sft"
     export_items(toy_export["items"], to="sharegpt", out=out, images=toy_export["images"])
-    (out / "stale.json").write_text("{}")
-    export_items(toy_export["items"], to="sharegpt", out=out, images=toy_export["images"])
-    assert not (out / "stale.json").exists()
-    assert json.loads((out / MARKER_FILE).read_text())["format"] == "sharegpt"
+    marker = json.loads((out / MARKER_FILE).read_text())
+    assert marker["format"] == "sharegpt" and "train.json" in marker["files"] and MARKER_FILE not in marker["files"]
     assert not [p for p in tmp.iterdir() if p.name.startswith(".sft.")]  # no staging folder left behind
 
 

@@ -50,9 +50,11 @@ def _one_per_type(items: list[dict]) -> dict[str, dict]:
 
 
 def test_hf_rows_score_full_marks(exports: dict, real_items: dict, hf_cache: str, reasonmap_dir: Path) -> None:
-    from mapkit.export.hf import item_from_row
+    from mapkit.export.hf import attach_images, item_from_row
 
-    ds = datasets.load_dataset(str(exports["root"] / "hf"), cache_dir=hf_cache)
+    root = str(exports["root"] / "hf")
+    maps = datasets.load_dataset(root, "maps", split="train", cache_dir=hf_cache)
+    ds = attach_images(datasets.load_dataset(root, cache_dir=hf_cache), maps)
     assert ds["train"].num_rows + ds["test"].num_rows == len(real_items["rows"])
     assert {r["map_id"] for r in ds["test"]} == {"switzerland/geneva"}
     assert isinstance(ds["test"][0]["image"], Image.Image)
@@ -87,17 +89,19 @@ def test_reasonmap_plus_layout(exports: dict, real_items: dict, reasonmap_dir: P
 
 
 def test_trl_rows_score_through_trl_reward(exports: dict, real_items: dict, hf_cache: str, reasonmap_dir: Path) -> None:
+    from mapkit.export.hf import attach_images
     from mapkit.scoring import trl_reward
 
-    ds = datasets.load_dataset(str(exports["root"] / "trl"), split="test", cache_dir=hf_cache)
-    row = ds[0]
+    root = str(exports["root"] / "trl")
+    ds = datasets.load_dataset(root, split="test", cache_dir=hf_cache)
+    row = attach_images(ds, datasets.load_dataset(root, "maps", split="train", cache_dir=hf_cache))[0]
     assert row["prompt"][0]["role"] == "user" and row["prompt"][0]["content"][0]["type"] == "image"
     assert row["prompt"][0]["content"][1]["text"] == json.loads(row["item"])["question"]
     assert isinstance(row["image"], Image.Image)
     picked = _one_per_type([json.loads(r) for r in ds["item"]])
     _full_marks(picked, real_items["graphs"], real_items["types"], reasonmap_dir)
     # the reward function TRL calls: every column but prompt arrives as a keyword argument
-    batch = ds.select(range(4)).remove_columns(["image"]).to_dict()
+    batch = ds.select(range(4)).to_dict()
     prompts = batch.pop("prompt")
     items = [json.loads(s) for s in batch["item"]]
     comps = [gold_response(i, real_items["graphs"][i["city"]]) for i in items]

@@ -26,10 +26,11 @@ def hf_dir(toy_session: dict) -> Path:
 
 
 def test_default_config_loads_every_type_with_typed_features(hf_dir: Path, toy_session: dict, hf_cache: str) -> None:
-    ds = datasets.load_dataset(str(hf_dir), cache_dir=hf_cache)
+    maps = datasets.load_dataset(str(hf_dir), "maps", split="train", cache_dir=hf_cache)
+    ds = attach_images(datasets.load_dataset(str(hf_dir), cache_dir=hf_cache), maps)
     assert set(ds) == {"train", "test"} and ds["train"].num_rows == ds["test"].num_rows == 18
     f = ds["train"].features
-    assert isinstance(f["image"], datasets.Image)
+    assert "image" not in f and f["map_id"] == datasets.Value("string")  # rows carry no image, only map_id
     assert isinstance(f["type"], datasets.ClassLabel) and f["type"].names[:6] == list(TOY_TYPES)
     assert f["difficulty_city"].names == ["easy", "middle", "hard"]
     assert f["difficulty_question"].names == ["easy", "medium", "hard"]
@@ -54,22 +55,25 @@ def test_family_and_maps_configs(hf_dir: Path, hf_cache: str) -> None:
     assert sorted(maps["map_id"]) == ["nowhere/toytown", "nowhere/toyville"]
     m = maps[maps["map_id"].index("nowhere/toyville")]
     assert m["image"].size == (80, 60) and m["splits"] == ["train"] and m["source"] == "given"
+    assert m["layout"] == "unknown"
     assert m["width"] == 80 and m["items"] == 18 and m["sha256"].startswith("sha256:")
 
 
-def test_shards_carry_paths_not_image_bytes(hf_dir: Path) -> None:
-    shards = sorted((hf_dir / "data").glob("*-*-*-of-*.parquet"))
-    assert len(shards) == 12  # 6 types x 2 splits
+def test_shards_carry_map_ids_and_each_map_is_stored_once(hf_dir: Path, toy_session: dict) -> None:
+    shards = sorted(p.relative_to(hf_dir).as_posix() for p in (hf_dir / "data").rglob("*.parquet"))
+    assert len(shards) == 12 and "data/Counting1/test-00000-of-00001.parquet" in shards  # 6 types x 2 splits
     for shard in shards:
-        t = pq.read_table(shard)
-        assert "file_name" in t.column_names and "image" not in t.column_names
-        assert all(not isinstance(v, bytes) for v in t.column("file_name").to_pylist())
-    assert sorted(p.relative_to(hf_dir).as_posix() for p in (hf_dir / "data" / "maps").rglob("*.png")) == [
-        "data/maps/nowhere/toytown.png", "data/maps/nowhere/toyville.png"]  # fmt: skip
+        t = pq.read_table(hf_dir / shard)
+        assert "map_id" in t.column_names and not {"image", "file_name"} & set(t.column_names)
+    assert not list(hf_dir.rglob("*.png"))[1:]  # only assets/histogram.png: maps live inside Parquet
+    maps = pq.read_table(hf_dir / "maps" / "train-00000-of-00001.parquet").to_pylist()
+    assert [m["map_id"] for m in maps] == ["nowhere/toytown", "nowhere/toyville"]
+    for m in maps:  # the PNG bytes, exactly those of the given image
+        assert m["image"]["bytes"] == toy_session["images"][m["city"]].read_bytes()
 
 
 def test_attach_images_to_plain_parquet_rows(hf_dir: Path, hf_cache: str) -> None:
-    files = str(hf_dir / "data" / "TorF2-train-*.parquet")
+    files = str(hf_dir / "data" / "TorF2" / "train-*.parquet")
     rows = datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=hf_cache)
     assert "image" not in rows.column_names
     with_folder = attach_images(rows, hf_dir)
@@ -86,12 +90,15 @@ def test_card_metadata_validates_and_documents(hf_dir: Path) -> None:
     data = card.data.to_dict()
     assert data["license"] == "mit" and data["pretty_name"] == "Toy maps"
     assert data["size_categories"] == ["n<1K"] and "visual-question-answering" in data["task_categories"]
-    assert [c["config_name"] for c in data["configs"]] == ["maps", "all", *TOY_TYPES]
+    assert [c["config_name"] for c in data["configs"]] == ["all", *TOY_TYPES, "maps"]
+    # every config is one glob per split, not a list of files
+    assert all(isinstance(df["path"], str) and "*" in df["path"] for c in data["configs"] for df in c["data_files"])
     assert {i["config_name"] for i in data["dataset_info"]} == {"maps", "all", *TOY_TYPES}
     text = card.text
     for needle in ("## Question types", "### Counting1", "## Counts", "## Cities", "assets/histogram.png",
                    "How answers were derived and validated", "arXiv:2505.18675", "arXiv:2510.02240",
-                   "attach_images"):  # fmt: skip
+                   "attach_images", "## Reproduce", "## Intended use", "## Out-of-scope uses",
+                   "## Limitations"):  # fmt: skip
         assert needle in text
     png = Image.open(io.BytesIO((hf_dir / "assets" / "histogram.png").read_bytes()))
     assert png.format == "PNG" and png.width >= 640
@@ -119,7 +126,7 @@ def test_image_once_size_property(tmp_path: Path, hf_cache: str) -> None:
     assert report.size_ratio <= 1.2, report.to_dict()
     embedded = sum(images[i["city"]].stat().st_size for i in items)
     assert report.total_bytes * 100 < embedded
-    ds = datasets.load_dataset(str(tmp_path / "hf"), split="test", cache_dir=hf_cache)
+    ds = attach_images(datasets.load_dataset(str(tmp_path / "hf"), split="test", cache_dir=hf_cache), tmp_path / "hf")
     assert ds[0]["image"].size == (256, 256)
 
 
@@ -136,14 +143,16 @@ def test_same_items_same_bytes_whatever_the_hash_seed(toy_session: dict, tmp_pat
     images = json.dumps({k: str(v) for k, v in toy_session["images"].items()})
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([sys.executable, "-c", code, str(toy_session["items"]), str(tmp_path / seed), images],
-                              env=env, capture_output=True, text=True)  # fmt: skip
+        (tmp_path / seed).mkdir()
+        # the same --out as typed ("hf", relative): the card's quick start names it
+        proc = subprocess.run([sys.executable, "-c", code, str(toy_session["items"]), "hf", images],
+                              env=env, capture_output=True, text=True, cwd=tmp_path / seed)  # fmt: skip
         assert proc.returncode == 0, proc.stderr
 
     def files(root: Path) -> dict[str, bytes]:
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
-    a, b = files(tmp_path / "1"), files(tmp_path / "2")
+    a, b = files(tmp_path / "1" / "hf"), files(tmp_path / "2" / "hf")
     assert a.keys() == b.keys() and all(a[k] == b[k] for k in a), [k for k in a if a[k] != b.get(k)]
 
 

@@ -121,12 +121,12 @@ def test_publish_refuses_folders_that_would_not_work(hf_folder: Path, tmp_path: 
     with pytest.raises(PublishError, match="metadata `license` is missing"):
         publish(bad, repo_id="org/name", dry_run=True)
     gone = _copy(hf_folder, tmp_path / "gone")
-    next((gone / "data").glob("TorF1-test-*.parquet")).unlink()
-    with pytest.raises(PublishError, match="TorF1-test-.*matches nothing"):
+    next((gone / "data" / "TorF1").glob("test-*.parquet")).unlink()
+    with pytest.raises(PublishError, match="TorF1/test-.*matches nothing"):
         publish(gone, repo_id="org/name", dry_run=True)
     broken = _copy(hf_folder, tmp_path / "broken")
-    next((broken / "data").glob("TorF2-train-*.parquet")).write_bytes(b"not parquet at all")
-    with pytest.raises(PublishError, match=r"does not load with `datasets`: data/TorF2-train-.* not a readable"):
+    next((broken / "data" / "TorF2").glob("train-*.parquet")).write_bytes(b"not parquet at all")
+    with pytest.raises(PublishError, match=r"does not load with `datasets`: data/TorF2/train-.* not a readable"):
         publish(broken, repo_id="org/name", dry_run=True)
     with pytest.raises(PublishError, match="Invalid repo id"):
         publish(hf_folder, repo_id="not a repo id!", dry_run=True)
@@ -168,6 +168,32 @@ def test_publish_upload_calls_and_token_hygiene(hf_folder: Path, monkeypatch: py
     with pytest.raises(PublishError) as err:
         publish(hf_folder, repo_id="org/name", api=FakeApi(fail=True))
     assert SECRET not in str(err.value) and "***" in str(err.value)
+
+
+def test_publish_puts_the_repo_id_in_the_quick_start(
+    toy_session: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_network: None
+) -> None:
+    """The card loads the export folder until it is published; then the repo it is published to. A later
+    re-export into the folder still knows the rewritten card as mapkit's (nothing refused, nothing kept)."""
+    out = tmp_path / "hf"
+    export_items(toy_session["items"], to="hf", out=out, images=toy_session["images"])
+    card = (out / "README.md").read_text()
+    assert f'load_dataset("{out}")' in card and "<this repo or folder>" not in card
+    plan = publish(out, repo_id="my-org/toy", dry_run=True)
+    assert any("publishing rewrites it to 'my-org/toy'" in n for n in plan.notes)
+    assert (out / "README.md").read_text() == card  # a dry run changes nothing
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    publish(out, repo_id="my-org/toy", api=FakeApi())
+    card = (out / "README.md").read_text()
+    assert 'load_dataset("my-org/toy")' in card and 'load_dataset("my-org/toy", "maps", split="train")' in card
+    assert str(out) not in card.split("## Layout")[0]
+    report = export_items(toy_session["items"], to="hf", out=out, images=toy_session["images"])
+    assert not [n for n in report.notes if n.startswith("kept")]  # the rewritten README is still mapkit's
+    assert f'load_dataset("{out}")' in (out / "README.md").read_text()
+    # exported with --repo-id, the card names the repo from the start
+    export_items(toy_session["items"], to="hf", out=tmp_path / "named", images=toy_session["images"],
+                 repo_id="my-org/named")  # fmt: skip
+    assert 'load_dataset("my-org/named")' in (tmp_path / "named" / "README.md").read_text()
 
 
 def test_publish_without_token_says_how_to_log_in(hf_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

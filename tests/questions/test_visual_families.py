@@ -13,6 +13,7 @@ import pytest
 from mapkit.schemas import load_schema, schema_errors
 from PIL import Image
 
+from mapkit.answers.normalize import parse_box, parse_colour
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph import toy_city
 from mapkit.questions import families, get_family
@@ -30,7 +31,6 @@ from mapkit.questions.maps import attach_render, detach_render, load_render
 from mapkit.questions.station_at_point import StationAtPointConfig, station_at
 from mapkit.render import render_city
 from mapkit.scoring import max_reward, score
-from mapkit.scoring.normalize import parse_box, parse_colour
 from mapkit.sources import load_city
 from mapkit.validate import compile_checker
 

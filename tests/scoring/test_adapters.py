@@ -46,7 +46,7 @@ def _trl_call(reward_func, inputs, completions):
 
 def _planning_rows(toy, tmp_path):
     """A planning row whose city_ref is the toy city saved as a city file: the graph really loads."""
-    from mapkit.scoring.routes import clear_graph_cache
+    from mapkit.answers.routes import clear_graph_cache
     from mapkit.sources.native import save_city_file
 
     clear_graph_cache()

@@ -7,10 +7,10 @@ import json
 import pytest
 from mapkit.cli.app import main
 
+from mapkit.answers.routes import clear_graph_cache
 from mapkit.errors import DataFileError
 from mapkit.evaluate import score_file
 from mapkit.io import read_jsonl, write_jsonl
-from mapkit.scoring.routes import clear_graph_cache
 
 from .test_routes import block, planning_item
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mapkit.scoring.extract import clean_box_content, extract_answer, find_boxes, listed_stops
+from mapkit.answers.extract import clean_box_content, extract_answer, find_boxes, listed_stops
 
 # (response, text, format_ok, method)
 CASES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mapkit.scoring.normalize import (
+from mapkit.answers.normalize import (
     line_key,
     match_line_list,
     match_name,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
+from mapkit.answers.normalize import split_list, station_key
+from mapkit.answers.routes import clear_graph_cache, parse_route
 from mapkit.graph import toy_city
 from mapkit.questions.registry import families
 from mapkit.scoring import max_reward, score
-from mapkit.scoring.normalize import split_list, station_key
-from mapkit.scoring.routes import clear_graph_cache, parse_route
 from mapkit.sources import load_city
 
 N_ITEMS = 6

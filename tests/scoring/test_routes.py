@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from mapkit.graph import best_routes, toy_city
-from mapkit.scoring.routes import (
+from mapkit.answers.routes import (
     check_route,
     clear_graph_cache,
     find_route_block,
@@ -20,6 +19,7 @@ from mapkit.scoring.routes import (
     route_variant,
     verify_route,
 )
+from mapkit.graph import best_routes, toy_city
 
 
 def block(*legs: tuple[str, str, str], extra: list[str] | None = None) -> str:
@@ -316,7 +316,7 @@ def test_graph_loaded_by_city_ref_and_cached(toy, tmp_path, monkeypatch):
         calls.append(ref)
         return real_load(ref, data_dir=data_dir)
 
-    monkeypatch.setattr("mapkit.sources.load_city", counting_load)
+    monkeypatch.setattr("mapkit.answers.routes.load_city", counting_load)
     ref = _toy_city_file(toy, tmp_path)
     item = planning_item(toy, "a", "g", city_ref=ref)
     detour = block(
@@ -356,8 +356,8 @@ def test_junk_route_earns_no_detail(toy, junk, on_graph):
 
 
 def test_graph_name_indexes_are_built_once_per_graph_content(toy):
-    from mapkit.scoring.normalize import name_index, resolve_name
-    from mapkit.scoring.routes import _graph_indexes, _line_candidates, _station_candidates
+    from mapkit.answers.normalize import name_index, resolve_name
+    from mapkit.answers.routes import _graph_indexes, _line_candidates, _station_candidates
 
     clear_graph_cache()
     first = _graph_indexes(toy)

@@ -7,9 +7,9 @@ can score a response from that row alone.
 ============== ================================================ ========================================
 format         files                                            the item travels in
 ============== ================================================ ========================================
-hf             README.md, data/*.parquet, data/maps/             ``mapkit`` JSON + typed columns
+hf             README.md, data/<type>/*.parquet, maps/*.parquet  ``mapkit`` JSON + typed columns
 reasonmap-plus train.json, test.json, maps/, stations/           published columns + ``mapkit`` object
-trl            README.md, data/*.parquet, data/maps/             ``item`` (JSON) column
+trl            README.md, data/*.parquet, maps/*.parquet         ``item`` (JSON) column
 verl           train.parquet, test.parquet, maps/                ``reward_model.ground_truth`` (JSON)
 easyr1         train.parquet, test.parquet, maps/                ``answer`` (JSON)
 sharegpt       train.json, test.json, dataset_info.json, maps/   ``item`` (JSON) key

@@ -1,17 +1,19 @@
 """``--to trl``: a ``datasets`` folder for TRL's ``GRPOTrainer`` (conversational prompt + image).
 
-Files: ``README.md`` (configs only), ``data/<split>-NNNNN-of-MMMMM.parquet``, ``data/maps/…`` and
-``data/metadata.parquet`` -- the same image-folder layout as the hf export, so each map is stored
-once and ``load_dataset(OUT, split="train")[i]["image"]`` is a PIL image.
+Files: ``README.md`` (configs only), ``data/<split>-NNNNN-of-MMMMM.parquet`` and
+``maps/train-*.parquet`` -- the same layout as the hf export: each map stored once, as PNG bytes in the
+``maps`` config, joined to the rows by ``map_id`` with :func:`mapkit.export.hf.attach_images` (nothing in
+the loaded data points into the folder, so it can be moved).
 
 Columns: ``prompt`` (one user message whose content is an image part then the question text),
-``image``, ``item`` (the canonical row as JSON: :func:`mapkit.scoring.trl_reward` rebuilds the item
+``map_id``, ``item`` (the canonical row as JSON: :func:`mapkit.scoring.trl_reward` rebuilds the item
 from it), and plain copies of ``id, type, answer_text, difficulty_city, difficulty_question, weight``
 for filtering and logging. TRL hands every column but ``prompt`` to the reward as keyword arguments::
 
     from datasets import load_dataset
+    from mapkit.export.hf import attach_images
     from mapkit.scoring import trl_reward
-    train = load_dataset("OUT", split="train")
+    train = attach_images(load_dataset("OUT", split="train"), load_dataset("OUT", "maps", split="train"))
     GRPOTrainer(model=..., reward_funcs=[trl_reward], train_dataset=train, ...)
 
 Example:
@@ -24,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from mapkit.export.core import ExportContext, map_id_of, write_marker
-from mapkit.export.hf import MAPS_ROOT, ROWS_PER_SHARD, _require_hub, _ShardWriter, maps_config, write_maps_metadata
+from mapkit.export.hf import MAPS_DIR, ROWS_PER_SHARD, _require_hub, _ShardWriter, write_maps_parquet
 from mapkit.io import dumps_canonical, write_text_atomic
 
 
@@ -39,7 +41,7 @@ def prompt_of(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def features() -> Any:
-    """The stored columns (``file_name`` becomes ``image`` when loaded)."""
+    """The stored columns (``attach_images`` adds ``image`` from ``map_id``)."""
     from datasets import Features, Value
 
     from mapkit.export.hf import _list_feature
@@ -48,7 +50,7 @@ def features() -> Any:
     return Features(
         {
             "prompt": _list_feature({"role": Value("string"), "content": _list_feature(part)}),
-            "file_name": Value("string"),
+            "map_id": Value("string"),
             "item": Value("string"),
             "id": Value("string"),
             "type": Value("string"),
@@ -64,23 +66,18 @@ def write(ctx: ExportContext) -> dict[str, Any]:
     """Write the TRL folder into ``ctx.out``."""
     _require_hub()
     (ctx.out / "data").mkdir(parents=True, exist_ok=True)
-    rel = ctx.copy_maps(MAPS_ROOT)
-    file_name = {mid: r[len("data/") :] for mid, r in rel.items()}
-    write_maps_metadata(ctx, file_name)
+    write_maps_parquet(ctx)
     schema = features().arrow_schema
     rows_per_shard = int(ctx.options.get("rows_per_shard") or ROWS_PER_SHARD)
     writers: dict[str, _ShardWriter] = {}
-    split_maps: dict[str, set[str]] = {}
     for split, item in ctx.iter_items():
         w = writers.get(split)
         if w is None:
-            w = writers[split] = _ShardWriter(ctx.out, split, ctx.scan.splits[split], schema, rows_per_shard)
-        mid = map_id_of(item)
-        split_maps.setdefault(split, set()).add(rel[mid])
+            w = writers[split] = _ShardWriter(ctx.out, f"data/{split}", ctx.scan.splits[split], schema, rows_per_shard)
         w.add(
             {
                 "prompt": prompt_of(item),
-                "file_name": file_name[mid],
+                "map_id": map_id_of(item),
                 "item": dumps_canonical(item),
                 "id": item["id"],
                 "type": item["type"],
@@ -92,13 +89,15 @@ def write(ctx: ExportContext) -> dict[str, Any]:
         )
     for w in writers.values():
         w.close()
-    default: dict[str, Any] = {"config_name": "default", "default": True, "data_files": [],
-                               "metadata_filenames": []}  # fmt: skip
-    for split in ctx.scan.split_names:
-        files = writers[split].files
-        default["data_files"].append({"split": split, "path": [*files, *sorted(split_maps[split])]})
-        default["metadata_filenames"].extend(f.rsplit("/", 1)[-1] for f in files)
-    _write_readme(ctx, [maps_config(rel), default])
+    if not writers:  # an empty export (allow_empty): one empty shard so the config still loads
+        w = writers["train"] = _ShardWriter(ctx.out, "data/train", 0, schema, rows_per_shard)
+        w._open()
+        w.close()
+    default = {"config_name": "default", "default": True,
+               "data_files": [{"split": s, "path": f"data/{s}-*.parquet"}
+                                             for s in dict.fromkeys([*ctx.scan.split_names, *writers])]}  # fmt: skip
+    maps = {"config_name": "maps", "data_files": [{"split": "train", "path": f"{MAPS_DIR}/train-*.parquet"}]}
+    _write_readme(ctx, [default, maps])
     write_marker(ctx, "trl")
     return {"splits": {s: w.files for s, w in writers.items()}}
 
@@ -119,8 +118,10 @@ def _write_readme(ctx: ExportContext, configs: list[dict[str, Any]]) -> None:
     )
     body = (
         "# mapkit items for TRL GRPOTrainer\n\n"
-        "`load_dataset(<this folder>, split=\"train\")`: `prompt` (conversational, image part first), "
-        "`image` (the map, stored once per map under `data/maps/`), `item` (the canonical mapkit row as JSON; "
+        "```python\nfrom datasets import load_dataset\nfrom mapkit.export.hf import attach_images\n\n"
+        'train = attach_images(load_dataset(OUT, split="train"), load_dataset(OUT, "maps", split="train"))\n```\n\n'
+        "`prompt` (conversational, image part first), `image` (the map, stored once per map in the `maps` "
+        "config and joined by `map_id`), `item` (the canonical mapkit row as JSON; "
         "`mapkit.scoring.trl_reward` scores completions from it).\n"
     )
     write_text_atomic(ctx.out / "README.md", str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}")))

@@ -38,11 +38,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mapkit.answers.extract import Extraction, extract_answer
+from mapkit.answers.normalize import NameIndex, name_index, parse_int, split_list
 from mapkit.errors import GraphError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.graph.queries import stops_between
 from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route, best_routes
-from mapkit.scoring.normalize import NameIndex, name_index, parse_int, split_list
+from mapkit.sources import load_city
 
 __all__ = [
     "AnswerLeg",
@@ -50,6 +52,7 @@ __all__ = [
     "RouteCheck",
     "check_route",
     "clear_graph_cache",
+    "extract_route",
     "find_route_block",
     "format_route_answer",
     "item_graph",
@@ -216,6 +219,24 @@ def find_route_block(response: str | None) -> str | None:
     return "\n".join(block)
 
 
+def extract_route(response: str | None) -> Extraction:
+    """The route answer of a response: the last box, else the last route block (docs/scoring.md §1).
+
+    A box that was attempted but is cut off or empty is no answer, so the route block the prose may
+    contain before it is not graded instead.
+
+    >>> extract_route("Route Name: L1\\nDeparture Stop: A\\nArrival Stop: B").method
+    'route-block'
+    """
+    ex = extract_answer(response)
+    if ex.method == "boxed":
+        return ex
+    block = find_route_block(response)
+    if block:
+        return Extraction(block, False, "route-block", ("no \\boxed{}; graded the last route block in the response",))
+    return ex
+
+
 def format_route_answer(g: MetroGraph, route: Route, *, variant: str = "short") -> str:
     """A route as the §4 block a model must write (``variant``: short, via_count or via_stops).
 
@@ -358,7 +379,7 @@ def _graph_indexes(g: MetroGraph) -> tuple[NameIndex, NameIndex]:
     if hit is None:
         hit = (
             name_index({sid: [st.name, *st.aliases, sid] for sid, st in g.stations.items()}),
-            name_index({lid: [ln.name, lid] for lid, ln in g.lines.items()}, kind="line"),
+            name_index({lid: [ln.name, *ln.aliases, lid] for lid, ln in g.lines.items()}, kind="line"),
         )
         if len(_INDEXES) >= _INDEXES_MAX:
             _INDEXES.pop(next(iter(_INDEXES)))
@@ -564,8 +585,6 @@ def item_graph(
     want = str(meta.get("graph_hash") or "")
     key = (str(ref), want, str(data_dir or os.environ.get("MAPKIT_DATA", "")))
     if key not in _GRAPHS:
-        from mapkit.sources import load_city
-
         try:
             g = load_city(str(ref), data_dir=data_dir)
         except MapkitError as e:
@@ -602,6 +621,10 @@ def _name_tables(item: Mapping[str, Any], routes: list[list[dict[str, Any]]]) ->
     if isinstance(aliases, Mapping):
         for sid, names in aliases.items():
             add(stations, sid, names)
+    line_aliases = gold.get("line_aliases")  # line id -> the legend's other names (Singapore's NSL)
+    if isinstance(line_aliases, Mapping):
+        for lid, names in line_aliases.items():
+            add(lines, lid, names)
     ids = list(meta.get("station_ids") or [])
     for sid, name in zip(ids[:2], (item.get("station_1"), item.get("station_2"))):
         add(stations, sid, name)
