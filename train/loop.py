@@ -173,7 +173,8 @@ def train(
                 "reward": float(rewards.mean()),
                 "reward_std": float(rewards.std()) if rewards.numel() > 1 else 0.0,
                 "reward_norm": float((rewards / top).mean()),
-                **{k: sum(b.components[k] for b in scored) / len(scored) for k in ("format", "correct", "detail")},
+                # each unweighted term of the scorer's reward (format, correct, detail, ...), averaged
+                **{k: sum(b.components[k] for b in scored) / len(scored) for k in scored[0].components},
                 "zero_spread": zero_spread / cfg.prompts_per_step,
                 **stats,
                 "grad_norm": grad_norm,
