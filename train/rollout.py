@@ -208,7 +208,9 @@ class HFGenerate:
 class VLLMBackend:
     """Rollouts with vLLM (optional; ``pip install vllm`` against your torch). Not run in this repository.
 
-    The engine loads the model folder once; :meth:`sync` pushes the policy's weights after every step.
+    The engine loads the model folder once; :meth:`sync` pushes the policy's weights after every step
+    through the engine's in-process model (vLLM's V0 engine layout; newer engines move it -- check
+    against the vLLM version you install, this code has never met one).
     Completions are re-tokenised into this processor's ids so the loss sees the same tokens.
     """
 
