@@ -119,3 +119,19 @@ def test_missing_source_is_a_clear_error(tmp_path):
 
     with pytest.raises(TrainingError, match="no such items file"):
         load_examples(tmp_path / "nope.jsonl", min_pixels=1, max_pixels=10)
+
+
+def test_the_vllm_backend_is_optional_and_says_how_to_get_it():
+    pytest.importorskip("torch")
+    import importlib.util
+
+    from mapkit.train.rollout import make_backend
+
+    from mapkit.errors import TrainingError
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vllm is installed here")
+    with pytest.raises(TrainingError, match="needs the vllm package"):
+        make_backend("vllm", None, None, model_path="some/folder")
+    with pytest.raises(TrainingError, match="Unknown rollout backend"):
+        make_backend("sglang", None, None)
