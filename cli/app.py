@@ -11,7 +11,14 @@ import warnings
 import typer
 from mapkit.cli import cities as cities_cmd
 from mapkit.cli import curate as curate_cmd
+from mapkit.cli import data as data_cmd
+from mapkit.cli import export as export_cmd
+from mapkit.cli import generate as generate_cmd
+from mapkit.cli import publish as publish_cmd
+from mapkit.cli import render as render_cmd
+from mapkit.cli import score as score_cmd
 from mapkit.cli import train as train_cmd
+from mapkit.cli import validate as validate_cmd
 from mapkit.cli.console import err
 
 from mapkit import __version__
@@ -42,16 +49,11 @@ def _root(
 
 cities_cmd.register(app)
 app.add_typer(curate_cmd.app, name="curate")
-train_cmd.register(app)  # `train`, `train plot`, `eval` (torch is imported inside the commands only)
 
-for _mod in ("data", "generate", "validate", "score", "render", "export", "publish", "annotate"):
-    # command groups written in later issues register themselves when present
-    try:
-        _m = __import__(f"mapkit.cli.{_mod}", fromlist=["register"])
-    except ModuleNotFoundError as _e:
-        if _e.name != f"mapkit.cli.{_mod}":
-            raise
-        continue
+COMMANDS = (data_cmd, generate_cmd, validate_cmd, score_cmd, render_cmd, export_cmd, publish_cmd, train_cmd)
+"""Command modules in `--help` order, each with ``register(app)``: a new command is its module plus one entry."""
+
+for _m in COMMANDS:
     _m.register(app)
 
 
