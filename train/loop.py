@@ -62,9 +62,6 @@ def train(
     console: Any = None,
 ) -> RunResult:
     """Run (or, with ``resume``, continue) the GRPO run ``cfg`` describes; see the module docstring."""
-    run = Path(cfg.out)
-    run.mkdir(parents=True, exist_ok=True)
-    _write_config(run, cfg, resume)
     device = _device(cfg.device)
     bf16 = cfg.bf16 if cfg.bf16 is not None else device.type == "cuda"
     if cfg.cpu_threads:
@@ -76,10 +73,14 @@ def train(
         examples = load_examples(cfg.items, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, split=cfg.split,
                                  data_dir=cfg.data_dir, types=cfg.types)  # fmt: skip
     exs = list(examples)
-    init_path = _initial_model(cfg, run, exs)
+    run = Path(cfg.out)
     ckpt = latest(run) if resume else None
     if resume and ckpt is None:
         raise TrainingError(f"{run}: nothing to resume (no checkpoint yet).", hint="Start it without --resume.")
+    # the folder is made only now: a typo in --items or a bad resume leaves no empty run behind
+    run.mkdir(parents=True, exist_ok=True)
+    _write_config(run, cfg, resume)
+    init_path = _initial_model(cfg, run, exs)
     model, processor = _load(ckpt / "model" if ckpt else init_path, cfg, device)
     ref = None
     if cfg.kl_coef > 0:  # the KL anchor is always the *initial* weights, also after a resume

@@ -70,11 +70,13 @@ def test_eval_tiny_runs_end_to_end(demo_items, tmp_path):
         (["eval", "--model", "{tmp}", "--items", "{items}", "--limit", "1"], "no config.json"),
     ],
 )
-def test_user_errors_are_one_paragraph_without_traceback(args, message, tmp_path, demo_items, capsys):
+def test_user_errors_are_one_paragraph_without_traceback(args, message, tmp_path, demo_items, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default run folder is runs/grpo under the working directory
     rc = main([a.format(tmp=tmp_path, items=demo_items) for a in args])
     err = capsys.readouterr().err
     assert rc != 0
     assert message in err and "Traceback" not in err
+    assert not (tmp_path / "runs").exists()  # a failed start leaves no run folder
 
 
 def test_train_trl_runs_the_same_config_through_grpo_trainer(demo_items, tmp_path):
