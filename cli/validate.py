@@ -39,8 +39,11 @@ def validate(
     ] = "mapkit",
     data_dir: DataDirOpt = None,
 ) -> None:
+    from mapkit.io import check_output_file
     from mapkit.validate import validate_items
 
+    if report is not None:
+        check_output_file(report, flag="--report")
     rep = validate_items(path, data_dir=data_dir, report=report, fmt=fmt)
     table = Table(title=f"validate {path} ({rep.format})")
     for col in ("type", "rows", "agree", "disagree"):

@@ -45,7 +45,7 @@ from typing import Any
 
 from mapkit.errors import ConfigError, DataFileError, DataNotFoundError, MapkitError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import write_json
+from mapkit.io import iter_lines, write_json
 from mapkit.questions.base import QUESTION_WEIGHT_TRANSFER, context, release
 from mapkit.questions.base import no_gc as _no_gc
 from mapkit.questions.maps import MapRender, load_render, manifest_ref_of, resolve_ref
@@ -483,19 +483,15 @@ def _at(doc: Any, path: str) -> Any:
 
 def _rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed row or None, error) for each non-blank line of a JSONL file."""
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as e:
-        raise DataFileError(f"cannot read: {e.strerror}.", path=path) from None
+    # iter_lines: bad bytes or an unreadable path raise an error naming the file and the byte
     loads = json.loads
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, loads(line), None
-            except (json.JSONDecodeError, RecursionError, ValueError) as e:
-                yield lineno, None, f"invalid JSON: {e}"
+    for lineno, line in iter_lines(path):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, loads(line), None
+        except (json.JSONDecodeError, RecursionError, ValueError) as e:
+            yield lineno, None, f"invalid JSON: {e}"
 
 
 # --- reasonmap-plus format ------------------------------------------------------------------------
@@ -521,9 +517,9 @@ def _plus_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
         for i, row in enumerate(doc, 1):
             yield i, row, None
     elif suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as fh:
-            for i, row in enumerate(csv.DictReader(fh), 2):
-                yield i, row, None
+        lines = (line for _, line in iter_lines(path, newline=""))
+        for i, row in enumerate(csv.DictReader(lines), 2):
+            yield i, row, None
     elif suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
