@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mapkit.errors import ConfigError, MapkitError
+from mapkit.errors import ConfigError, LegibilityError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import write_jsonl
 from mapkit.presets import PRESETS, REASONMAP_CITIES, check_preset, preset_cities, preset_quotas, preset_types
@@ -190,8 +190,7 @@ class GenerateSpec:
 
 def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> list[MapRender]:
     """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it)."""
-    from mapkit.errors import LegibilityError
-    from mapkit.render import render_city, style_from_seed
+    from mapkit.render import render_city, style_from_seed  # the renderer (pillow, shapely) loads only to draw
 
     opts.check()
     style = style_from_seed(opts.style_seed)
