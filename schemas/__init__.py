@@ -76,7 +76,10 @@ def compile_checker(schema: Mapping[str, Any]) -> Checker:
     >>> check({"a": 1}), check({"a": "x"}), check({})
     (None, ('$.a', 'must be integer'), ('$', "must contain ['a'] properties"))
     """
-    validate = fastjsonschema.compile({**schema, "$schema": "http://json-schema.org/draft-07/schema#"})
+    # use_default=False: a check never writes into the document it checks
+    validate = fastjsonschema.compile(
+        {**schema, "$schema": "http://json-schema.org/draft-07/schema#"}, use_default=False
+    )
     error = fastjsonschema.JsonSchemaValueException
 
     def check(doc: Any) -> tuple[str, str] | None:
