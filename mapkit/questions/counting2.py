@@ -21,9 +21,9 @@ from typing import Any
 from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph, stratified, template_for
-from mapkit.questions.family import Asker, FamilyConfig, row_ids
+from mapkit.questions.family import Asker, row_ids
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import station_strata
+from mapkit.questions.strata import LinesRangeConfig, station_strata
 
 NAME = "Counting2"
 VERSION = 1
@@ -44,13 +44,10 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
 @dataclass(frozen=True)
-class Counting2Config(FamilyConfig):
+class Counting2Config(LinesRangeConfig):
     """``min_lines``/``max_lines``: range of the right count; ``templates``: wordings drawn per item."""
 
     ASKER = ASK
-    BOUNDS = (("min_lines", "max_lines", 1),)
-    min_lines: int = 1
-    max_lines: int | None = None
     templates: tuple[str, ...] = ("reasonmap",)
 
 

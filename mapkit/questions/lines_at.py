@@ -24,9 +24,9 @@ from mapkit.answers.checks import Correctness, Given, check_list
 from mapkit.answers.normalize import split_list
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import Scene, level_from_thresholds, name_list, scene_and_graph, stratified, template_for
-from mapkit.questions.family import Asker, FamilyConfig, row_ids
+from mapkit.questions.family import Asker, row_ids
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import station_strata
+from mapkit.questions.strata import LinesRangeConfig, station_strata
 
 NAME = "lines_at"
 VERSION = 1
@@ -47,13 +47,10 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
 @dataclass(frozen=True)
-class LinesAtConfig(FamilyConfig):
+class LinesAtConfig(LinesRangeConfig):
     """``min_lines``/``max_lines``: range of the number of lines; ``templates``: wordings drawn per item."""
 
     ASKER = ASK
-    BOUNDS = (("min_lines", "max_lines", 1),)
-    min_lines: int = 1
-    max_lines: int | None = None
     templates: tuple[str, ...] = ("boxed",)
 
 
