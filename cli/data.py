@@ -55,9 +55,12 @@ def pull(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
+    from mapkit.data import resolve_data_dir
     from mapkit.datapull import pull_data
     from mapkit.errors import DownloadError
+    from mapkit.io import check_output_dir
 
+    check_output_dir(resolve_data_dir(dest), flag="--dest")  # before any download
     report = pull_data(
         dest=dest, source=source, cities=list(city) if city else None, progress=not (quiet or as_json)
     )

@@ -55,11 +55,20 @@ def score(
     require_optimal: Annotated[
         bool, typer.Option("--require-optimal", help="Count a valid but non-optimal route as wrong.")
     ] = False,
+    allow_no_match: Annotated[
+        bool,
+        typer.Option("--allow-no-match", help="Score even when no response id matches an item (all count as wrong)."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     from mapkit.evaluate import score_file
+    from mapkit.io import check_output_file
 
-    report = score_file(items, responses, data_dir=data_dir, require_optimal=require_optimal)
+    if out_path is not None:
+        check_output_file(out_path, flag="--out")
+    report = score_file(
+        items, responses, data_dir=data_dir, require_optimal=require_optimal, allow_no_match=allow_no_match
+    )
     if out_path is not None:
         n = report.write_breakdown(out_path)
     if as_json:

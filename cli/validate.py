@@ -40,8 +40,11 @@ def validate(
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from mapkit.io import check_output_file
     from mapkit.validate import validate_items
 
+    if report is not None:
+        check_output_file(report, flag="--report")
     rep = validate_items(path, data_dir=data_dir, report=report, fmt=fmt)
     if as_json:
         out.print_json(data=rep.to_dict())

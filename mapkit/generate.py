@@ -38,9 +38,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mapkit.errors import ConfigError, LegibilityError, MapkitError
+from mapkit.errors import ConfigError, EmptyResultError, LegibilityError, MapkitError, OutputTooLargeError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import write_jsonl
+from mapkit.io import dumps_canonical, write_jsonl
 from mapkit.presets import PRESETS, REASONMAP_CITIES, check_preset, preset_cities, preset_quotas, preset_types
 from mapkit.presets import reasonmap_plus_quotas as reasonmap_plus_quotas
 from mapkit.questions import PLUS_TYPES as PLUS_TYPES  # re-exported: older imports
@@ -457,12 +457,48 @@ def generate_items(
     return _run(plan, spec.seed, cfgs, None)
 
 
+SIZE_GUARD_BYTES = 1_000_000_000
+"""Projected JSONL size above which :func:`write_items` asks before writing (``mapkit generate --yes``)."""
+
+
+def estimate_bytes(plan: Sequence[tuple[Scene, PlanEntry]], seed: int, cfgs: Mapping[str, Any]) -> int:
+    """Projected JSONL size of ``plan``: each type's planned count times the size of its first items.
+
+    Items of one type differ little in size, so a few real items per type (from the first city that
+    has the type) give the estimate without generating the rest.
+
+    >>> from mapkit.graph import toy_city
+    >>> plan = plan_items([toy_city()], types=["TorF1"], n_per_type=1000, repeats=True)
+    >>> 200_000 < estimate_bytes(plan, 0, _configs(["TorF1"], None)) < 2_000_000
+    True
+    """
+    per_item: dict[str, float] = {}
+    for scene, entry in plan:
+        if entry.family in per_item or entry.n == 0:
+            continue
+        gen, cfg = get_family(entry.family).generate, cfgs[entry.family]
+        sizes = [len(dumps_canonical(it)) + 1 for i in range(8) if (it := gen(scene, seed, i, cfg)) is not None]
+        per_item[entry.family] = sum(sizes[:3]) / len(sizes[:3]) if sizes else 0.0
+    return int(sum(entry.n * per_item.get(entry.family, 0.0) for _, entry in plan))
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} TB"
+
+
 def write_items(
     path: str | os.PathLike[str],
     spec: GenerateSpec | Sequence[CityLike] | None = None,
     /,
     *,
     progress: Callable[[int, int], None] | None = None,
+    allow_empty: bool = True,
+    max_bytes: int | None = None,
+    confirm: Callable[[int, int], bool] | None = None,
     **fields: Any,
 ) -> GenerationSummary:
     """Generate like :func:`generate_items` and write JSONL atomically; returns the summary.
@@ -470,6 +506,11 @@ def write_items(
     ``progress(done, total)`` is called every 2,000 items and at the end. ``render``: draw each city's
     map once into ``render_dir`` (default: ``maps/`` beside ``path``) and point every item's ``figure``
     at it (``./maps/<country>/<city>.png``, relative to ``path``'s folder); the summary lists the maps.
+
+    Guards: ``allow_empty=False`` makes a run that would write no item an :class:`EmptyResultError`
+    (and writes nothing); with ``max_bytes``, a projected size above it (:func:`estimate_bytes`) calls
+    ``confirm(projected_bytes, items)`` and, unless that returns True, raises :class:`OutputTooLargeError`
+    before anything is generated.
 
     >>> import tempfile, pathlib
     >>> from mapkit.graph import toy_city
@@ -487,6 +528,20 @@ def write_items(
     plan = plan_items(spec)
     cfgs = _configs(sorted({e.family for _, e in plan}), spec.configs)
     total = sum(e.n for _, e in plan)
+    if total == 0 and not allow_empty:
+        raise EmptyResultError(
+            "nothing to generate: the plan has 0 items (`n_per_type` is 0, or no city could be loaded).",
+            hint="Ask for at least one item, or allow an empty file (`allow_empty`).",
+        )
+    if max_bytes is not None and total:
+        projected = estimate_bytes(plan, spec.seed, cfgs)
+        if projected > max_bytes and not (confirm is not None and confirm(projected, total)):
+            raise OutputTooLargeError(
+                f"{path} would be about {_human(projected)} ({total:,} items, ~{projected // total:,} bytes each), "
+                f"over the {_human(max_bytes)} guard.",
+                hint="Lift the guard (`max_bytes`) to write it anyway, or ask for fewer items (`n_per_type`, "
+                "`types`, `cities`).",
+            )
     summary = GenerationSummary(path=str(Path(path)))
     for scene in {id(s): s for s, _ in plan}.values():
         if scene.render is not None:
@@ -499,6 +554,12 @@ def write_items(
             if progress is not None and summary.total % 2000 == 0:
                 progress(summary.total, total)
             yield item
+        if summary.total == 0 and not allow_empty:
+            # raised inside the atomic writer: the empty temp file is removed, nothing is written
+            raise EmptyResultError(
+                f"no item was generated ({'; '.join(summary.shortfalls) or 'the families gave none'}).",
+                hint="Try other `types` or `cities`, or allow an empty file (`allow_empty`).",
+            )
 
     with no_gc():
         write_jsonl(path, rows())

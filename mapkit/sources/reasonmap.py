@@ -35,6 +35,7 @@ from mapkit.errors import CurationError, DataFileError, GraphBuildError
 from mapkit.graph.model import Branch, Line, MetroGraph, Station
 from mapkit.io import load_document
 from mapkit.names import name_key, parse_station_string, slugify
+from mapkit.sources.name_rules import check_name, name_problem
 
 
 @dataclass
@@ -66,7 +67,7 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
     if not isinstance(doc, dict) or not doc:
         raise DataFileError(
             "expected a JSON object mapping line names to station lists.", path=p,
-            hint="See docs/reasonmap-format.md.",
+            hint='For example {"Line 1": ["A Station", "B Station (Transfer Station)"]}; see docs/curation.md.',
         )
     raw = RawCity(p, p.stem, p.parent.name)
     for line_name, stations in doc.items():
@@ -83,8 +84,10 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
                 raise DataFileError(
                     f"station #{i + 1} has an empty name.", path=p, location=f"line {line_name!r}"
                 )
+            check_name(parsed.name, kind="station name", path=p, location=f"line {line_name!r}, station #{i + 1}")
             occs.append(RawOccurrence(line_name, i, s, parsed.name, parsed.transfer, parsed.branch_start))
         key = str(line_name).strip()
+        check_name(key, kind="line name", path=p, location=f"line {line_name!r}")
         if key in raw.lines:
             # "L1" and "L1 " would silently replace one another
             raise DataFileError(
@@ -106,6 +109,19 @@ class _Curator:
         self.aliases: dict[str, str] = dict(cur.get("aliases", {}))
         self.splits: dict[str, dict[str, list[str]]] = dict(cur.get("splits", {}))
         self.station_names: dict[str, str] = dict(cur.get("station_names", {}))
+
+    def check_new_names(self) -> None:
+        """Names the curation introduces (renames, aliases, display names, new stations) obey the name rules."""
+        introduced = [
+            *((f"renames.{k}", v) for k, v in self.renames.items()),
+            *((f"aliases.{k}", k) for k in self.aliases),
+            *((f"station_names.{k}", v) for k, v in self.station_names.items()),
+            *((f"new_stations.{k}", k) for k in self.cur.get("new_stations", {})),
+        ]
+        for where, name in introduced:
+            why = name_problem(name)
+            if why is not None:
+                raise self.fail(f"the station name {name!r} {why}.", where, hint="Rename it in the curation file.")
 
     def fail(self, message: str, location: str, hint: str | None = None) -> CurationError:
         return CurationError(message, path=self.cur_path, location=location, hint=hint)
@@ -158,6 +174,7 @@ def load_reasonmap_city(
 
         curation, curation_path = find_curation(raw.city)
     cur = _Curator(raw, curation, curation_path or "<curation>")
+    cur.check_new_names()
     cur.check_names_exist()
 
     # 1. occurrences -> station ids

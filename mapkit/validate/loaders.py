@@ -12,8 +12,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mapkit.errors import DataFileError, MapkitError
+from mapkit.errors import MapkitError
 from mapkit.graph.model import MetroGraph
+from mapkit.io import iter_lines
 from mapkit.questions.base import release
 from mapkit.questions.maps import MapRender, load_render, manifest_ref_of, resolve_ref
 from mapkit.sources import load_city
@@ -77,16 +78,12 @@ class Maps:
 
 def jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed row or None, error) for each non-blank line of a JSONL file."""
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as e:
-        raise DataFileError(f"cannot read: {e.strerror}.", path=path) from None
+    # iter_lines: bad bytes or an unreadable path raise an error naming the file and the byte
     loads = json.loads
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, loads(line), None
-            except (json.JSONDecodeError, RecursionError, ValueError) as e:
-                yield lineno, None, f"invalid JSON: {e}"
+    for lineno, line in iter_lines(path):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, loads(line), None
+        except (json.JSONDecodeError, RecursionError, ValueError) as e:
+            yield lineno, None, f"invalid JSON: {e}"

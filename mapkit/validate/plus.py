@@ -18,7 +18,7 @@ from mapkit.difficulty import city_difficulty, city_line_count, city_transfer_co
 from mapkit.errors import ConfigError, DataFileError, DataNotFoundError, MapkitError
 from mapkit.graph.model import MetroGraph
 from mapkit.graph.queries import common_lines, share_line, track_span
-from mapkit.io import load_document
+from mapkit.io import iter_lines, load_document
 from mapkit.questions.counting1 import span_of
 from mapkit.validate.loaders import Graphs, jsonl_rows
 from mapkit.validate.report import Collector
@@ -44,9 +44,9 @@ def plus_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
         for i, row in enumerate(doc, 1):
             yield i, row, None
     elif suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as fh:
-            for i, row in enumerate(csv.DictReader(fh), 2):
-                yield i, row, None
+        lines = (line for _, line in iter_lines(path, newline=""))
+        for i, row in enumerate(csv.DictReader(lines), 2):
+            yield i, row, None
     elif suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
