@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
         "mapkit data pull --city beijing --city oslo",
         "mapkit data pull --dest ./reasonmap --from ../shared/data/reasonmap",
         "mapkit data pull --from https://mirror.example.org/reasonmap/",
+        "mapkit data pull --fonts",
     ),
 )
 def pull(
@@ -53,9 +54,24 @@ def pull(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    fonts: Annotated[
+        bool,
+        typer.Option(
+            "--fonts",
+            help="Instead of the data: fetch the pinned CJK + Latin font (WenQuanYi Micro Hei, from PyPI, "
+            "sha256-verified) into the user cache ($MAPKIT_FONT_DIR); rendering uses it when the system has "
+            "no font for a name. --dest: the font folder; --from: a folder/URL holding the pinned wheel.",
+        ),
+    ] = False,
 ) -> None:
     from mapkit.datapull import pull_data
-    from mapkit.errors import DownloadError
+    from mapkit.errors import ConfigError, DownloadError
+
+    if fonts:
+        if city:
+            raise ConfigError("--city does not apply to --fonts (the font covers every city).")
+        _pull_fonts(dest, source, quiet)
+        return
 
     report = pull_data(dest=dest, source=source, cities=list(city) if city else None, progress=not quiet)
     table = Table(title=f"data pull -> {report.dest}")
@@ -81,6 +97,15 @@ def pull(
             + (" …" if len(report.failed) > 3 else "") + ".",
             hint="Check --from (a mirror must hold stations/<country>/<city>.json), or run again later.",
         )
+
+
+def _pull_fonts(dest: Path | None, source: str | None, quiet: bool) -> None:
+    from mapkit.fontpull import PINNED_FONT, pull_fonts
+
+    report = pull_fonts(dest=dest, source=source, progress=not quiet)
+    verb = f"fetched ({report.bytes_downloaded:,} bytes)" if report.downloaded else "already there (verified)"
+    out.print(f"font {PINNED_FONT.file_name}: {verb} -> {report.path}", soft_wrap=True)
+    out.print(f"source: {report.source}; licence: {PINNED_FONT.license}.", soft_wrap=True)
 
 
 @data_app.command(
