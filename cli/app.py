@@ -11,6 +11,13 @@ import warnings
 import typer
 from mapkit.cli import cities as cities_cmd
 from mapkit.cli import curate as curate_cmd
+from mapkit.cli import data as data_cmd
+from mapkit.cli import export as export_cmd
+from mapkit.cli import generate as generate_cmd
+from mapkit.cli import publish as publish_cmd
+from mapkit.cli import render as render_cmd
+from mapkit.cli import score as score_cmd
+from mapkit.cli import validate as validate_cmd
 from mapkit.cli.console import err
 
 from mapkit import __version__
@@ -42,14 +49,10 @@ def _root(
 cities_cmd.register(app)
 app.add_typer(curate_cmd.app, name="curate")
 
-for _mod in ("data", "generate", "validate", "score", "render", "export", "publish", "annotate", "train"):
-    # command groups written in later issues register themselves when present
-    try:
-        _m = __import__(f"mapkit.cli.{_mod}", fromlist=["register"])
-    except ModuleNotFoundError as _e:
-        if _e.name != f"mapkit.cli.{_mod}":
-            raise
-        continue
+COMMANDS = (data_cmd, generate_cmd, validate_cmd, score_cmd, render_cmd, export_cmd, publish_cmd)
+"""Command modules in `--help` order, each with ``register(app)``: a new command is its module plus one entry."""
+
+for _m in COMMANDS:
     _m.register(app)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from mapkit.cli.console import err, out
+from mapkit.cli.console import err, human_size, out
 from mapkit.cli.options import DataDirOpt, examples
 from rich.table import Table
 
@@ -45,14 +45,6 @@ def _images(pairs: list[str], maps_dir: Path | None) -> dict[str, Path]:
             raise ConfigError(f"--image {pair!r}: expected CITY=PATH.PNG (e.g. --image toyville=toy.png).")
         images[key] = Path(value)
     return images
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 def export(
@@ -144,10 +136,10 @@ def export(
         ("splits", ", ".join(f"{s} {n:,}" for s, n in report.splits.items())),
         ("types", ", ".join(f"{t} {n:,}" for t, n in report.types.items())),
         ("maps", ", ".join(f"{n} {s}" for s, n in sorted(sources.items()))),
-        ("files", f"{report.files:,}, {_size(report.total_bytes)}"),
+        ("files", f"{report.files:,}, {human_size(report.total_bytes)}"),
         (
             "size ratio",
-            f"{report.size_ratio:.3f} x (maps {_size(report.image_bytes)} + rows {_size(report.row_bytes)})",
+            f"{report.size_ratio:.3f} x (maps {human_size(report.image_bytes)} + rows {human_size(report.row_bytes)})",
         ),
         ("leakage", report.leakage.describe()),
         ("time", f"{report.seconds:.2f} s"),

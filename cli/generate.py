@@ -7,14 +7,24 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import err, out
-from mapkit.cli.options import DataDirOpt, SeedOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, SeedOpt, as_flags, examples
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mapkit.errors import ConfigError
+from mapkit.generate import GenerateSpec, write_items
+from mapkit.questions import get_family
+from mapkit.sources import known_cities
 
 DEFAULT_OUT = Path("out/items.jsonl")
 """Where items go without ``--out`` (relative to the working directory)."""
+
+FLAGS = {
+    "cities": "--city", "types": "--types", "n_per_type": "--n", "seed": "--seed", "preset": "--preset",
+    "repeats": "--allow-repeats", "skip_broken": "--skip-broken", "render": "--render", "render_dir": "--render-dir",
+    "style_seed": "--style-seed", "render_force": "--force-render", "data_dir": "--data-dir",
+}
+"""Which flag sets which :class:`~mapkit.generate.GenerateSpec` field (library errors name the fields)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -36,8 +46,6 @@ def register(app: typer.Typer) -> None:
 def _types(value: str | None) -> list[str] | None:
     if not value:
         return None
-    from mapkit.questions import get_family
-
     return [get_family(t.strip()).name for t in value.split(",") if t.strip()]
 
 
@@ -91,14 +99,10 @@ def generate(
         typer.Option("--force-render", help="With --render: keep a map that fails the legibility gate."),
     ] = False,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    from mapkit.generate import write_items
-    from mapkit.sources import known_cities
-
     if city and all_cities:
         raise ConfigError("Give --city or --all-cities, not both.")
-    if preset and n is not None:
-        raise ConfigError("--preset fixes the item counts; drop --n.")
     cities: list[str] | None
     if all_cities:
         cities = list(known_cities(data_dir))
@@ -106,7 +110,7 @@ def generate(
         cities = list(city)
     else:
         cities = None
-    with Progress(
+    with as_flags(FLAGS), Progress(
         TextColumn("[bold]generate[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
     ) as bar:
@@ -115,12 +119,15 @@ def generate(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        summary = write_items(
-            out_path, cities, types=_types(types), n_per_type=100 if n is None else n, seed=seed, preset=preset,
-            data_dir=data_dir,
-            repeats=repeats, skip_broken=skip_broken, progress=progress, render=render, render_dir=render_dir,
+        spec = GenerateSpec(
+            cities, types=_types(types), n_per_type=n, seed=seed, preset=preset, data_dir=data_dir,
+            repeats=repeats, skip_broken=skip_broken, render=render, render_dir=render_dir,
             style_seed=style_seed, render_force=force_render,
         )
+        summary = write_items(out_path, spec, progress=progress)
+    if as_json:
+        out.print_json(data=summary.to_dict())
+        return
     table = Table(title=f"{summary.total:,} items -> {out_path}")
     for col in ("type", "items", "easy", "medium", "hard", "answer balance"):
         table.add_column(col, justify="left" if col in ("type", "answer balance") else "right")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from mapkit.errors import MapkitError
 
 DataDirOpt = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional at runtime on 3.10
@@ -21,6 +25,36 @@ CityArg = Annotated[
 ]
 CityOpt = Annotated[str, typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; same seed and inputs give identical bytes.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the summary as one JSON object on stdout instead of a table.")
+]
+
+
+@contextlib.contextmanager
+def as_flags(flags: Mapping[str, str]) -> Iterator[None]:
+    """Re-raise a library error with its `parameter` names spelled as this command's flags.
+
+    The library names its parameters in backticks ("`n_per_type` must be zero or more"); a command knows
+    which flag sets which parameter.
+
+    >>> from mapkit.errors import ConfigError
+    >>> try:
+    ...     with as_flags({"n_per_type": "--n"}):
+    ...         raise ConfigError("`n_per_type` must be zero or more (got -1).")
+    ... except ConfigError as e:
+    ...     e.message
+    '--n must be zero or more (got -1).'
+    """
+    try:
+        yield
+    except MapkitError as e:
+        message, hint = e.message, e.hint
+        for param, flag in flags.items():
+            message = message.replace(f"`{param}`", flag)
+            hint = hint.replace(f"`{param}`", flag) if hint else hint
+        e.message, e.hint = message, hint
+        e.args = (message if hint is None else f"{message} {hint}",)
+        raise
 
 
 def examples(*lines: str) -> str:

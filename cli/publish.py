@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from mapkit.cli.console import out
+from mapkit.cli.console import human_size, out
 from mapkit.cli.options import examples
 from rich.table import Table
 
@@ -24,10 +24,6 @@ def register(app: typer.Typer) -> None:
             "mapkit publish out/hf --repo-id my-org/mapkit-vqa --revision v0.1",
         ),
     )(publish)
-
-
-def _size(n: int) -> str:
-    return f"{n:,} B" if n < 1024 else f"{n / 1024:,.1f} KB" if n < 1 << 20 else f"{n / (1 << 20):,.1f} MB"
 
 
 def publish(
@@ -52,11 +48,11 @@ def publish(
         f"method: {d['method']}  token: {d['token']}",
         markup=False,
     )
-    table = Table(title=f"{len(plan.files)} files, {_size(plan.total_bytes)}")
+    table = Table(title=f"{len(plan.files)} files, {human_size(plan.total_bytes)}")
     table.add_column("file")
     table.add_column("size", justify="right")
     for path, size in plan.files:
-        table.add_row(path, _size(size))
+        table.add_row(path, human_size(size))
     out.print(table)
     for note in plan.notes:
         out.print(f"note: {note}", markup=False)

@@ -10,17 +10,15 @@ Rendered maps (``render=True``, ``mapkit generate --render``): each city is draw
 :func:`mapkit.render.render_city` (deterministic: same graph and style, same bytes) into
 ``<render_dir>/<country>/<city>.png`` with its manifest ``<city>.json`` beside it; ``render_dir``
 defaults to the ``maps/`` folder beside the JSONL file, so every item's ``figure`` is the published
-``./maps/<country>/<city>.png``, relative to the JSONL file's folder. The render is attached to the
-city (:func:`mapkit.questions.maps.attach_render`): items point their ``figure`` at it, and the visual
+``./maps/<country>/<city>.png``, relative to the JSONL file's folder. The render is passed to the
+families in each city's :class:`~mapkit.questions.base.Scene`: items point their ``figure`` at it, and the visual
 families (``localise``, ``line_colour``, ``station_at_point``), which ask about its pixels, join the
 default types. Without ``render`` nothing is drawn and the output is byte for byte what it was.
 
-Preset ``reasonmap-plus``: ReasonMap-Plus's published plan over the 30 ReasonMap cities - 35
-Counting1 and one Counting3 per city, and the published totals of Counting2 (970), TorF1 (1,039) and
-TorF2 (929) spread evenly (the first cities in alphabetical order take the remainder); a city that
-cannot ask as many distinct questions (Sydney has one line, so no TorF "no") passes its shortfall to
-the other cities of its split, then to any city. 4,018 items over all 30 cities. The split (``test``
-for the 11 published test cities, else ``train``) is stored in each item's ``mapkit.split``.
+Every function takes one request, a :class:`GenerateSpec` (or the cities, with the spec's fields as
+keywords). Presets (``reasonmap-plus``: ReasonMap-Plus's published plan over the 30 ReasonMap cities)
+and their quotas live in :mod:`mapkit.presets`. The split (``test`` for the 11 published test cities,
+else ``train``) is stored in each item's ``mapkit.split``.
 
 Example:
     >>> from mapkit.graph import toy_city
@@ -31,26 +29,29 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mapkit.errors import ConfigError, MapkitError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import atomic_writer
-from mapkit.questions import PLUS_TYPES, families, get_family
-from mapkit.questions.base import context, no_gc, release, split_of
-from mapkit.questions.maps import attach_render, detach_render, load_render, relative_ref
+from mapkit.io import write_jsonl
+from mapkit.presets import PRESETS, REASONMAP_CITIES, check_preset, preset_cities, preset_quotas, preset_types
+from mapkit.presets import reasonmap_plus_quotas as reasonmap_plus_quotas
+from mapkit.questions import families, get_family
+from mapkit.questions.base import Scene, context, no_gc, release
+from mapkit.questions.maps import MapRender, load_render, relative_ref
+from mapkit.sources import DEMO_CITY, load_city
 
 __all__ = [
     "PRESETS",
     "REASONMAP_CITIES",
+    "GenerateSpec",
     "GenerationSummary",
     "PlanEntry",
     "RenderOptions",
@@ -59,21 +60,6 @@ __all__ = [
     "reasonmap_plus_quotas",
     "write_items",
 ]
-
-PRESETS = ("reasonmap-plus",)
-
-REASONMAP_CITIES = (
-    "auckland", "beijing", "budapest", "changsha", "changzhou", "dalian", "dubai", "geneva", "guiyang",
-    "hangzhou", "hefei", "huhehaote", "jinan", "kl", "kunming", "lisboa", "los_angeles", "miami",
-    "nanchang", "nanning", "new_york", "oslo", "rome", "shanghai", "shenzhen", "singapore", "sydney",
-    "toronto", "washington", "xian",
-)
-"""The 30 ReasonMap cities, alphabetical (the preset's reference order)."""
-
-PLUS_PER_CITY = {"Counting1": 35, "Counting3": 1}
-"""ReasonMap-Plus types with a fixed number of items per city."""
-PLUS_TOTALS = {"Counting2": 970, "TorF1": 1039, "TorF2": 929}
-"""ReasonMap-Plus types with a published total over the 30 cities."""
 
 CityLike = str | MetroGraph
 
@@ -124,40 +110,92 @@ class RenderOptions:
             raise ConfigError(
                 f"the render folder {self.render_dir} is not the items file's maps/ folder or a folder inside it: "
                 f"item figures are ./maps/... paths relative to {self.items_dir}.",
-                hint="Leave --render-dir out (maps/ beside the JSONL file), or use a folder inside it "
+                hint="Leave `render_dir` out (maps/ beside the JSONL file), or use a folder inside it "
                 "(e.g. maps/style-3 for a style variant).",
             )
 
 
-def _render_options(
-    render: bool | RenderOptions,
-    render_dir: str | os.PathLike[str] | None,
-    items_dir: str | os.PathLike[str] | None,
-    style_seed: int | None,
-    render_force: bool,
-) -> RenderOptions | None:
-    if isinstance(render, RenderOptions):
-        return render
-    if not render:
-        if render_dir is not None or style_seed is not None or render_force:
-            raise ConfigError("--render-dir, --style-seed and --force-render need --render.")
-        return None
-    if render_dir is None and items_dir is None:
-        raise ConfigError("rendering maps needs render_dir (where the maps go) or items_dir (the items' folder).")
-    rdir = Path(render_dir) if render_dir is not None else Path(items_dir) / "maps"  # type: ignore[arg-type]
-    # without an items file, figures are relative to the folder holding the maps/ folder
-    idir = Path(items_dir) if items_dir is not None else rdir.parent
-    return RenderOptions(rdir, idir, style_seed, render_force)
+@dataclass(frozen=True)
+class GenerateSpec:
+    """One generation request, shared by :func:`plan_items`, :func:`generate_items`, :func:`write_items`
+    and ``mapkit generate`` (which builds one from its flags).
+
+    * ``cities``: refs (``beijing``, a city file, ``demo``, ``synthetic:<seed>``) or graphs; default
+      ``demo``, or the preset's cities;
+    * ``types``: family names (default: every registered family, the visual ones too when rendering);
+    * ``n_per_type``: items per type and city (default 100; capped at the distinct questions unless
+      ``repeats``); a ``preset`` fixes types and counts instead;
+    * ``seed``, ``data_dir``, ``configs`` (family name -> config), ``skip_broken`` (warn and skip a city
+      that fails to load);
+    * ``render``: draw each city's map first - ``True`` (into ``render_dir``, default ``maps/`` beside the
+      items; figures relative to ``items_dir``), or a :class:`RenderOptions`; ``style_seed`` and
+      ``render_force`` shape it.
+
+    Errors name these parameters (``n_per_type``), never CLI flags; the CLI maps them to its flags.
+
+    >>> GenerateSpec(["demo"], n_per_type=-1).check()
+    Traceback (most recent call last):
+    ...
+    mapkit.errors.ConfigError: `n_per_type` must be zero or more (got -1).
+    """
+
+    cities: Sequence[CityLike] | None = None
+    types: Sequence[str] | None = None
+    n_per_type: int | None = None
+    seed: int = 0
+    preset: str | None = None
+    data_dir: str | os.PathLike[str] | None = None
+    configs: Mapping[str, Any] | None = None
+    repeats: bool = False
+    skip_broken: bool = False
+    render: bool | RenderOptions = False
+    render_dir: str | os.PathLike[str] | None = None
+    items_dir: str | os.PathLike[str] | None = None
+    style_seed: int | None = None
+    render_force: bool = False
+
+    @classmethod
+    def of(cls, spec: GenerateSpec | Sequence[CityLike] | None = None, **fields: Any) -> GenerateSpec:
+        """``spec`` itself (with ``fields`` replaced), or a new spec for the cities ``spec`` lists."""
+        if isinstance(spec, GenerateSpec):
+            return replace(spec, **fields) if fields else spec
+        return cls(spec, **fields)
+
+    def check(self) -> None:
+        """Raise :class:`ConfigError` naming the parameter when values contradict each other."""
+        if self.n_per_type is not None and self.n_per_type < 0:
+            raise ConfigError(f"`n_per_type` must be zero or more (got {self.n_per_type}).")
+        check_preset(self.preset)
+        if self.preset is not None and self.n_per_type is not None:
+            raise ConfigError("`preset` fixes the item counts; leave `n_per_type` out.")
+        if not self.render and (self.render_dir is not None or self.style_seed is not None or self.render_force):
+            raise ConfigError("`render_dir`, `style_seed` and `render_force` need `render`.")
+
+    def render_options(self) -> RenderOptions | None:
+        """Where and how the maps are drawn (``None``: no maps)."""
+        if isinstance(self.render, RenderOptions):
+            return self.render
+        if not self.render:
+            return None
+        if self.render_dir is None and self.items_dir is None:
+            raise ConfigError(
+                "rendering maps needs `render_dir` (where the maps go) or `items_dir` (the items' folder)."
+            )
+        rdir = Path(self.render_dir) if self.render_dir is not None else Path(self.items_dir) / "maps"  # type: ignore[arg-type]
+        # without an items file, figures are relative to the folder holding the maps/ folder
+        idir = Path(self.items_dir) if self.items_dir is not None else rdir.parent
+        return RenderOptions(rdir, idir, self.style_seed, self.render_force)
 
 
-def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> None:
-    """Draw each city once and attach the render to its graph (the families and ``figure`` read it)."""
+def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> list[MapRender]:
+    """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it)."""
     from mapkit.errors import LegibilityError
     from mapkit.render import render_city, style_from_seed
 
     opts.check()
     style = style_from_seed(opts.style_seed)
     drawn: dict[Path, tuple[str, MetroGraph]] = {}
+    out = []
     for ref, g in loaded:
         folder = opts.render_dir / g.country
         png = folder / f"{g.city}.png"
@@ -165,17 +203,18 @@ def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) 
         if seen is not None:
             if seen[1].content_hash != g.content_hash:
                 raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
-            attach_render(g, load_render(png, opts.items_dir))
+            out.append(load_render(png, opts.items_dir))
             continue
         try:
             render_city(g, folder, style=style, force=opts.force, name=g.city)
         except LegibilityError as e:
             raise LegibilityError(
-                e.message, hint="Pass --force-render (render_force=True) to keep it anyway (the manifest records "
+                e.message, hint="Set `render_force` to keep it anyway (the manifest records "
                 "the failures), or leave the city out."
             ) from None
         drawn[png] = (ref, g)
-        attach_render(g, load_render(png, opts.items_dir))
+        out.append(load_render(png, opts.items_dir))
+    return out
 
 
 @dataclass(frozen=True)
@@ -257,59 +296,9 @@ def balance_key(item: Mapping[str, Any]) -> str:
 # --- plans --------------------------------------------------------------------------------------
 
 
-def _even(total: int, cities: Sequence[str]) -> dict[str, int]:
-    base, extra = divmod(total, len(cities))
-    return {c: base + (1 if i < extra else 0) for i, c in enumerate(cities)}
-
-
-def reasonmap_plus_quotas(capacity: Mapping[str, Mapping[str, int | None]]) -> dict[tuple[str, str], int]:
-    """The preset's item counts per (city, type), given each city's capacity per type.
-
-    Reference quotas are computed over the 30 ReasonMap cities (a city outside them gets an even
-    share as if it were one more); each quota is capped at the city's capacity and the shortfall
-    goes round-robin to cities of the same split with room, then to any city with room.
-
-    >>> caps = {c: {t: 10**6 for t in ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")}
-    ...         for c in REASONMAP_CITIES}
-    >>> q = reasonmap_plus_quotas(caps)
-    >>> sum(q.values()), q[("auckland", "Counting1")], q[("auckland", "Counting2")], q[("xian", "Counting2")]
-    (4018, 35, 33, 32)
-    """
-    cities = sorted(capacity)
-    ref = list(REASONMAP_CITIES)
-    out: dict[tuple[str, str], int] = {}
-    for t in PLUS_TYPES:
-        if t in PLUS_PER_CITY:
-            want = dict.fromkeys(cities, PLUS_PER_CITY[t])
-        else:
-            shares = _even(PLUS_TOTALS[t], ref)
-            want = {c: shares.get(c, round(PLUS_TOTALS[t] / len(ref))) for c in cities}
-        cap = {c: capacity[c].get(t) for c in cities}
-        room = {c: (10**12 if cap[c] is None else int(cap[c])) for c in cities}  # type: ignore[arg-type]
-        got = {c: min(want[c], room[c]) for c in cities}
-        if t not in PLUS_PER_CITY or t == "Counting1":
-            for c in cities:
-                short = want[c] - got[c]
-                for pool in ([d for d in cities if split_of(d) == split_of(c)], cities):
-                    while short > 0:
-                        takers = [d for d in pool if got[d] < room[d]]
-                        if not takers:
-                            break
-                        for d in takers:
-                            if short == 0:
-                                break
-                            got[d] += 1
-                            short -= 1
-        for c in cities:
-            out[(c, t)] = got[c]
-    return out
-
-
 def _load(
     cities: Iterable[CityLike], data_dir: str | os.PathLike[str] | None, skip_broken: bool
 ) -> list[tuple[str, MetroGraph]]:
-    from mapkit.sources import load_city
-
     out = []
     for ref in cities:
         if isinstance(ref, MetroGraph):
@@ -323,10 +312,7 @@ def _load(
             warnings.warn(f"skipping {ref}: {e}", stacklevel=3)
             continue
         if ref.strip() == "demo":  # store what demo means today, so the row reloads the same city later
-            from mapkit.sources import DEMO_CITY
-
             ref = DEMO_CITY
-        context(g, city_ref=ref)
         out.append((ref, g))
     return out
 
@@ -345,64 +331,47 @@ def _configs(types: Sequence[str], configs: Mapping[str, Any] | None) -> dict[st
 
 
 def plan_items(
-    cities: Sequence[CityLike] | None = None,
-    *,
-    types: Sequence[str] | None = None,
-    n_per_type: int = 100,
-    preset: str | None = None,
-    data_dir: str | os.PathLike[str] | None = None,
-    configs: Mapping[str, Any] | None = None,
-    repeats: bool = False,
-    skip_broken: bool = False,
-    render: bool | RenderOptions = False,
-    render_dir: str | os.PathLike[str] | None = None,
-    items_dir: str | os.PathLike[str] | None = None,
-    style_seed: int | None = None,
-    render_force: bool = False,
-) -> list[tuple[MetroGraph, PlanEntry]]:
+    spec: GenerateSpec | Sequence[CityLike] | None = None, /, **fields: Any
+) -> list[tuple[Scene, PlanEntry]]:
     """Load the cities and decide how many items of each type each gets (see the module docstring).
 
-    ``render``: draw each city's map first (see the module docstring; ``render_dir``, ``items_dir``,
-    ``style_seed``, ``render_force`` or a :class:`RenderOptions`) and attach it to the graph, which the
-    visual families need (without it, asking for one is a :class:`ConfigError`). The renders stay
-    attached to the returned graphs until their items are generated.
+    ``spec``: a :class:`GenerateSpec`, or the cities with the spec's other fields as keywords. With
+    ``render``, each city's map is drawn first and passed in its :class:`~mapkit.questions.base.Scene`,
+    which the visual families need (without it, asking for one is a :class:`ConfigError`). Returns each
+    city's scene with its plan entries.
 
     >>> from mapkit.graph import toy_city
     >>> [(e.family, e.n) for _, e in plan_items([toy_city()], types=["Counting3", "TorF2"], n_per_type=5)]
     [('Counting3', 1), ('TorF2', 5)]
     """
-    opts = _render_options(render, render_dir, items_dir, style_seed, render_force)
-    if n_per_type < 0:
-        raise ConfigError("--n must be zero or more.")
-    if preset is not None and preset not in PRESETS:
-        raise ConfigError(f"Unknown preset {preset!r}; presets: {', '.join(PRESETS)}.")
-    if preset == "reasonmap-plus":
-        if types and set(get_family(t).name for t in types) != set(PLUS_TYPES):
-            raise ConfigError("--preset reasonmap-plus fixes the types (Counting1-3, TorF1-2); drop --types.")
-        types = list(PLUS_TYPES)
+    spec = GenerateSpec.of(spec, **fields)
+    spec.check()
+    opts = spec.render_options()
+    preset = spec.preset
+    types = spec.types
+    if preset is not None:
+        fixed = preset_types(preset)
+        if types and {get_family(t).name for t in types} != set(fixed):
+            raise ConfigError(f"`preset` {preset} fixes the types ({', '.join(fixed)}); leave `types` out.")
+        types = list(fixed)
     names = [get_family(t).name for t in (types or list(families(with_render=opts is not None)))]
     if len(set(names)) != len(names):
-        raise ConfigError(f"a type is listed twice in {', '.join(names)}.")
+        raise ConfigError(f"a type is listed twice in `types`: {', '.join(names)}.")
     visual = [t for t in names if get_family(t).needs_render]
     if visual and opts is None:
-        raise ConfigError(
-            f"{', '.join(visual)} ask about a rendered map: add --render (render=True) to draw the maps."
-        )
-    cfgs = _configs(names, configs)
+        raise ConfigError(f"{', '.join(visual)} ask about a rendered map: set `render` to draw the maps.")
+    cfgs = _configs(names, spec.configs)
+    cities = spec.cities
     if cities is None:
-        cities = list(REASONMAP_CITIES) if preset == "reasonmap-plus" else ["demo"]
-    loaded = _load(cities, data_dir, skip_broken)
-    if opts is not None:
-        try:
-            _render_maps(loaded, opts)
-        except BaseException:
-            for _, g in loaded:  # a caller's graphs go back without a half-done set of maps
-                detach_render(g)
-            raise
-    caps = {ref: {t: get_family(t).capacity(g, cfgs[t]) for t in names} for ref, g in loaded}
-    if preset == "reasonmap-plus":
+        cities = list(preset_cities(preset)) if preset is not None else ["demo"]
+    loaded = _load(cities, spec.data_dir, spec.skip_broken)
+    renders = _render_maps(loaded, opts) if opts is not None else [None] * len(loaded)
+    scenes = {ref: context(g).with_render(r, city_ref=ref) for (ref, g), r in zip(loaded, renders)}
+    caps = {ref: {t: get_family(t).capacity(scenes[ref], cfgs[t]) for t in names} for ref, _ in loaded}
+    n_per_type = 100 if spec.n_per_type is None else spec.n_per_type
+    if preset is not None:
         by_city = {g.city: ref for ref, g in loaded}
-        quotas = reasonmap_plus_quotas({g.city: caps[ref] for ref, g in loaded})
+        quotas = preset_quotas(preset, {g.city: caps[ref] for ref, g in loaded})
         want = {(by_city[c], t): n for (c, t), n in quotas.items()}
     else:
         want = {(ref, t): n_per_type for ref, _ in loaded for t in names}
@@ -411,90 +380,47 @@ def plan_items(
         for t in names:
             cap = caps[ref][t]
             n = want[(ref, t)]
-            if preset is None and not repeats and cap is not None:
+            if preset is None and not spec.repeats and cap is not None:
                 n = min(n, cap)
-            plan.append((g, PlanEntry(g.city, t, n, None if repeats else cap)))
+            plan.append((scenes[ref], PlanEntry(g.city, t, n, None if spec.repeats else cap)))
     return plan
 
 
 # --- generation ---------------------------------------------------------------------------------
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-""":func:`mapkit.io.dumps_canonical`'s encoder, built once (``json.dumps`` with options builds one per call)."""
-
-
-def _write_jsonl_fast(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]], batch: int = 512) -> int:
-    """:func:`mapkit.io.write_jsonl`'s bytes (atomic, one compact line per row), written in batches."""
-    encode = _ENCODER.encode
-    n = 0
-    with atomic_writer(path) as fh:
-        buf: list[str] = []
-        for row in rows:
-            buf.append(encode(row))
-            if len(buf) >= batch:
-                fh.write("\n".join(buf) + "\n")
-                n += len(buf)
-                buf.clear()
-        if buf:
-            fh.write("\n".join(buf) + "\n")
-            n += len(buf)
-    return n
-
 
 def _run(
-    plan: list[tuple[MetroGraph, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
+    plan: list[tuple[Scene, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
 ) -> Iterator[dict[str, Any]]:
     last: MetroGraph | None = None
-    try:
-        for g, entry in plan:
-            if last is not None and last is not g:
-                release(last)  # a finished city's pools and route trees are not needed again
-            last = g
-            fam = get_family(entry.family)
-            cfg = cfgs[entry.family]
-            gen = fam.generate
-            made, i, limit = 0, 0, 2 * entry.n + 16
-            if entry.distinct is not None:
-                limit = min(limit, entry.distinct)  # past the capacity a family may repeat a question
-            while made < entry.n and i < limit:
-                item = gen(g, seed, i, cfg)
-                i += 1
-                if item is not None:
-                    made += 1
-                    yield item
-            if made < entry.n and shortfalls is not None:
-                shortfalls.append(f"{entry.city}: {entry.family} gave {made} of {entry.n} items")
-        if last is not None:
-            release(last)
-    finally:
-        # the caller's graphs go back as they came: a later run without --render uses the default figure
-        for g in {id(g): g for g, _ in plan}.values():
-            if context(g).render is not None:
-                detach_render(g)
+    for scene, entry in plan:
+        if last is not None and last is not scene.graph:
+            release(last)  # a finished city's pools and route trees are not needed again
+        last = scene.graph
+        fam = get_family(entry.family)
+        cfg = cfgs[entry.family]
+        gen = fam.generate
+        made, i, limit = 0, 0, 2 * entry.n + 16
+        if entry.distinct is not None:
+            limit = min(limit, entry.distinct)  # past the capacity a family may repeat a question
+        while made < entry.n and i < limit:
+            item = gen(scene, seed, i, cfg)
+            i += 1
+            if item is not None:
+                made += 1
+                yield item
+        if made < entry.n and shortfalls is not None:
+            shortfalls.append(f"{entry.city}: {entry.family} gave {made} of {entry.n} items")
+    if last is not None:
+        release(last)
 
 
 def generate_items(
-    cities: Sequence[CityLike] | None = None,
-    *,
-    types: Sequence[str] | None = None,
-    n_per_type: int = 100,
-    seed: int = 0,
-    preset: str | None = None,
-    data_dir: str | os.PathLike[str] | None = None,
-    configs: Mapping[str, Any] | None = None,
-    repeats: bool = False,
-    skip_broken: bool = False,
-    render: bool | RenderOptions = False,
-    render_dir: str | os.PathLike[str] | None = None,
-    items_dir: str | os.PathLike[str] | None = None,
-    style_seed: int | None = None,
-    render_force: bool = False,
+    spec: GenerateSpec | Sequence[CityLike] | None = None, /, **fields: Any
 ) -> Iterator[dict[str, Any]]:
-    """Items for ``cities`` (refs or graphs; default ``demo``), in plan order; see :func:`plan_items`.
-
-    ``types``: family names (default: every registered family, the visual ones too when rendering);
-    ``configs``: family name -> config. ``render``: draw the maps into ``render_dir`` first (the maps are
-    drawn when this is called; figures are relative to ``items_dir``, default ``render_dir``'s parent).
+    """Items of a :class:`GenerateSpec` (or of the cities given, the spec's fields as keywords), in plan
+    order; see :func:`plan_items`. With ``render`` the maps are drawn when this is called (figures
+    relative to ``items_dir``, default ``render_dir``'s parent).
 
     >>> import tempfile, pathlib
     >>> from mapkit.graph import toy_city
@@ -504,32 +430,19 @@ def generate_items(
     >>> items[0]["figure"], sorted(p.name for p in (d / "maps" / "nowhere").iterdir())
     ('./maps/nowhere/toyville.png', ['toyville.json', 'toyville.png'])
     """
-    plan = plan_items(
-        cities, types=types, n_per_type=n_per_type, preset=preset, data_dir=data_dir, configs=configs,
-        repeats=repeats, skip_broken=skip_broken, render=render, render_dir=render_dir, items_dir=items_dir,
-        style_seed=style_seed, render_force=render_force,
-    )
-    cfgs = _configs(sorted({e.family for _, e in plan}), configs)
-    return _run(plan, seed, cfgs, None)
+    spec = GenerateSpec.of(spec, **fields)
+    plan = plan_items(spec)
+    cfgs = _configs(sorted({e.family for _, e in plan}), spec.configs)
+    return _run(plan, spec.seed, cfgs, None)
 
 
 def write_items(
     path: str | os.PathLike[str],
-    cities: Sequence[CityLike] | None = None,
+    spec: GenerateSpec | Sequence[CityLike] | None = None,
+    /,
     *,
-    types: Sequence[str] | None = None,
-    n_per_type: int = 100,
-    seed: int = 0,
-    preset: str | None = None,
-    data_dir: str | os.PathLike[str] | None = None,
-    configs: Mapping[str, Any] | None = None,
-    repeats: bool = False,
-    skip_broken: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    render: bool = False,
-    render_dir: str | os.PathLike[str] | None = None,
-    style_seed: int | None = None,
-    render_force: bool = False,
+    **fields: Any,
 ) -> GenerationSummary:
     """Generate like :func:`generate_items` and write JSONL atomically; returns the summary.
 
@@ -545,33 +458,29 @@ def write_items(
     (6, {'yes': 3, 'no': 3})
     """
     t0 = time.perf_counter()
-    opts = None
-    if render:
-        opts = RenderOptions.for_items(path, render_dir, style_seed=style_seed, force=render_force)
-    elif render_dir is not None or style_seed is not None or render_force:
-        raise ConfigError("--render-dir, --style-seed and --force-render need --render.")
-    plan = plan_items(
-        cities, types=types, n_per_type=n_per_type, preset=preset, data_dir=data_dir, configs=configs,
-        repeats=repeats, skip_broken=skip_broken, render=opts or False,
-    )
-    cfgs = _configs(sorted({e.family for _, e in plan}), configs)
+    spec = GenerateSpec.of(spec, **fields)
+    spec.check()
+    if spec.render is True:
+        opts = RenderOptions.for_items(path, spec.render_dir, style_seed=spec.style_seed, force=spec.render_force)
+        spec = replace(spec, render=opts, render_dir=None, style_seed=None, render_force=False)
+    plan = plan_items(spec)
+    cfgs = _configs(sorted({e.family for _, e in plan}), spec.configs)
     total = sum(e.n for _, e in plan)
     summary = GenerationSummary(path=str(Path(path)))
-    for g in {id(g): g for g, _ in plan}.values():
-        r = context(g).render
-        if r is not None:
-            summary.maps.append(r.figure)
+    for scene in {id(s): s for s, _ in plan}.values():
+        if scene.render is not None:
+            summary.maps.append(scene.render.figure)
 
     def rows() -> Iterator[dict[str, Any]]:
         add = summary.add
-        for item in _run(plan, seed, cfgs, summary.shortfalls):
+        for item in _run(plan, spec.seed, cfgs, summary.shortfalls):
             add(item)
             if progress is not None and summary.total % 2000 == 0:
                 progress(summary.total, total)
             yield item
 
     with no_gc():
-        _write_jsonl_fast(path, rows())
+        write_jsonl(path, rows())
     if progress is not None:
         progress(summary.total, total)
     summary.seconds = time.perf_counter() - t0

@@ -48,7 +48,7 @@ from mapkit.graph.model import MetroGraph
 from mapkit.io import write_json
 from mapkit.questions.base import QUESTION_WEIGHT_TRANSFER, context, release
 from mapkit.questions.base import no_gc as _no_gc
-from mapkit.questions.maps import MapRender, attach_render, load_render, manifest_ref_of, resolve_ref
+from mapkit.questions.maps import MapRender, load_render, manifest_ref_of, resolve_ref
 from mapkit.questions.registry import get_family
 from mapkit.schemas import load_schema, schema_errors
 
@@ -323,7 +323,6 @@ class _Maps:
     def __init__(self, items_dir: Path) -> None:
         self.items_dir = items_dir
         self.cache: dict[str, MapRender | MapkitError] = {}
-        self.attached: list[tuple[MetroGraph, str]] = []
 
     def get(self, figure: str) -> MapRender:
         ref = manifest_ref_of(figure)
@@ -338,29 +337,18 @@ class _Maps:
             raise hit
         return hit
 
-    def attach(self, g: MetroGraph, render: MapRender) -> None:
-        if context(g).renders.get(render.manifest_ref) is not render:
-            attach_render(g, render, current=False)
-            self.attached.append((g, render.manifest_ref))
-
-    def detach_all(self) -> None:
-        """Leave the graphs as they came (a caller's graphs may be used again)."""
-        for g, ref in self.attached:
-            context(g).renders.pop(ref, None)
-        self.attached.clear()
-
 
 def _check_map(
     row: dict[str, Any], item_id: str, lineno: int, g: MetroGraph, maps: _Maps, out: _Collector
-) -> bool:
-    """Load and pin the map a visual row was asked from; False when there is none to derive from."""
+) -> MapRender | None:
+    """Load and pin the map a visual row was asked from; None when there is none to derive from."""
     figure = row["figure"]
     try:
         render = maps.get(figure)
     except MapkitError as e:
         out.add(item_id, lineno, "figure", "a rendered map with its manifest beside it", figure,
                 f"cannot read the map the item asks about: {e}")
-        return False
+        return None
     stored = row["mapkit"]["gold"].get("map")
     stored = stored if isinstance(stored, dict) else {}
     if stored.get("manifest_sha256") != render.manifest_sha256:
@@ -375,8 +363,7 @@ def _check_map(
     if render.graph_hash != graph_hash:
         out.add(item_id, lineno, "figure", graph_hash, render.graph_hash,
                 f"the map {render.figure} was drawn from another graph of the city than the curated one")
-    maps.attach(g, render)
-    return True
+    return render
 
 
 # --- mapkit format --------------------------------------------------------------------------------
@@ -448,10 +435,14 @@ def _check_row(
         want = names.get(ids[k], f"<unknown station {ids[k]}>") if k < len(ids) else ""
         if row[fld] != want:
             out.add(item_id, lineno, fld, want, row[fld], "display name of mapkit.station_ids in the graph")
-    if fam.needs_render and not _check_map(row, item_id, lineno, g, maps, out):
-        return
+    scene = context(g)
+    if fam.needs_render:
+        render = _check_map(row, item_id, lineno, g, maps, out)
+        if render is None:
+            return
+        scene = scene.with_renders({render.manifest_ref: render})
     try:
-        answer, text, gold = fam.derive(row, g)
+        answer, text, gold = fam.derive(row, scene)
     except (MapkitError, KeyError, ValueError, IndexError, TypeError) as e:
         out.add(item_id, lineno, "answer", "a derivable question", row["answer"], f"cannot re-derive: {e}")
         return
@@ -650,11 +641,8 @@ def validate_items(
     rows = _rows(p) if fmt == "mapkit" else _plus_rows(p)
     check = _item_checker()
     maps = _Maps(p.parent)
-    try:
-        with _no_gc():
-            _loop(rows, fmt, gs, out, check, rep, maps)
-    finally:
-        maps.detach_all()
+    with _no_gc():
+        _loop(rows, fmt, gs, out, check, rep, maps)
     if gs.current is not None:
         release(gs.current)
     rep.seconds = time.perf_counter() - t0

@@ -37,10 +37,10 @@ from typing import Any
 from mapkit.difficulty import CITY_LEVELS
 from mapkit.errors import DataNotFoundError, ExportError, ItemError, LeakageError
 from mapkit.io import file_sha256, read_jsonl
-from mapkit.questions.base import ITEM_KEYS, LEVELS, TEST_CITIES
+from mapkit.questions import PLUS_TYPES
+from mapkit.questions.base import ITEM_KEYS, LEVELS, TEST_CITIES  # noqa: F401 - re-exported (card, export)
+from mapkit.questions.base import split_of as city_split
 
-PLUS_TYPES = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2")
-"""The ReasonMap-Plus item types, in the published order."""
 REASONMAP_TYPES = (*PLUS_TYPES, "planning")
 """Every type the published ReasonMap family of datasets has (Plus + route planning)."""
 QUESTION_LEVELS = LEVELS
@@ -65,7 +65,7 @@ def split_of(item: Mapping[str, Any]) -> str:
     explicit = mk.get("split") if isinstance(mk, Mapping) else None
     if explicit:
         return str(explicit)
-    return "test" if item.get("city") in TEST_CITIES else "train"
+    return city_split(str(item.get("city")))
 
 
 def map_id_of(item: Mapping[str, Any]) -> str:

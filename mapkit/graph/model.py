@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +149,7 @@ class MetroGraph:
             for sid in ln.station_ids:
                 self._lines_at[sid] += (ln.id,)
         self._hash: str | None = None
+        self._derived: dict[str, Any] = {}
 
     # --- construction -------------------------------------------------------------------
 
@@ -279,6 +280,26 @@ class MetroGraph:
             blob = json.dumps(core, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
             self._hash = "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
         return self._hash
+
+    def derived(self, key: str, build: Callable[[], Any]) -> Any:
+        """A value computed from this graph once and kept with it (route oracles, question pools).
+
+        A graph is never changed after construction, so what is derived from it stays true; ``key``
+        names the deriving module's entry (``"graph.oracle"``, ``"questions.scene"``).
+
+        >>> from mapkit.graph import toy_city
+        >>> g = toy_city()
+        >>> g.derived("demo", list) is g.derived("demo", list)
+        True
+        """
+        hit = self._derived.get(key)
+        if hit is None:
+            hit = self._derived[key] = build()
+        return hit
+
+    def forget(self, key: str) -> None:
+        """Drop the derived value ``key`` (a finished city's pools: memory, not correctness)."""
+        self._derived.pop(key, None)
 
     def __repr__(self) -> str:
         return (

@@ -229,7 +229,8 @@ class RouteOracle:
         self._routes.clear()
 
 
-_ATTR = "_mapkit_route_oracle"
+ORACLE_KEY = "graph.oracle"
+"""The :meth:`MetroGraph.derived` entry holding a graph's oracles by transfer cost."""
 
 
 def oracle_for(g: MetroGraph, transfer_cost: float = DEFAULT_TRANSFER_COST) -> RouteOracle:
@@ -240,10 +241,7 @@ def oracle_for(g: MetroGraph, transfer_cost: float = DEFAULT_TRANSFER_COST) -> R
     >>> oracle_for(g) is oracle_for(g)
     True
     """
-    cache: dict[float, RouteOracle] | None = getattr(g, _ATTR, None)
-    if cache is None:
-        cache = {}
-        setattr(g, _ATTR, cache)
+    cache: dict[float, RouteOracle] = g.derived(ORACLE_KEY, dict)
     o = cache.get(transfer_cost)
     if o is None:
         o = cache[transfer_cost] = RouteOracle(g, transfer_cost)

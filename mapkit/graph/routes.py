@@ -108,7 +108,7 @@ def _legs_from_path(path: list[tuple]) -> tuple[Leg, ...]:
     return tuple(legs)
 
 
-_CACHE_ATTR = "_service_graph_cache"
+_CACHE_KEY = "graph.service_graphs"
 
 
 def best_routes(
@@ -159,11 +159,11 @@ def enumerate_best_routes(
     sa, sb = g.station(a).id, g.station(b).id
     if sa == sb:
         raise NoRouteError(f"{g.stations[sa].name} is both start and end; there is no route to plan.")
-    cache = getattr(g, _CACHE_ATTR, None)  # the service graph is reused across many questions
-    if cache is None or cache[0] != transfer_cost:
-        cache = (transfer_cost, _service_graph(g, transfer_cost))
-        setattr(g, _CACHE_ATTR, cache)
-    sg = cache[1]
+    # the service graph is reused across many questions
+    services: dict[float, nx.DiGraph] = g.derived(_CACHE_KEY, dict)
+    sg = services.get(transfer_cost)
+    if sg is None:
+        sg = services[transfer_cost] = _service_graph(g, transfer_cost)
     try:
         paths = nx.all_shortest_paths(sg, ("in", sa), ("out", sb), weight="weight")
         seen: dict[tuple[Leg, ...], None] = {}

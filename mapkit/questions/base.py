@@ -2,8 +2,9 @@
 
 * :func:`item_rng` - the ``random.Random`` of item ``index`` of ``family`` under ``seed``; seeded
   from a blake2b digest (stable across processes and Python versions, unlike ``hash()``).
-* :class:`CityContext` - per-graph facts every item repeats (city, paths, difficulty, weight,
-  usable stations) computed once and cached on the graph.
+* :class:`Scene` - what a family draws on: the graph, the rendered map (or ``None``), and the per-city
+  facts every item repeats (city, paths, difficulty, weight, usable stations), computed once per graph.
+  Families take a ``Scene`` (a bare :class:`MetroGraph` is its scene without a render).
 * :func:`build_item` - the row in the contract's fixed key order (docs/design.md).
 
 Example:
@@ -23,13 +24,14 @@ import hashlib
 import random
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mapkit.difficulty import CITY_LEVELS, MAP_WEIGHT, city_difficulty, city_line_count, city_transfer_count
 from mapkit.errors import ConfigError
 from mapkit.graph.model import MetroGraph
+from mapkit.graph.oracle import ORACLE_KEY
 from mapkit.names import name_key
 
 __all__ = [
@@ -38,10 +40,12 @@ __all__ = [
     "LEVELS",
     "TEST_CITIES",
     "CityContext",
+    "Scene",
     "build_item",
     "context",
     "item_rng",
     "level_from_thresholds",
+    "scene_and_graph",
     "split_of",
     "stable_seed",
 ]
@@ -128,8 +132,21 @@ def _mentions(station_name: str, line_name: str) -> bool:
 
 
 @dataclass
-class CityContext:
-    """Facts about one city that every item repeats, computed once per graph (see :func:`context`)."""
+class Scene:
+    """What a question family draws on: ``graph``, the ``render`` new items are asked about (``None``: no
+    rendered map, the published ``./maps/<country>/<city>.png`` figure), the ``renders`` of existing items
+    by manifest reference (validation), and facts about the city that every item repeats.
+
+    :func:`context` gives a graph's scene without a render (computed once per graph); a caller that drew
+    the map passes ``context(g).with_render(r)`` - a copy sharing the facts and caches. Nothing is set on
+    the graph and nothing needs undoing.
+
+    >>> from mapkit.graph import toy_city
+    >>> g = toy_city()
+    >>> s = context(g)
+    >>> context(s) is s, s.render is None, s.with_render(None).caches is s.caches
+    (True, True, True)
+    """
 
     graph: MetroGraph
     city_ref: str
@@ -150,9 +167,18 @@ class CityContext:
     caches: dict[Any, Any] = field(default_factory=dict)
     render: Any = None
     """The :class:`~mapkit.questions.maps.MapRender` new items point their ``figure`` at (``None``: the
-    published ``./maps/<country>/<city>.png``); set by :mod:`mapkit.generate` when it renders the maps."""
-    renders: dict[str, Any] = field(default_factory=dict)
+    published ``./maps/<country>/<city>.png``); the visual families ask about its pixels."""
+    renders: Mapping[str, Any] = field(default_factory=dict)
     """Renders by manifest reference (``./maps/...json``), for the visual families' ``derive``."""
+
+    def with_render(self, render: Any, *, city_ref: str | None = None) -> Scene:
+        """This scene asking about ``render`` (``None``: no map); ``city_ref``: how rows reload the city."""
+        renders = {render.manifest_ref: render} if render is not None else {}
+        return replace(self, render=render, renders=renders, city_ref=city_ref or self.city_ref)
+
+    def with_renders(self, renders: Mapping[str, Any]) -> Scene:
+        """This scene re-deriving items asked about ``renders`` (manifest reference -> render)."""
+        return replace(self, renders=dict(renders))
 
     def mentions(self, station_id: str, line_id: str) -> bool:
         """True when ``station_id``'s name contains ``line_id``'s name (degenerate pair)."""
@@ -199,7 +225,11 @@ def _bfs(g: MetroGraph, sources: Sequence[str]) -> dict[str, int]:
     return dist
 
 
-_CTX_ATTR = "_mapkit_question_context"
+SCENE_KEY = "questions.scene"
+"""The :meth:`MetroGraph.derived` entry holding a graph's scene without a render."""
+
+CityContext = Scene
+"""The former name of :class:`Scene`."""
 
 
 def city_ref_of(g: MetroGraph) -> str:
@@ -216,23 +246,36 @@ def city_ref_of(g: MetroGraph) -> str:
     return g.city
 
 
-def context(g: MetroGraph, city_ref: str | None = None) -> CityContext:
-    """The cached :class:`CityContext` of ``g`` (``city_ref`` overrides the guessed reference once).
+def context(g: MetroGraph | Scene) -> Scene:
+    """The :class:`Scene` of ``g`` without a render (computed once per graph); a scene is returned as is.
 
     A station is *usable* in questions unless its display name also names another station
     (``graph.station_ids_named(name)`` has several ids): a reader could not tell which is meant.
     """
-    ctx: CityContext | None = getattr(g, _CTX_ATTR, None)
-    if ctx is not None:
-        if city_ref is not None and city_ref != ctx.city_ref:
-            ctx.city_ref = city_ref
-        return ctx
+    if isinstance(g, Scene):
+        return g
+    return g.derived(SCENE_KEY, lambda: _scene(g))
+
+
+def scene_and_graph(g: MetroGraph | Scene) -> tuple[Scene, MetroGraph]:
+    """``(scene, graph)`` of what a family was given (a graph is its scene without a render).
+
+    >>> from mapkit.graph import toy_city
+    >>> g = toy_city()
+    >>> scene_and_graph(g) == (context(g), g)
+    True
+    """
+    scene = context(g)
+    return scene, scene.graph
+
+
+def _scene(g: MetroGraph) -> Scene:
     names = {sid: st.name for sid, st in g.stations.items()}
     usable = tuple(sid for sid, n in names.items() if len(g.station_ids_named(n)) == 1)
     level = city_difficulty(g)
-    ctx = CityContext(
+    return Scene(
         graph=g,
-        city_ref=city_ref or city_ref_of(g),
+        city_ref=city_ref_of(g),
         city=g.city,
         country=g.country,
         figure=f"./maps/{g.country}/{g.city}.png",
@@ -248,8 +291,6 @@ def context(g: MetroGraph, city_ref: str | None = None) -> CityContext:
         usable=frozenset(usable),
         usable_list=usable,
     )
-    setattr(g, _CTX_ATTR, ctx)  # MetroGraph is never mutated after construction, so this stays true
-    return ctx
 
 
 def cached(ctx: CityContext, key: Any, build: Any) -> Any:
@@ -430,18 +471,16 @@ def stratified(
     return k, pick(ctx, strata[k], family, f"stratum:{k}", seed, j + cycle * sizes[i])
 
 
-def release(g: MetroGraph) -> None:
+def release(g: MetroGraph | Scene) -> None:
     """Drop every per-city cache (pools, spans, route trees) once a city's items are done.
 
     >>> from mapkit.graph import toy_city
     >>> g = toy_city(); _ = context(g).hops("a", "b"); release(g); context(g).caches
     {}
     """
-    ctx: CityContext | None = getattr(g, _CTX_ATTR, None)
-    if ctx is not None:
-        ctx.caches.clear()
-    if hasattr(g, "_mapkit_route_oracle"):
-        delattr(g, "_mapkit_route_oracle")
+    scene = context(g)
+    scene.caches.clear()
+    scene.graph.forget(ORACLE_KEY)
 
 
 

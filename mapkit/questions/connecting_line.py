@@ -20,20 +20,21 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import match_name
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
+    Scene,
     cached,
-    check_templates,
     choose_template,
     context,
     item_rng,
     level_from_thresholds,
     pick,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, FamilyConfig
 from mapkit.questions.registry import Family, register
-from mapkit.questions.torf1 import ride_length
+from mapkit.questions.strata import ride_length
 
 NAME = "connecting_line"
 VERSION = 1
@@ -47,18 +48,18 @@ TEMPLATES = {
 }
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class ConnectingLineConfig:
+class ConnectingLineConfig(FamilyConfig):
     """``min_between``/``max_between``: stops between the pair along the line; ``templates``: wordings."""
 
+    ASKER = ASK
+    BOUNDS = (("min_between", "max_between", 0),)
     min_between: int = 0
     max_between: int | None = None
     templates: tuple[str, ...] = ("boxed",)
-
-    def __post_init__(self) -> None:
-        if self.min_between < 0 or (self.max_between is not None and self.max_between < self.min_between):
-            raise ConfigError(f"{NAME}: need 0 <= min_between <= max_between.")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 def _truth_line(g: MetroGraph, a: str, b: str) -> str | None:
@@ -92,14 +93,15 @@ def _pool(g: MetroGraph, config: ConnectingLineConfig) -> list[tuple[str, str]]:
     return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
 
 
-def capacity(g: MetroGraph, config: ConnectingLineConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: ConnectingLineConfig) -> int:
     """Number of pairs joined by exactly one line."""
+    ctx, g = scene_and_graph(g)
     return len(_pool(g, config))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: ConnectingLineConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: ConnectingLineConfig) -> dict[str, Any] | None:
     """Item ``index``: a pair drawn without repeats, in a drawn order."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     pool = _pool(g, config)
     if not pool:
         return None
@@ -109,9 +111,8 @@ def generate(g: MetroGraph, seed: int, index: int, config: ConnectingLineConfig)
         a, b = b, a
     template = choose_template(rng, config.templates)
     _, text, gold = _truth(ctx, a, b)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(stop1=ctx.names[a], stop2=ctx.names[b]), answer=None,
+    return ASK.item(
+        ctx, template, seed, index, dict(stop1=ctx.names[a], stop2=ctx.names[b]), answer=None,
         answer_text=text, difficulty_question=level_from_thresholds(gold["between"], 3, 8),
         station_ids=(a, b), line_ids=(gold["line"],), gold=gold,
     )
@@ -125,12 +126,13 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
     return None, ctx.line_names[lid], {"line": lid, "line_name": ctx.line_names[lid], "between": n}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the one line serving both stations."""
+    ctx, g = scene_and_graph(g)
     a, b = item["mapkit"]["station_ids"]
     if a not in g.stations or b not in g.stations:
         raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
-    return _truth(context(g), a, b)
+    return _truth(ctx, a, b)
 
 
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:

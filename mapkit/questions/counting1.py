@@ -28,20 +28,21 @@ from typing import Any
 from mapkit.answers.checks import Correctness, Given, stops_detail
 from mapkit.answers.extract import listed_stops
 from mapkit.answers.normalize import parse_choice
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     LEVELS,
-    build_item,
+    Scene,
     cached,
-    check_templates,
     choose_template,
     context,
     item_rng,
     level_from_thresholds,
     line_paths,
     pick,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, FamilyConfig
 from mapkit.questions.registry import Family, register
 
 NAME = "Counting1"
@@ -62,22 +63,22 @@ TEMPLATES = {
 }
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class Counting1Config:
+class Counting1Config(FamilyConfig):
     """Which pairs to ask about and how to word them.
 
     ``min_stops``/``max_stops``: range of the right count (``None``: no upper bound);
     ``templates``: wordings drawn per item (``reasonmap`` is the published one).
     """
 
+    ASKER = ASK
+    BOUNDS = (("min_stops", "max_stops", 0),)
     min_stops: int = 0
     max_stops: int | None = None
     templates: tuple[str, ...] = ("reasonmap",)
-
-    def __post_init__(self) -> None:
-        if self.min_stops < 0 or (self.max_stops is not None and self.max_stops < self.min_stops):
-            raise ConfigError(f"{NAME}: need 0 <= min_stops <= max_stops (got {self.min_stops}, {self.max_stops}).")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 def span_of(g: MetroGraph, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -160,14 +161,15 @@ def distractors(rng: Any, count: int, line_length: int) -> list[int]:
     return rng.sample(values, 3)
 
 
-def capacity(g: MetroGraph, config: Counting1Config) -> int:
+def capacity(g: MetroGraph | Scene, config: Counting1Config) -> int:
     """Number of countable station pairs (each can be asked once per cycle)."""
+    ctx, g = scene_and_graph(g)
     return len(_pool(g, config))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: Counting1Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting1Config) -> dict[str, Any] | None:
     """Item ``index``: a pair drawn without repeats from the seeded pool, options from the item's rng."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     pool = _pool(g, config)
     if not pool:
         return None
@@ -182,12 +184,9 @@ def generate(g: MetroGraph, seed: int, index: int, config: Counting1Config) -> d
     options.insert(pos, count)
     template = choose_template(rng, config.templates)
     names = ctx.names
-    question = TEMPLATES[template].format(
-        stop1=names[a], stop2=names[b], a=options[0], b=options[1], c=options[2], d=options[3]
-    )
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=question, answer=pos, answer_text=LETTERS[pos],
+    fields = dict(stop1=names[a], stop2=names[b], a=options[0], b=options[1], c=options[2], d=options[3])
+    return ASK.item(
+        ctx, template, seed, index, fields, answer=pos, answer_text=LETTERS[pos],
         difficulty_question=difficulty(count, options),
         station_ids=(a, b), line_ids=line_ids, options=options,
         gold=_gold(ctx, stops, count),
@@ -210,9 +209,9 @@ def _gold(ctx: Any, stops: tuple[str, ...], count: int) -> dict[str, Any]:
     return {"count": count, "stops": list(stops), "stop_names": [ctx.names[s] for s in stops]}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the stops between the row's two stations on the curated graph."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     m = item["mapkit"]
     a, b = m["station_ids"]
     if a not in g.stations or b not in g.stations:

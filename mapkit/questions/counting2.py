@@ -15,23 +15,22 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import check_count
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
-    cached,
-    check_templates,
-    context,
+    Scene,
     level_from_thresholds,
+    scene_and_graph,
     stratified,
     template_for,
 )
+from mapkit.questions.family import Asker, FamilyConfig
 from mapkit.questions.registry import Family, register
+from mapkit.questions.strata import station_strata
 
 NAME = "Counting2"
 VERSION = 1
@@ -48,60 +47,33 @@ TEMPLATES = {
 }
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class Counting2Config:
+class Counting2Config(FamilyConfig):
     """``min_lines``/``max_lines``: range of the right count; ``templates``: wordings drawn per item."""
 
+    ASKER = ASK
+    BOUNDS = (("min_lines", "max_lines", 1),)
     min_lines: int = 1
     max_lines: int | None = None
     templates: tuple[str, ...] = ("reasonmap",)
-
-    def __post_init__(self) -> None:
-        if self.min_lines < 1 or (self.max_lines is not None and self.max_lines < self.min_lines):
-            raise ConfigError(f"{NAME}: need 1 <= min_lines <= max_lines (got {self.min_lines}, {self.max_lines}).")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
-
-
-def station_strata(
-    g: MetroGraph,
-    family: str,
-    min_lines: int,
-    max_lines: int | None,
-    keep: Callable[[Any, str, tuple[str, ...]], bool] | None = None,
-) -> dict[int, list[str]]:
-    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family.
-
-    ``keep(ctx, station, lines)`` filters further (``lines_at`` drops stations whose line names
-    would not survive being listed).
-    """
-    ctx = context(g)
-
-    def build() -> dict[int, list[str]]:
-        strata: dict[int, list[str]] = {1: [], 2: [], 3: []}
-        for sid in ctx.usable_list:
-            lines = g.lines_at(sid)
-            n = len(lines)
-            if n < min_lines or (max_lines is not None and n > max_lines):
-                continue
-            if ctx.clean(sid, lines) and (keep is None or keep(ctx, sid, lines)):
-                strata[min(n, 3)].append(sid)
-        return strata
-
-    return cached(ctx, (family, "strata", min_lines, max_lines), build)
 
 
 def _strata(g: MetroGraph, config: Counting2Config) -> dict[int, list[str]]:
     return station_strata(g, NAME, config.min_lines, config.max_lines)
 
 
-def capacity(g: MetroGraph, config: Counting2Config) -> int:
+def capacity(g: MetroGraph | Scene, config: Counting2Config) -> int:
     """Number of stations that can be asked about."""
+    ctx, g = scene_and_graph(g)
     return sum(len(v) for v in _strata(g, config).values())
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: Counting2Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting2Config) -> dict[str, Any] | None:
     """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     strata = _strata(g, config)
     if not any(strata.values()):
         return None
@@ -109,9 +81,8 @@ def generate(g: MetroGraph, seed: int, index: int, config: Counting2Config) -> d
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     lines = g.lines_at(sid)
     n = len(lines)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(stop1=ctx.names[sid]), answer=n, answer_text=str(n),
+    return ASK.item(
+        ctx, template, seed, index, dict(stop1=ctx.names[sid]), answer=n, answer_text=str(n),
         difficulty_question=level_from_thresholds(n, 1, 2), station_ids=(sid,), line_ids=(),
         gold=_gold(ctx, lines),
     )
@@ -121,9 +92,9 @@ def _gold(ctx: Any, lines: tuple[str, ...]) -> dict[str, Any]:
     return {"count": len(lines), "lines": list(lines), "line_names": [ctx.line_names[lid] for lid in lines]}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the lines serving the row's station."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     (sid,) = item["mapkit"]["station_ids"]
     if sid not in g.stations:
         raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")

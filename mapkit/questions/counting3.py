@@ -14,18 +14,17 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
-    check_templates,
-    context,
+    Scene,
     level_from_thresholds,
+    scene_and_graph,
     template_for,
 )
+from mapkit.questions.family import Asker, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "Counting3"
@@ -40,29 +39,25 @@ TEMPLATES = {
 }
 
 
-@dataclass(frozen=True)
-class Counting3Config:
-    """``templates``: wordings drawn per item."""
-
-    templates: tuple[str, ...] = ("reasonmap",)
-
-    def __post_init__(self) -> None:
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
+ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
-def capacity(g: MetroGraph, config: Counting3Config) -> int:
+Counting3Config = templates_config("Counting3Config", ASK, "reasonmap")
+
+
+def capacity(g: MetroGraph | Scene, config: Counting3Config) -> int:
     """One question per city."""
+    ctx, g = scene_and_graph(g)
     return 1
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: Counting3Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting3Config) -> dict[str, Any] | None:
     """The city's line count question."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     n = len(g.lines)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(), answer=n, answer_text=str(n),
+    return ASK.item(
+        ctx, template, seed, index, None, answer=n, answer_text=str(n),
         difficulty_question=level_from_thresholds(n, 3, 8), line_ids=(), gold=_gold(ctx),
     )
 
@@ -71,10 +66,11 @@ def _gold(ctx: Any) -> dict[str, Any]:
     return {"count": len(ctx.line_names), "line_names": list(ctx.line_names.values())}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the graph's lines."""
+    ctx, g = scene_and_graph(g)
     n = len(g.lines)
-    return n, str(n), _gold(context(g))
+    return n, str(n), _gold(ctx)
 
 
 FAMILY = register(

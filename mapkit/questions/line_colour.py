@@ -45,13 +45,11 @@ from mapkit.answers.normalize import colour_key, parse_colour
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
+    Scene,
     cached,
-    check_templates,
-    context,
-    pick,
-    template_for,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, FamilyConfig, pooled
 from mapkit.questions.maps import MapRender, current_render, item_render
 from mapkit.questions.registry import Family, register
 
@@ -119,22 +117,25 @@ NAME_LIST = ", ".join(NAMED_COLOURS)
 """The vocabulary as the prompt lists it."""
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class LineColourConfig:
+class LineColourConfig(FamilyConfig):
     """``hex_tolerance``: ΔE within which a hex answer is right (before the per-line cap);
     ``name_margin``: names this much farther than the nearest are accepted too;
     ``max_name_distance``: lines farther than this from every name are not asked;
     ``templates``: wordings drawn per item."""
 
+    ASKER = ASK
     hex_tolerance: float = DEFAULT_HEX_TOLERANCE
     name_margin: float = 3.0
     max_name_distance: float = 15.0
     templates: tuple[str, ...] = ("boxed",)
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         if self.hex_tolerance < 0 or self.name_margin < 0 or self.max_name_distance <= 0:
             raise ConfigError(f"{NAME}: hex_tolerance and name_margin must be >= 0, max_name_distance > 0.")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 # --- colour science (sRGB -> CIELAB, D65) -------------------------------------------------------------
@@ -273,8 +274,17 @@ def _nearest_other(render: MapRender, line_id: str) -> float:
     return min((delta_e(mine, ln["color"]) for lid, ln in render.lines.items() if lid != line_id), default=math.inf)
 
 
-def _pool(g: MetroGraph, render: MapRender, config: LineColourConfig) -> list[str]:
-    ctx = context(g)
+def _pool(ctx: Scene, config: LineColourConfig) -> list[str]:
+    """Lines that can be asked about on the scene's render (none without one).
+
+    >>> from mapkit.graph import toy_city
+    >>> capacity(toy_city(), LineColourConfig()), generate(toy_city(), 0, 0, LineColourConfig())  # no map
+    (0, None)
+    """
+    render = current_render(ctx)
+    if render is None:
+        return []
+    g = ctx.graph
 
     def build() -> list[str]:
         return [
@@ -287,44 +297,23 @@ def _pool(g: MetroGraph, render: MapRender, config: LineColourConfig) -> list[st
     return cached(ctx, (NAME, "pool", render.manifest_ref, config.max_name_distance), build)
 
 
-def capacity(g: MetroGraph, config: LineColourConfig) -> int:
-    """Lines that can be asked about on the current render (0 without one).
-
-    >>> from mapkit.graph import toy_city
-    >>> capacity(toy_city(), LineColourConfig())  # no rendered map attached
-    0
-    """
-    render = current_render(g)
-    return 0 if render is None else len(_pool(g, render, config))
-
-
 def _level(nearest_other: float) -> str:
     return "easy" if nearest_other >= 25 else "medium" if nearest_other >= 12 else "hard"
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: LineColourConfig) -> dict[str, Any] | None:
-    """Item ``index``: the lines in turn (a seeded order, no repeats within a cycle); ``None`` without a render.
-
-    >>> from mapkit.graph import toy_city
-    >>> generate(toy_city(), 0, 0, LineColourConfig()) is None  # no rendered map attached
-    True
-    """
-    render = current_render(g)
-    if render is None:
-        return None
-    pool = _pool(g, render, config)
-    if not pool:
-        return None
-    ctx = context(g)
-    lid = pick(ctx, pool, NAME, f"pool:{config.max_name_distance}", seed, index)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
+def _ask(ctx: Scene, lid: str, config: LineColourConfig) -> tuple[dict, dict[str, Any]]:
+    render = ctx.render
     _, text, gold = _truth(render, lid, config.hex_tolerance, config.name_margin)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(line=ctx.line_names[lid], names=NAME_LIST),
-        answer=None, answer_text=text, difficulty_question=_level(_nearest_other(render, lid)),
-        line_ids=(lid,), gold=gold,
-    )
+    fields = {"line": ctx.line_names[lid], "names": NAME_LIST}
+    return fields, {
+        "answer": None, "answer_text": text, "difficulty_question": _level(_nearest_other(render, lid)),
+        "line_ids": (lid,), "gold": gold,
+    }  # fmt: skip
+
+
+capacity, generate = pooled(ASK, _pool, _ask, tag=lambda config: f"pool:{config.max_name_distance}")
+"""Capacity: the askable lines of the render; item ``index``: the lines in turn (a seeded order, no repeats
+within a cycle); ``None`` without a render."""
 
 
 def _truth(render: MapRender, lid: str, tolerance: float, margin: float) -> tuple[None, str, dict[str, Any]]:
@@ -344,9 +333,10 @@ def _truth(render: MapRender, lid: str, tolerance: float, margin: float) -> tupl
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Read the line's colour again from the manifest beside the row's figure and name it."""
-    render = item_render(item, g)
+    ctx, g = scene_and_graph(g)
+    render = item_render(item, ctx)
     (lid,) = item["mapkit"]["line_ids"]
     if lid not in g.lines or lid not in render.lines:
         raise ItemError(f"{item.get('id')}: line {lid!r} is not on the map.")

@@ -14,20 +14,17 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import check_count
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
-    check_templates,
-    context,
+    Scene,
     level_from_thresholds,
-    pick,
-    template_for,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, pooled, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "line_stations_count"
@@ -44,32 +41,23 @@ TEMPLATES = {
 }
 
 
-@dataclass(frozen=True)
-class LineStationsCountConfig:
-    """``templates``: wordings drawn per item."""
-
-    templates: tuple[str, ...] = ("boxed",)
-
-    def __post_init__(self) -> None:
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
+ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
-def capacity(g: MetroGraph, config: LineStationsCountConfig) -> int:
-    """One question per line."""
-    return len(g.lines)
+LineStationsCountConfig = templates_config("LineStationsCountConfig", ASK, "boxed")
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: LineStationsCountConfig) -> dict[str, Any] | None:
-    """Item ``index``: a line drawn without repeats."""
-    ctx = context(g)
-    lid = pick(ctx, list(g.lines), NAME, "lines", seed, index)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
+def _ask(ctx: Scene, lid: str, config: LineStationsCountConfig) -> tuple[dict, dict[str, Any]]:
     n, text, gold = _truth(ctx, lid)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(line=ctx.line_names[lid]), answer=n, answer_text=text,
-        difficulty_question=level_from_thresholds(n, 10, 25), line_ids=(lid,), gold=gold,
-    )
+    fields = {"line": ctx.line_names[lid]}
+    return fields, {
+        "answer": n, "answer_text": text, "difficulty_question": level_from_thresholds(n, 10, 25),
+        "line_ids": (lid,), "gold": gold,
+    }  # fmt: skip
+
+
+capacity, generate = pooled(ASK, lambda ctx, config: list(ctx.graph.lines), _ask, tag=lambda config: "lines")
+"""Capacity: one question per line; item ``index``: a line drawn without repeats."""
 
 
 def _truth(ctx: Any, lid: str) -> tuple[int, str, dict[str, Any]]:
@@ -77,12 +65,13 @@ def _truth(ctx: Any, lid: str) -> tuple[int, str, dict[str, Any]]:
     return len(ids), str(len(ids)), {"count": len(ids), "stations": list(ids)}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the line's stations."""
+    ctx, g = scene_and_graph(g)
     (lid,) = item["mapkit"]["line_ids"]
     if lid not in g.lines:
         raise ItemError(f"{item.get('id')}: line {lid!r} is not in the graph.")
-    return _truth(context(g), lid)
+    return _truth(ctx, lid)
 
 
 FAMILY = register(

@@ -22,19 +22,19 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import match_line_list, split_list
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
-    check_templates,
-    context,
+    Scene,
     level_from_thresholds,
     name_list,
+    scene_and_graph,
     stratified,
     template_for,
 )
-from mapkit.questions.counting2 import station_strata
+from mapkit.questions.family import Asker, FamilyConfig
 from mapkit.questions.registry import Family, register
+from mapkit.questions.strata import station_strata
 
 NAME = "lines_at"
 VERSION = 1
@@ -51,18 +51,18 @@ TEMPLATES = {
 }
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class LinesAtConfig:
+class LinesAtConfig(FamilyConfig):
     """``min_lines``/``max_lines``: range of the number of lines; ``templates``: wordings drawn per item."""
 
+    ASKER = ASK
+    BOUNDS = (("min_lines", "max_lines", 1),)
     min_lines: int = 1
     max_lines: int | None = None
     templates: tuple[str, ...] = ("boxed",)
-
-    def __post_init__(self) -> None:
-        if self.min_lines < 1 or (self.max_lines is not None and self.max_lines < self.min_lines):
-            raise ConfigError(f"{NAME}: need 1 <= min_lines <= max_lines.")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 def _listable(ctx: Any, sid: str, lines: tuple[str, ...]) -> bool:
@@ -74,23 +74,23 @@ def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
     return station_strata(g, NAME, config.min_lines, config.max_lines, keep=_listable)
 
 
-def capacity(g: MetroGraph, config: LinesAtConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: LinesAtConfig) -> int:
     """Number of stations that can be asked about."""
+    ctx, g = scene_and_graph(g)
     return sum(len(v) for v in _strata(g, config).values())
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: LinesAtConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: LinesAtConfig) -> dict[str, Any] | None:
     """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     strata = _strata(g, config)
     if not any(strata.values()):
         return None
     _, sid = stratified(ctx, strata, NAME, seed, index)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     _, text, gold = _truth(ctx, sid)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(stop1=ctx.names[sid]), answer=None, answer_text=text,
+    return ASK.item(
+        ctx, template, seed, index, dict(stop1=ctx.names[sid]), answer=None, answer_text=text,
         difficulty_question=level_from_thresholds(len(gold["lines"]), 1, 2), station_ids=(sid,),
         line_ids=gold["lines"], gold=gold,
     )
@@ -102,12 +102,13 @@ def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:
     return None, name_list(names), {"lines": lines, "line_names": names}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the lines serving the row's station."""
+    ctx, g = scene_and_graph(g)
     (sid,) = item["mapkit"]["station_ids"]
     if sid not in g.stations:
         raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")
-    return _truth(context(g), sid)
+    return _truth(ctx, sid)
 
 
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:

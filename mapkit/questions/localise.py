@@ -34,15 +34,13 @@ from mapkit.answers.normalize import parse_box
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
+    Scene,
     cached,
-    check_templates,
-    context,
     level_from_thresholds,
-    pick,
-    template_for,
+    scene_and_graph,
 )
-from mapkit.questions.maps import MapRender, crowding, current_render, item_render
+from mapkit.questions.family import Asker, FamilyConfig, pooled
+from mapkit.questions.maps import CROWDING_LEVELS, MapRender, crowding, current_render, item_render
 from mapkit.questions.registry import Family, register
 
 NAME = "localise"
@@ -51,9 +49,6 @@ VERSION = 1
 DEFAULT_IOU_THRESHOLD = 0.5
 """A box is right when its IoU with the station's marker box is at least this (``LocaliseConfig``)."""
 
-CROWDING_LEVELS = (3, 5)
-"""Crowding (other stations nearby) up to 3: easy; 4-5: medium; more: hard (a station mid-line on a
-schematic map has two or three neighbours that close; 6+ is a dense interchange area)."""
 
 _FRAME = (
     "The image is {width} x {height} pixels; coordinates are pixels from the top-left corner, x to the right "
@@ -72,18 +67,21 @@ TEMPLATES = {
 }
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class LocaliseConfig:
+class LocaliseConfig(FamilyConfig):
     """``iou_threshold``: the IoU a box needs to be right (stored in each item's gold);
     ``templates``: wordings drawn per item."""
 
+    ASKER = ASK
     iou_threshold: float = DEFAULT_IOU_THRESHOLD
     templates: tuple[str, ...] = ("boxed",)
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         if not 0.0 < self.iou_threshold <= 1.0:
             raise ConfigError(f"{NAME}: iou_threshold must be in (0, 1] (got {self.iou_threshold}).")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -125,48 +123,34 @@ def format_box(box: Sequence[float]) -> str:
     return "[" + ", ".join(format_number(v) for v in box) + "]"
 
 
-def _pool(g: MetroGraph, render: MapRender) -> list[str]:
-    ctx = context(g)
+def _pool(ctx: Scene, config: LocaliseConfig) -> list[str]:
+    """Stations that can be asked about on the scene's render (none without one).
+
+    >>> from mapkit.graph import toy_city
+    >>> capacity(toy_city(), LocaliseConfig()), generate(toy_city(), 0, 0, LocaliseConfig())  # no rendered map
+    (0, None)
+    """
+    render = current_render(ctx)
+    if render is None:
+        return []
     return cached(
         ctx, (NAME, "pool", render.manifest_ref), lambda: [s for s in ctx.usable_list if s in render.stations]
     )
 
 
-def capacity(g: MetroGraph, config: LocaliseConfig) -> int:
-    """Stations that can be asked about on the current render (0 without one).
-
-    >>> from mapkit.graph import toy_city
-    >>> capacity(toy_city(), LocaliseConfig())  # no rendered map attached
-    0
-    """
-    render = current_render(g)
-    return 0 if render is None else len(_pool(g, render))
-
-
-def generate(g: MetroGraph, seed: int, index: int, config: LocaliseConfig) -> dict[str, Any] | None:
-    """Item ``index``: a station drawn without repeats; ``None`` without a rendered map.
-
-    >>> from mapkit.graph import toy_city
-    >>> generate(toy_city(), 0, 0, LocaliseConfig()) is None  # no rendered map attached
-    True
-    """
-    render = current_render(g)
-    if render is None:
-        return None
-    pool = _pool(g, render)
-    if not pool:
-        return None
-    ctx = context(g)
-    sid = pick(ctx, pool, NAME, "pool", seed, index)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
+def _ask(ctx: Scene, sid: str, config: LocaliseConfig) -> tuple[dict, dict[str, Any]]:
+    render = ctx.render
     _, text, gold = _truth(render, sid, config.iou_threshold)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(stop1=ctx.names[sid], width=render.width, height=render.height),
-        answer=None, answer_text=text,
-        difficulty_question=level_from_thresholds(crowding(render, sid), *CROWDING_LEVELS),
-        station_ids=(sid,), gold=gold,
-    )
+    fields = {"stop1": ctx.names[sid], "width": render.width, "height": render.height}
+    return fields, {
+        "answer": None, "answer_text": text,
+        "difficulty_question": level_from_thresholds(crowding(render, sid), *CROWDING_LEVELS),
+        "station_ids": (sid,), "gold": gold,
+    }  # fmt: skip
+
+
+capacity, generate = pooled(ASK, _pool, _ask)
+"""Capacity: the stations on the render; item ``index``: a station drawn without repeats."""
 
 
 def _truth(render: MapRender, sid: str, threshold: float) -> tuple[None, str, dict[str, Any]]:
@@ -180,20 +164,22 @@ def _truth(render: MapRender, sid: str, threshold: float) -> tuple[None, str, di
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Read the station's marker box again from the manifest beside the row's figure.
 
     >>> import tempfile, pathlib
     >>> from mapkit.graph import toy_city
-    >>> from mapkit.questions.maps import attach_render, load_render
+    >>> from mapkit.questions.base import context
+    >>> from mapkit.questions.maps import load_render
     >>> from mapkit.render import render_city
     >>> g, d = toy_city(), pathlib.Path(tempfile.mkdtemp())
-    >>> attach_render(g, load_render(render_city(g, d / "maps" / g.country, name=g.city).png_path, d))
-    >>> item = generate(g, 0, 0, LocaliseConfig())
-    >>> derive(item, g) == (None, item["answer_text"], item["mapkit"]["gold"])
+    >>> scene = context(g).with_render(load_render(render_city(g, d / "maps" / g.country, name=g.city).png_path, d))
+    >>> item = generate(scene, 0, 0, LocaliseConfig())
+    >>> derive(item, scene) == (None, item["answer_text"], item["mapkit"]["gold"])
     True
     """
-    render = item_render(item, g)
+    ctx, g = scene_and_graph(g)
+    render = item_render(item, ctx)
     (sid,) = item["mapkit"]["station_ids"]
     if sid not in g.stations or sid not in render.stations:
         raise ItemError(f"{item.get('id')}: station {sid!r} is not on the map.")

@@ -7,15 +7,14 @@ items refer to it: the figure and manifest paths *relative to the items file's f
 the manifest itself, and the sha256 of both files, which every visual item stores in ``gold.map`` so
 that ``mapkit validate`` notices a map that changed after the items were written.
 
-How a family reaches it (the family signatures stay ``generate(graph, seed, index, config)`` and
-``derive(item, graph)``):
+How a family reaches it: through the :class:`~mapkit.questions.base.Scene` it is given
+(``generate(scene, seed, index, config)``, ``derive(item, scene)``):
 
-* generation (:mod:`mapkit.generate` with ``render=True``) renders each city once and
-  :func:`attach_render` s it to the graph's :class:`~mapkit.questions.base.CityContext` as the
-  *current* render: every item of the city then points its ``figure`` at it, and the visual families
-  read it with :func:`current_render` (no render: capacity 0, no items);
-* validation (:mod:`mapkit.validate`) loads the manifest beside each visual row's figure, attaches it
-  (not as current) and the family's ``derive`` finds it with :func:`item_render`.
+* generation (:mod:`mapkit.generate` with ``render=True``) renders each city once and passes
+  ``context(g).with_render(r)``: every item of the city then points its ``figure`` at it, and the
+  visual families read it with :func:`current_render` (no render: capacity 0, no items);
+* validation (:mod:`mapkit.validate`) loads the manifest beside each visual row's figure and passes
+  ``context(g).with_renders(...)``; the family's ``derive`` finds it with :func:`item_render`.
 
 Scoring never needs the manifest: the gold holds the box, the point, the colour.
 
@@ -42,14 +41,12 @@ from typing import Any
 from mapkit.errors import ConfigError, DataFileError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import file_sha256  # re-exported: ``"sha256:<hex>"`` of a file, as gold.map stores it
-from mapkit.questions.base import context
+from mapkit.questions.base import Scene, context
 
 __all__ = [
     "MapRender",
-    "attach_render",
     "crowding",
     "current_render",
-    "detach_render",
     "file_sha256",
     "item_render",
     "load_render",
@@ -172,36 +169,7 @@ def load_render(png_path: str | os.PathLike[str], items_dir: str | os.PathLike[s
     )
 
 
-def attach_render(g: MetroGraph, render: MapRender, *, current: bool = True) -> None:
-    """Make ``render`` available to the families for ``g``; ``current``: new items point at it.
-
-    >>> from mapkit.graph import toy_city
-    >>> g = toy_city()
-    >>> r = MapRender("./maps/a.png", "./maps/a.json", {"stations": [], "lines": []}, "", "")
-    >>> attach_render(g, r); current_render(g) is r, context(g).renders["./maps/a.json"] is r
-    (True, True)
-    >>> detach_render(g); current_render(g) is None
-    True
-    """
-    ctx = context(g)
-    ctx.renders[render.manifest_ref] = render
-    if current:
-        ctx.render = render
-
-
-def detach_render(g: MetroGraph) -> None:
-    """Forget every render attached to ``g`` (generation is over: later items use the default figure).
-
-    >>> from mapkit.graph import toy_city
-    >>> g = toy_city(); detach_render(g); (current_render(g), context(g).renders)
-    (None, {})
-    """
-    ctx = context(g)
-    ctx.render = None
-    ctx.renders.clear()
-
-
-def current_render(g: MetroGraph) -> MapRender | None:
+def current_render(g: MetroGraph | Scene) -> MapRender | None:
     """The render new items of ``g`` are asked about, or ``None`` (the visual families then ask nothing).
 
     >>> from mapkit.graph import toy_city
@@ -211,16 +179,15 @@ def current_render(g: MetroGraph) -> MapRender | None:
     return context(g).render
 
 
-def item_render(item: dict[str, Any], g: MetroGraph) -> MapRender:
-    """The render a visual item was asked from: the manifest beside its ``figure``, as attached.
+def item_render(item: dict[str, Any], g: MetroGraph | Scene) -> MapRender:
+    """The render a visual item was asked from: the manifest beside its ``figure``, among the scene's.
 
-    Raises :class:`~mapkit.errors.ItemError` when it is not attached (``mapkit validate`` attaches it).
+    Raises :class:`~mapkit.errors.ItemError` when the scene lacks it (``mapkit validate`` loads it).
 
     >>> from mapkit.graph import toy_city
-    >>> g = toy_city()
     >>> r = MapRender("./maps/a.png", "./maps/a.json", {"stations": [], "lines": []}, "", "")
-    >>> attach_render(g, r, current=False)
-    >>> item_render({"id": "x", "figure": "./maps/a.png"}, g) is r
+    >>> scene = context(toy_city()).with_renders({r.manifest_ref: r})
+    >>> item_render({"id": "x", "figure": "./maps/a.png"}, scene) is r
     True
     """
     ref = manifest_ref_of(str(item.get("figure", "")))
@@ -231,6 +198,11 @@ def item_render(item: dict[str, Any], g: MetroGraph) -> MapRender:
             "`mapkit validate`, which reads it beside the figure."
         )
     return hit
+
+
+CROWDING_LEVELS = (3, 5)
+"""Crowding (other stations nearby) up to 3: easy; 4-5: medium; more: hard (a station mid-line on a
+schematic map has two or three neighbours that close; 6+ is a dense interchange area)."""
 
 
 def crowding(render: MapRender, station_id: str) -> int:

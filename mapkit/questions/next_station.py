@@ -21,18 +21,16 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import match_name
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
+    Scene,
     cached,
-    check_templates,
-    context,
     level_from_thresholds,
     line_paths,
-    pick,
-    template_for,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, FamilyConfig, pooled
 from mapkit.questions.registry import Family, register
 
 NAME = "next_station"
@@ -49,20 +47,19 @@ TEMPLATES = {
     ),
 }
 _WAY = " (the shorter way round the loop)"
+ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
 @dataclass(frozen=True)
-class NextStationConfig:
-    """``min_between``/``max_between``: stops between A and B; ``templates``: wordings drawn per item."""
+class NextStationConfig(FamilyConfig):
+    """``min_between``/``max_between``: stops between A and B (at least 1: B next to A gives the answer
+    away); ``templates``: wordings drawn per item."""
 
+    ASKER = ASK
+    BOUNDS = (("min_between", "max_between", 1),)
     min_between: int = 1
     max_between: int | None = None
     templates: tuple[str, ...] = ("boxed",)
-
-    def __post_init__(self) -> None:
-        if self.min_between < 1 or (self.max_between is not None and self.max_between < self.min_between):
-            raise ConfigError(f"{NAME}: need 1 <= min_between <= max_between (B next to A gives the answer away).")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 def path_of(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], bool] | None:
@@ -85,8 +82,8 @@ def path_of(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], 
     return paths[0], loop and len(paths) > 1
 
 
-def _pool(g: MetroGraph, config: NextStationConfig) -> list[tuple[str, str, str]]:
-    ctx = context(g)
+def _pool(ctx: Scene, config: NextStationConfig) -> list[tuple[str, str, str]]:
+    g = ctx.graph
 
     def build() -> list[tuple[str, str, str]]:
         out = []
@@ -107,28 +104,19 @@ def _pool(g: MetroGraph, config: NextStationConfig) -> list[tuple[str, str, str]
     return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
 
 
-def capacity(g: MetroGraph, config: NextStationConfig) -> int:
-    """Number of (line, from, towards) triples."""
-    return len(_pool(g, config))
-
-
-def generate(g: MetroGraph, seed: int, index: int, config: NextStationConfig) -> dict[str, Any] | None:
-    """Item ``index``: a triple drawn without repeats from the seeded pool."""
-    ctx = context(g)
-    pool = _pool(g, config)
-    if not pool:
-        return None
-    lid, a, b = pick(ctx, pool, NAME, f"pool:{config.min_between}:{config.max_between}", seed, index)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
+def _ask(ctx: Scene, triple: tuple[str, str, str], config: NextStationConfig) -> tuple[dict, dict[str, Any]]:
+    lid, a, b = triple
     _, text, gold = _truth(ctx, lid, a, b)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(
-            line=ctx.line_names[lid], stop1=ctx.names[a], stop2=ctx.names[b], way=_WAY if gold["loop_way"] else ""
-        ),
-        answer=None, answer_text=text, difficulty_question=level_from_thresholds(len(gold["path"]), 2, 7),
-        station_ids=(a, b), line_ids=(lid,), gold=gold,
-    )
+    way = _WAY if gold["loop_way"] else ""
+    fields = {"line": ctx.line_names[lid], "stop1": ctx.names[a], "stop2": ctx.names[b], "way": way}
+    return fields, {
+        "answer": None, "answer_text": text, "difficulty_question": level_from_thresholds(len(gold["path"]), 2, 7),
+        "station_ids": (a, b), "line_ids": (lid,), "gold": gold,
+    }  # fmt: skip
+
+
+capacity, generate = pooled(ASK, _pool, _ask, tag=lambda c: f"pool:{c.min_between}:{c.max_between}")
+"""Capacity: the (line, from, towards) triples; item ``index``: a triple drawn without repeats."""
 
 
 def _truth(ctx: Any, lid: str, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
@@ -143,14 +131,15 @@ def _truth(ctx: Any, lid: str, a: str, b: str) -> tuple[None, str, dict[str, Any
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the next stop on the row's line towards its second station."""
+    ctx, g = scene_and_graph(g)
     m = item["mapkit"]
     a, b = m["station_ids"]
     (lid,) = m["line_ids"]
     if a not in g.stations or b not in g.stations or lid not in g.lines:
         raise ItemError(f"{item.get('id')}: station or line id not in the graph.")
-    return _truth(context(g), lid, a, b)
+    return _truth(ctx, lid, a, b)
 
 
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:

@@ -40,13 +40,15 @@ from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route
 from mapkit.questions.base import (
     LEVELS,
     QUESTION_WEIGHT_TRANSFER,
-    build_item,
+    Scene,
     cached,
     choose_template,
     context,
     item_rng,
     pick,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker
 from mapkit.questions.registry import Family, register
 
 NAME = "planning"
@@ -78,6 +80,7 @@ TEMPLATES = {
     ) + "\n--\n" + _EXAMPLE[v].replace("{", "{{").replace("}", "}}")
     for v in VARIANTS
 }
+ASK = Asker(NAME, VERSION, TEMPLATES)
 """Question text per variant; the example block is shown twice to show the ``--`` leg separator."""
 
 
@@ -142,12 +145,13 @@ def _probes(ctx: Any) -> int:
     return DIRTY_PROBES if _dirty(ctx) else 1
 
 
-def capacity(g: MetroGraph, config: PlanningConfig) -> int | None:
+def capacity(g: MetroGraph | Scene, config: PlanningConfig) -> int | None:
     """Distinct questions: the smallest level pool the drawn levels use, divided by the pairs an item may
     try (items ``0 .. capacity - 1`` never repeat a pair; 0 for a city with fewer than two stations)."""
+    ctx, g = scene_and_graph(g)
     pools = _level_pools(g, config.transfer_cost)
     used = set(_levels(pools, config.level_weights).values())
-    return min((len(pools[lv]) // _probes(context(g)) for lv in used), default=0)
+    return min((len(pools[lv]) // _probes(ctx) for lv in used), default=0)
 
 
 def _dirty(ctx: Any) -> frozenset[tuple[str, str]]:
@@ -173,7 +177,7 @@ def _route_ok(ctx: Any, routes: list[Route]) -> bool:
     )
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: PlanningConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: PlanningConfig) -> dict[str, Any] | None:
     """Draw a variant and a level (the quota), then pair ``index`` of that level's seeded order.
 
     Item ``i`` takes position ``i`` of its level's pool, so two items never share a pair until a pool
@@ -181,7 +185,7 @@ def generate(g: MetroGraph, seed: int, index: int, config: PlanningConfig) -> di
     spelling its leg's line (New York), the item tries its :data:`DIRTY_PROBES` positions in turn;
     ``None`` when none is askable or the city has no pair.
     """
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     pools = _level_pools(g, config.transfer_cost)
     serve = _levels(pools, config.level_weights)
     if not serve:
@@ -205,9 +209,8 @@ def generate(g: MetroGraph, seed: int, index: int, config: PlanningConfig) -> di
         return None
     transfers = routes[0].transfers
     gold = _gold(ctx, routes, oracle.cost(a, b), config.transfer_cost)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=variant, seed=seed, index=index,
-        question=TEMPLATES[variant].format(stop1=ctx.names[a], stop2=ctx.names[b]),
+    return ASK.item(
+        ctx, variant, seed, index, dict(stop1=ctx.names[a], stop2=ctx.names[b]),
         answer=None, answer_text=render_route(ctx, routes[0], variant),
         difficulty_question=LEVELS[min(transfers, 2)], station_ids=(a, b),
         line_ids=list(dict.fromkeys(leg.line for leg in routes[0].legs)),
@@ -264,15 +267,15 @@ def _gold(ctx: Any, routes: list[Route], cost: float, transfer_cost: float) -> d
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute every best route between the row's two stations."""
+    ctx, g = scene_and_graph(g)
     m = item["mapkit"]
     a, b = m["station_ids"]
     if a not in g.stations or b not in g.stations:
         raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
     tc = float(m.get("gold", {}).get("transfer_cost", DEFAULT_TRANSFER_COST))
     oracle = oracle_for(g, tc)
-    ctx = context(g)
     routes = oracle.best_routes(a, b)
     return None, render_route(ctx, routes[0], m["template"]), _gold(ctx, routes, oracle.cost(a, b), tc)
 

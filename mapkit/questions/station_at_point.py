@@ -32,17 +32,17 @@ from mapkit.answers.normalize import station_key, station_keys
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
+    Scene,
     cached,
-    check_templates,
     context,
     item_rng,
     level_from_thresholds,
     pick,
+    scene_and_graph,
     template_for,
 )
-from mapkit.questions.localise import CROWDING_LEVELS
-from mapkit.questions.maps import MapRender, crowding, current_render, item_render
+from mapkit.questions.family import Asker, FamilyConfig
+from mapkit.questions.maps import CROWDING_LEVELS, MapRender, crowding, current_render, item_render
 from mapkit.questions.registry import Family, register
 
 NAME = "station_at_point"
@@ -61,18 +61,21 @@ TEMPLATES = {
 }
 
 
+ASK = Asker(NAME, VERSION, TEMPLATES)
+
+
 @dataclass(frozen=True)
-class StationAtPointConfig:
+class StationAtPointConfig(FamilyConfig):
     """``jitter``: how far the point may move from the marker centre, as a fraction of the marker's
     half-size (0: the centre itself); ``templates``: wordings drawn per item."""
 
+    ASKER = ASK
     jitter: float = 0.0
     templates: tuple[str, ...] = ("boxed",)
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         if not 0.0 <= self.jitter < 1.0:
             raise ConfigError(f"{NAME}: jitter must be in [0, 1) (got {self.jitter}).")
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -117,14 +120,15 @@ def _pool(g: MetroGraph, render: MapRender) -> list[str]:
     return cached(ctx, (NAME, "pool", render.manifest_ref), build)
 
 
-def capacity(g: MetroGraph, config: StationAtPointConfig) -> int:
+def capacity(g: MetroGraph | Scene, config: StationAtPointConfig) -> int:
     """Stations whose marker centre names them unambiguously on the current render (0 without one).
 
     >>> from mapkit.graph import toy_city
-    >>> capacity(toy_city(), StationAtPointConfig())  # no rendered map attached
+    >>> capacity(toy_city(), StationAtPointConfig())  # a scene without a rendered map
     0
     """
-    render = current_render(g)
+    ctx, g = scene_and_graph(g)
+    render = current_render(ctx)
     return 0 if render is None else len(_pool(g, render))
 
 
@@ -143,27 +147,26 @@ def _point(render: MapRender, sid: str, seed: int, index: int, city: str, jitter
     return x, y
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: StationAtPointConfig) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: StationAtPointConfig) -> dict[str, Any] | None:
     """Item ``index``: a station drawn without repeats, asked at its marker; ``None`` without a render.
 
     >>> from mapkit.graph import toy_city
-    >>> generate(toy_city(), 0, 0, StationAtPointConfig()) is None  # no rendered map attached
+    >>> generate(toy_city(), 0, 0, StationAtPointConfig()) is None  # a scene without a rendered map
     True
     """
-    render = current_render(g)
+    ctx, g = scene_and_graph(g)
+    render = current_render(ctx)
     if render is None:
         return None
     pool = _pool(g, render)
     if not pool:
         return None
-    ctx = context(g)
     sid = pick(ctx, pool, NAME, "pool", seed, index)
     template = template_for(config.templates, seed, NAME, index, ctx.city)
     x, y = _point(render, sid, seed, index, ctx.city, config.jitter)
     _, text, gold = _truth(g, render, x, y)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(x=x, y=y, width=render.width, height=render.height),
+    return ASK.item(
+        ctx, template, seed, index, dict(x=x, y=y, width=render.width, height=render.height),
         answer=None, answer_text=text,
         difficulty_question=level_from_thresholds(crowding(render, sid), *CROWDING_LEVELS),
         station_ids=(sid,), gold=gold,
@@ -186,9 +189,10 @@ def _truth(g: MetroGraph, render: MapRender, x: int, y: int) -> tuple[None, str,
     }
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Look the row's point up in the manifest beside its figure and name the station there."""
-    render = item_render(item, g)
+    ctx, g = scene_and_graph(g)
+    render = item_render(item, ctx)
     point = item["mapkit"]["gold"].get("point")
     if not (isinstance(point, list) and len(point) == 2 and all(isinstance(v, int) for v in point)):
         raise ItemError(f"{item.get('id')}: gold.point must be two integers [x, y].")

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
@@ -24,14 +23,12 @@ from mapkit.answers.normalize import match_line_list, split_list
 from mapkit.errors import ItemError
 from mapkit.graph.model import Line, MetroGraph
 from mapkit.questions.base import (
-    build_item,
+    Scene,
     cached,
-    check_templates,
-    context,
     name_list,
-    pick,
-    template_for,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, pooled, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "terminals"
@@ -49,14 +46,10 @@ TEMPLATES = {
 }
 
 
-@dataclass(frozen=True)
-class TerminalsConfig:
-    """``templates``: wordings drawn per item."""
+ASK = Asker(NAME, VERSION, TEMPLATES)
 
-    templates: tuple[str, ...] = ("boxed",)
 
-    def __post_init__(self) -> None:
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
+TerminalsConfig = templates_config("TerminalsConfig", ASK, "boxed")
 
 
 def terminals_of(line: Line) -> list[str] | None:
@@ -79,8 +72,8 @@ def terminals_of(line: Line) -> list[str] | None:
     return list(ends)
 
 
-def _pool(g: MetroGraph) -> list[str]:
-    ctx = context(g)
+def _pool(ctx: Scene) -> list[str]:
+    g = ctx.graph
 
     def build() -> list[str]:
         out = []
@@ -93,27 +86,16 @@ def _pool(g: MetroGraph) -> list[str]:
     return cached(ctx, (NAME, "pool"), build)
 
 
-def capacity(g: MetroGraph, config: TerminalsConfig) -> int:
-    """Number of lines with clear terminals."""
-    return len(_pool(g))
-
-
-def generate(g: MetroGraph, seed: int, index: int, config: TerminalsConfig) -> dict[str, Any] | None:
-    """Item ``index``: a line drawn without repeats."""
-    ctx = context(g)
-    pool = _pool(g)
-    if not pool:
-        return None
-    lid = pick(ctx, pool, NAME, "lines", seed, index)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
+def _ask(ctx: Scene, lid: str, config: TerminalsConfig) -> tuple[dict, dict[str, Any]]:
     _, text, gold = _truth(ctx, lid)
-    n_ends, n_st = len(gold["terminals"]), len(g.lines[lid].station_ids)
+    n_ends, n_st = len(gold["terminals"]), len(ctx.graph.lines[lid].station_ids)
     level = "hard" if n_ends > 2 else ("easy" if n_st <= 15 else "medium")
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(line=ctx.line_names[lid]), answer=None, answer_text=text,
-        difficulty_question=level, line_ids=(lid,), gold=gold,
-    )
+    fields = {"line": ctx.line_names[lid]}
+    return fields, {"answer": None, "answer_text": text, "difficulty_question": level, "line_ids": (lid,), "gold": gold}
+
+
+capacity, generate = pooled(ASK, lambda ctx, config: _pool(ctx), _ask, tag=lambda config: "lines")
+"""Capacity: the lines with clear terminals; item ``index``: a line drawn without repeats."""
 
 
 def _truth(ctx: Any, lid: str) -> tuple[None, str, dict[str, Any]]:
@@ -126,12 +108,13 @@ def _truth(ctx: Any, lid: str) -> tuple[None, str, dict[str, Any]]:
     return None, name_list(names), {"terminals": ends, "terminal_names": names, "aliases": aliases}
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the line's terminals."""
+    ctx, g = scene_and_graph(g)
     (lid,) = item["mapkit"]["line_ids"]
     if lid not in g.lines:
         raise ItemError(f"{item.get('id')}: line {lid!r} is not in the graph.")
-    return _truth(context(g), lid)
+    return _truth(ctx, lid)
 
 
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:

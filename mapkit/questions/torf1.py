@@ -16,41 +16,24 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import check_yes_no
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
+    Scene,
     cached,
-    check_templates,
     choose_template,
     context,
     item_rng,
     level_from_thresholds,
     pick,
+    scene_and_graph,
 )
+from mapkit.questions.family import Asker, templates_config
 from mapkit.questions.registry import Family, register
-
-
-def ride_length(g: MetroGraph, line: str, a: str, b: str) -> int | None:
-    """Fewest stops strictly between ``a`` and ``b`` on one service of ``line`` (``None``: no service has both).
-
-    >>> from mapkit.graph import toy_city
-    >>> ride_length(toy_city(), "blue", "f", "g"), ride_length(toy_city(), "green", "k", "l")
-    (1, None)
-    """
-    best = None
-    for br in g.lines[line].branches:
-        seq = br.stations
-        if a in seq and b in seq:
-            d = abs(seq.index(a) - seq.index(b))
-            if br.loop:
-                d = min(d, len(seq) - d)
-            best = d - 1 if best is None else min(best, d - 1)
-    return best
+from mapkit.questions.strata import ride_length
 
 NAME = "TorF1"
 VERSION = 1
@@ -67,14 +50,10 @@ TEMPLATES = {
 }
 
 
-@dataclass(frozen=True)
-class TorF1Config:
-    """``templates``: wordings drawn per item."""
+ASK = Asker(NAME, VERSION, TEMPLATES)
 
-    templates: tuple[str, ...] = ("reasonmap",)
 
-    def __post_init__(self) -> None:
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
+TorF1Config = templates_config("TorF1Config", ASK, "reasonmap")
 
 
 def _yes_pool(g: MetroGraph) -> list[tuple[str, str]]:
@@ -110,8 +89,9 @@ def _no_pool(g: MetroGraph) -> list[tuple[str, str]]:
     return cached(ctx, (NAME, "no"), build)
 
 
-def capacity(g: MetroGraph, config: TorF1Config) -> int:
+def capacity(g: MetroGraph | Scene, config: TorF1Config) -> int:
     """Twice the smaller of the yes- and no-pair pools (yes and no alternate); 0 when no "no" can be asked."""
+    ctx, g = scene_and_graph(g)
     return 2 * min(len(_yes_pool(g)), len(_no_pool(g)))
 
 
@@ -120,9 +100,9 @@ def _share(g: MetroGraph, a: str, b: str) -> list[str]:
     return [lid for lid in g.lines_at(a) if lid in at_b]
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: TorF1Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: TorF1Config) -> dict[str, Any] | None:
     """Even index: a yes-pair, odd index: a no-pair, each from its pool in a seeded order without repeats."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     no_pool = _no_pool(g)
     if not no_pool:
         return None
@@ -136,9 +116,8 @@ def generate(g: MetroGraph, seed: int, index: int, config: TorF1Config) -> dict[
         a, b = b, a
     template = choose_template(rng, config.templates)
     answer, text, gold = _truth(ctx, a, b)
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(stop1=ctx.names[a], stop2=ctx.names[b]),
+    return ASK.item(
+        ctx, template, seed, index, dict(stop1=ctx.names[a], stop2=ctx.names[b]),
         answer=answer, answer_text=text, difficulty_question=difficulty(ctx, a, b, gold["lines"]),
         station_ids=(a, b), gold=gold,
     )
@@ -163,12 +142,13 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[int, str, dict[str, Any]]:
     return (1, "yes", {"same_line": True, "lines": common}) if common else (0, "no", {"same_line": False, "lines": []})
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute whether the two stations share a line."""
+    ctx, g = scene_and_graph(g)
     a, b = item["mapkit"]["station_ids"]
     if a not in g.stations or b not in g.stations:
         raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
-    return _truth(context(g), a, b)
+    return _truth(ctx, a, b)
 
 
 FAMILY = register(

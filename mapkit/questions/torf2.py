@@ -16,21 +16,21 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import check_yes_no
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
-    build_item,
+    Scene,
     cached,
-    check_templates,
     context,
     level_from_thresholds,
+    scene_and_graph,
     stratified,
     template_for,
 )
+from mapkit.questions.family import Asker, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "TorF2"
@@ -45,14 +45,10 @@ TEMPLATES = {
 }
 
 
-@dataclass(frozen=True)
-class TorF2Config:
-    """``templates``: wordings drawn per item."""
+ASK = Asker(NAME, VERSION, TEMPLATES)
 
-    templates: tuple[str, ...] = ("reasonmap",)
 
-    def __post_init__(self) -> None:
-        check_templates(NAME, self.templates, tuple(TEMPLATES))
+TorF2Config = templates_config("TorF2Config", ASK, "reasonmap")
 
 
 def _strata(g: MetroGraph) -> dict[str, list[tuple[str, str]]]:
@@ -71,15 +67,16 @@ def _strata(g: MetroGraph) -> dict[str, list[tuple[str, str]]]:
     return cached(ctx, (NAME, "strata"), build)
 
 
-def capacity(g: MetroGraph, config: TorF2Config) -> int:
+def capacity(g: MetroGraph | Scene, config: TorF2Config) -> int:
     """Twice the smaller of the yes and no pools (0 for a one-line city)."""
+    ctx, g = scene_and_graph(g)
     s = _strata(g)
     return 2 * min(len(s["yes"]), len(s["no"]))
 
 
-def generate(g: MetroGraph, seed: int, index: int, config: TorF2Config) -> dict[str, Any] | None:
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: TorF2Config) -> dict[str, Any] | None:
     """Even index: a served (station, line) pair; odd: an unserved one."""
-    ctx = context(g)
+    ctx, g = scene_and_graph(g)
     strata = _strata(g)
     if not strata["no"] or not strata["yes"]:
         return None
@@ -91,9 +88,8 @@ def generate(g: MetroGraph, seed: int, index: int, config: TorF2Config) -> dict[
     else:
         near = ctx.hops_to_line(lid, sid)
         level = "hard" if near <= 1 else ("medium" if near <= 3 else "easy")
-    return build_item(
-        ctx, family=NAME, version=VERSION, template=template, seed=seed, index=index,
-        question=TEMPLATES[template].format(stop1=ctx.names[sid], x=ctx.line_names[lid]),
+    return ASK.item(
+        ctx, template, seed, index, dict(stop1=ctx.names[sid], x=ctx.line_names[lid]),
         answer=answer, answer_text=text, difficulty_question=level,
         station_ids=(sid,), line_ids=(lid,), gold=gold,
     )
@@ -104,13 +100,14 @@ def _truth(ctx: Any, sid: str, lid: str) -> tuple[int, str, dict[str, Any]]:
     return (1, "yes", {"on_line": True}) if on else (0, "no", {"on_line": False})
 
 
-def derive(item: dict[str, Any], g: MetroGraph) -> tuple[Any, str, dict[str, Any]]:
+def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute whether the line serves the station."""
+    ctx, g = scene_and_graph(g)
     m = item["mapkit"]
     (sid,), (lid,) = m["station_ids"], m["line_ids"]
     if sid not in g.stations or lid not in g.lines:
         raise ItemError(f"{item.get('id')}: station {sid!r} or line {lid!r} is not in the graph.")
-    return _truth(context(g), sid, lid)
+    return _truth(ctx, sid, lid)
 
 
 FAMILY = register(

@@ -131,7 +131,7 @@ def test_without_render_nothing_changes(tmp_path):
     write_items(plain, [g], n_per_type=5, seed=2)
     rendered = tmp_path / "r" / "rendered.jsonl"
     s = write_items(rendered, [g], n_per_type=5, seed=2, render=True)  # the same graph object
-    assert s.maps == ["./maps/nowhere/toyville.png"] and context(g).render is None  # detached afterwards
+    assert s.maps == ["./maps/nowhere/toyville.png"] and context(g).render is None  # the graph itself carries no render
     again = tmp_path / "again.jsonl"
     write_items(again, [g], n_per_type=5, seed=2)
     assert again.read_bytes() == plain.read_bytes()
@@ -146,7 +146,7 @@ def test_without_render_nothing_changes(tmp_path):
 
 
 def test_visual_types_need_render(tmp_path, capsys):
-    with pytest.raises(ConfigError, match="--render"):
+    with pytest.raises(ConfigError, match="`render`"):  # the library names its parameter, the CLI its flag
         list(generate_items([toy_city()], types=["localise"]))
     assert main(["generate", "--types", "line_colour", "--out", str(tmp_path / "x.jsonl")]) == 2
     assert "--render" in capsys.readouterr().err

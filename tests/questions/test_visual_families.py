@@ -1,7 +1,7 @@
 """The visual families (localise, line_colour, station_at_point): generated on real renders, scored
 through `mapkit.scoring.score`, checked against the pixels of the PNG, strict about hedges.
 
-Each city is rendered once per module into a temporary items folder and attached to its graph as
+Each city is rendered once per module into a temporary items folder and passed in its scene as
 `mapkit generate --render` does (tests/questions/test_generate_render.py drives the command itself).
 """
 
@@ -17,7 +17,7 @@ from mapkit.answers.normalize import parse_box, parse_colour
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph import toy_city
 from mapkit.questions import families, get_family
-from mapkit.questions.base import ITEM_KEYS
+from mapkit.questions.base import ITEM_KEYS, context
 from mapkit.questions.line_colour import (
     NAMED_COLOURS,
     SYNONYMS,
@@ -27,7 +27,7 @@ from mapkit.questions.line_colour import (
     nearest_names,
 )
 from mapkit.questions.localise import box_iou, format_box
-from mapkit.questions.maps import attach_render, detach_render, load_render
+from mapkit.questions.maps import load_render
 from mapkit.questions.station_at_point import StationAtPointConfig, station_at
 from mapkit.render import render_city
 from mapkit.scoring import max_reward, score
@@ -41,23 +41,20 @@ N = 12
 
 
 def _render(g, root):
+    """The scene generation passes for ``g`` once its map is drawn under ``root``."""
     res = render_city(g, root / "maps" / g.country, name=g.city)
-    r = load_render(res.png_path, root)
-    attach_render(g, r)
-    return r
+    return context(g).with_render(load_render(res.png_path, root))
 
 
 @pytest.fixture(scope="module")
 def cities(tmp_path_factory, load_real):
-    """(graph, render, PNG as RGB pixels) per city, the render attached as generation attaches it."""
+    """(scene, render, PNG as RGB pixels) per city, the scene as generation passes it."""
     root = tmp_path_factory.mktemp("items")
     out = {}
     for g in (toy_city(), loop_branch_city(), load_city("demo"), load_real("rome"), load_real("beijing")):
-        r = _render(g, root)
-        out[g.city] = (g, r, Image.open(root / r.figure).convert("RGB"))
-    yield out
-    for g, _, _ in out.values():
-        detach_render(g)
+        scene = _render(g, root)
+        out[g.city] = (scene, scene.render, Image.open(root / scene.render.figure).convert("RGB"))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -275,12 +272,9 @@ def test_line_colour_visits_every_askable_line(cities):
 
 def test_lines_named_after_a_colour_are_not_asked(load_real, tmp_path):
     g = load_real("washington")  # Red, Orange, Blue, Yellow, Green, Silver Line
-    _render(g, tmp_path)
-    try:
-        assert get_family("line_colour").capacity(g, get_family("line_colour").config_cls()) == 0
-        assert get_family("localise").capacity(g, get_family("localise").config_cls()) == len(g.stations)
-    finally:
-        detach_render(g)
+    scene = _render(g, tmp_path)
+    assert get_family("line_colour").capacity(scene, get_family("line_colour").config_cls()) == 0
+    assert get_family("localise").capacity(scene, get_family("localise").config_cls()) == len(g.stations)
     assert names_a_colour("Azul") and names_a_colour("Metrorail Orange Line") and names_a_colour("4号线（绿）")
     assert not any(names_a_colour(n) for n in ("Line 1", "Circle Line", "Downtown Line", "Ligne A", "首都机场线"))
 

@@ -1,0 +1,139 @@
+"""The family skeleton: what every question family module shares, so a module holds only what differs.
+
+A family module declares its identity once (:class:`Asker`: name, version, wordings), a config that
+derives from :class:`FamilyConfig` (the wordings drawn per item, ``min_*``/``max_*`` bounds checked
+from ``BOUNDS``), its candidate pool, its truth, and its check; :func:`pooled` turns "pool + how to ask
+one candidate" into the registry's ``capacity`` and ``generate``:
+
+* item ``i`` draws candidate ``i`` of a seeded permutation of the pool (:func:`~mapkit.questions.base.pick`:
+  no repeats until the pool is used up), then its wording (its own seeded draw), then asks it;
+* capacity is the pool's size.
+
+Families whose draws interleave (an option shuffle and the wording from one stream) or stratify
+(answers balanced by construction) use :meth:`Asker.item` and :meth:`Asker.template` directly.
+
+Example:
+    >>> from dataclasses import dataclass
+    >>> from mapkit.graph import toy_city
+    >>> ASK = Asker("demo", 1, {"plain": "How many lines serve {stop}?"})
+    >>> @dataclass(frozen=True)
+    ... class DemoConfig(FamilyConfig):
+    ...     ASKER = ASK
+    ...     templates: tuple[str, ...] = ("plain",)
+    >>> def ask(scene, sid, config):
+    ...     n = len(scene.lines_at(sid))
+    ...     return {"stop": scene.names[sid]}, {"answer": n, "answer_text": str(n), "station_ids": (sid,),
+    ...                                         "difficulty_question": "easy"}
+    >>> capacity, generate = pooled(ASK, lambda scene, config: scene.usable_list, ask)
+    >>> item = generate(toy_city(), 0, 0, DemoConfig())
+    >>> item["question"].startswith("How many lines serve"), capacity(toy_city(), DemoConfig()) == 12
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, make_dataclass
+from typing import Any, ClassVar
+
+from mapkit.errors import ConfigError
+from mapkit.graph.model import MetroGraph
+from mapkit.questions.base import Scene, build_item, check_templates, context, pick, template_for
+
+__all__ = ["Asker", "FamilyConfig", "pooled", "templates_config"]
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Asker:
+    """A family's identity as its items carry it: ``name``, ``version`` and its wordings by template name."""
+
+    name: str
+    version: int
+    templates: Mapping[str, str]
+
+    def template(self, config: Any, seed: int, index: int, scene: Scene) -> str:
+        """The wording of item ``index`` (its own seeded draw; none when one wording is configured)."""
+        return template_for(config.templates, seed, self.name, index, scene.city)
+
+    def item(
+        self, scene: Scene, template: str, seed: int, index: int, fields: Mapping[str, Any] | None = None, **row: Any
+    ) -> Item:
+        """The canonical row: the wording ``template`` filled with ``fields``; ``row``: the rest of
+        :func:`~mapkit.questions.base.build_item`'s keywords (answer, answer_text, station_ids ...)."""
+        question = self.templates[template].format(**(fields or {}))
+        return build_item(
+            scene, family=self.name, version=self.version, template=template, seed=seed, index=index,
+            question=question, **row,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FamilyConfig:
+    """Base of a family's config dataclass: checks ``templates`` against ``ASKER``'s wordings and each
+    ``(low field, high field, floor)`` of ``BOUNDS`` (``floor <= low <= high``, ``high`` may be ``None``).
+
+    Subclasses declare their fields (``templates`` included) and may add a ``check()`` for the rest.
+    """
+
+    ASKER: ClassVar[Asker]
+    BOUNDS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+
+    def __post_init__(self) -> None:
+        name = self.ASKER.name
+        for lo_name, hi_name, floor in self.BOUNDS:
+            lo, hi = getattr(self, lo_name), getattr(self, hi_name)
+            if lo < floor or (hi is not None and hi < lo):
+                raise ConfigError(f"{name}: need {floor} <= {lo_name} <= {hi_name} (got {lo}, {hi}).")
+        self.check()
+        check_templates(name, self.templates, tuple(self.ASKER.templates))  # type: ignore[attr-defined]
+
+    def check(self) -> None:
+        """Further checks of a subclass (raise :class:`ConfigError` naming the field)."""
+
+
+def templates_config(name: str, asker: Asker, default: str) -> type[FamilyConfig]:
+    """The config class of a family whose only setting is its wordings: ``templates`` (default ``(default,)``).
+
+    >>> Demo = templates_config("DemoConfig", Asker("demo", 1, {"a": "?", "b": "!"}), "a")
+    >>> Demo().templates, Demo(templates=("b",)).templates
+    (('a',), ('b',))
+    """
+    cls = make_dataclass(
+        name, [("templates", tuple[str, ...], field(default=(default,)))], bases=(FamilyConfig,), frozen=True,
+        namespace={"ASKER": asker, "__doc__": "``templates``: wordings drawn per item."},
+    )
+    cls.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)  # where the family defines it
+    return cls
+
+
+Pool = Callable[[Scene, Any], Sequence[Any]]
+Ask = Callable[[Scene, Any, Any], "tuple[Mapping[str, Any], dict[str, Any]]"]
+
+
+def pooled(
+    asker: Asker, pool: Pool, ask: Ask, *, tag: Callable[[Any], str] = lambda config: "pool"
+) -> tuple[Callable[[MetroGraph | Scene, Any], int], Callable[[MetroGraph | Scene, int, int, Any], Item | None]]:
+    """``(capacity, generate)`` of a family that asks about one candidate of a pool per item.
+
+    ``pool(scene, config)``: the candidates (cached by the family); ``ask(scene, candidate, config)``:
+    ``(wording fields, build_item keywords)``; ``tag(config)``: names the pool's permutation (one per
+    config that changes the pool).
+    """
+
+    def capacity(g: MetroGraph | Scene, config: Any) -> int:
+        return len(pool(context(g), config))
+
+    def generate(g: MetroGraph | Scene, seed: int, index: int, config: Any) -> Item | None:
+        scene = context(g)
+        candidates = pool(scene, config)
+        if not candidates:
+            return None
+        chosen = pick(scene, candidates, asker.name, tag(config), seed, index)
+        template = asker.template(config, seed, index, scene)
+        fields, row = ask(scene, chosen, config)
+        return asker.item(scene, template, seed, index, fields, **row)
+
+    return capacity, generate
