@@ -40,7 +40,7 @@ from typing import Any
 
 from mapkit.errors import ConfigError, MapkitError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import write_jsonl
+from mapkit.io import atomic_writer, write_jsonl
 from mapkit.presets import PRESETS, REASONMAP_CITIES, check_preset, preset_cities, preset_quotas, preset_types
 from mapkit.presets import reasonmap_plus_quotas as reasonmap_plus_quotas
 from mapkit.questions import families, get_family
@@ -153,6 +153,8 @@ class GenerateSpec:
     items_dir: str | os.PathLike[str] | None = None
     style_seed: int | None = None
     render_force: bool = False
+    workers: int = 1
+    """Processes that generate (:mod:`mapkit.parallel`); the file is the same bytes for every value."""
 
     @classmethod
     def of(cls, spec: GenerateSpec | Sequence[CityLike] | None = None, **fields: Any) -> GenerateSpec:
@@ -163,6 +165,8 @@ class GenerateSpec:
 
     def check(self) -> None:
         """Raise :class:`ConfigError` naming the parameter when values contradict each other."""
+        if self.workers < 1:
+            raise ConfigError(f"`workers` must be 1 or more (got {self.workers}).")
         if self.n_per_type is not None and self.n_per_type < 0:
             raise ConfigError(f"`n_per_type` must be zero or more (got {self.n_per_type}).")
         check_preset(self.preset)
@@ -253,6 +257,25 @@ class GenerationSummary:
         self.by_split[item["mapkit"]["split"]] += 1
         self.difficulty[t][item["difficulty_question"]] += 1
         self.balance[t][balance_key(item)] += 1
+
+    def merge(self, other: GenerationSummary) -> None:
+        """Add another summary's counts (a shard's, from a worker) to this one.
+
+        >>> a, b = GenerationSummary(), GenerationSummary()
+        >>> b.add({"type": "TorF1", "city": "x", "mapkit": {"split": "train"}, "difficulty_question": "easy",
+        ...        "answer": 1, "answer_text": "yes"})
+        >>> a.merge(b); a.merge(b); a.total, dict(a.balance["TorF1"])
+        (2, {'yes': 2})
+        """
+        self.total += other.total
+        self.by_type.update(other.by_type)
+        self.by_city.update(other.by_city)
+        self.by_split.update(other.by_split)
+        for t, c in other.difficulty.items():
+            self.difficulty[t].update(c)
+        for t, c in other.balance.items():
+            self.balance[t].update(c)
+        self.shortfalls.extend(other.shortfalls)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for reports)."""
@@ -471,16 +494,23 @@ def write_items(
         if scene.render is not None:
             summary.maps.append(scene.render.figure)
 
-    def rows() -> Iterator[dict[str, Any]]:
-        add = summary.add
-        for item in _run(plan, spec.seed, cfgs, summary.shortfalls):
-            add(item)
-            if progress is not None and summary.total % 2000 == 0:
-                progress(summary.total, total)
-            yield item
+    if spec.workers > 1:
+        from mapkit.parallel import run_sharded
 
-    with no_gc():
-        write_jsonl(path, rows())
+        with atomic_writer(path, "wb") as fh:
+            run_sharded(plan, spec.seed, cfgs, summary, fh.write, workers=spec.workers, progress=progress)
+    else:
+
+        def rows() -> Iterator[dict[str, Any]]:
+            add = summary.add
+            for item in _run(plan, spec.seed, cfgs, summary.shortfalls):
+                add(item)
+                if progress is not None and summary.total % 2000 == 0:
+                    progress(summary.total, total)
+                yield item
+
+        with no_gc():
+            write_jsonl(path, rows())
     if progress is not None:
         progress(summary.total, total)
     summary.seconds = time.perf_counter() - t0

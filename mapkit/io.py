@@ -105,10 +105,15 @@ def write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """:func:`dumps_canonical`'s encoder, built once (``json.dumps`` with options builds one per call)."""
 
-_ORJSON_DIFFERS = re.compile(rb"0\.0000|\de-\d(?!\d)")
-"""Where orjson's bytes can differ from the stdlib's: floats in [1e-7, 1e-4) (orjson ``0.00005``, stdlib
-``5e-05``) and one-digit negative exponents (``1e-7`` / ``1e-07``). A batch that matches is re-encoded
-line by line and each matching line with the stdlib (a name such as ``Rue-8`` only costs time)."""
+_SMALL_DECIMAL = re.compile(rb"0\.0000")
+_SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])(?<=[0-9]e-[0-9])")  # literal prefix first: a fast scan
+
+
+def _orjson_may_differ(data: bytes) -> bool:
+    """Where orjson's bytes can differ from the stdlib's: floats in [1e-7, 1e-4) (orjson ``0.00005``,
+    stdlib ``5e-05``) and one-digit negative exponents (``1e-7`` / ``1e-07``). Text that merely looks
+    so (a name such as ``Rue 8e-9``) costs a re-encode, never a wrong byte."""
+    return _SMALL_DECIMAL.search(data) is not None or _SHORT_EXPONENT.search(data) is not None
 
 
 def dumps_lines(rows: list[Any]) -> bytes:
@@ -131,10 +136,10 @@ def dumps_lines(rows: list[Any]) -> bytes:
             parts = None
         if parts is not None:
             out = b"\n".join(parts) + b"\n"
-            if _ORJSON_DIFFERS.search(out) is None:
+            if not _orjson_may_differ(out):
                 return out
             fix = _ENCODER.encode
-            parts = [fix(r).encode() if _ORJSON_DIFFERS.search(b) else b for r, b in zip(rows, parts)]
+            parts = [fix(r).encode() if _orjson_may_differ(b) else b for r, b in zip(rows, parts)]
             return b"\n".join(parts) + b"\n"
     encode = _ENCODER.encode
     return ("\n".join([encode(r) for r in rows]) + "\n").encode()
