@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import DataDirOpt, examples
+from mapkit.cli.options import DataDirOpt, as_flags, examples
 from rich.table import Table
 
 from mapkit.errors import ValidationFailedError
@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
             "mapkit validate out/demo.jsonl",
             "mapkit validate out/plus.jsonl --report out/validation.json --data-dir ../shared/data/reasonmap",
             "mapkit validate ReasonMap-Plus/test.jsonl --format reasonmap-plus",
+            "mapkit validate out/all.jsonl --workers 4",
         ),
     )(validate)
 
@@ -38,10 +39,22 @@ def validate(
         str, typer.Option("--format", help="`mapkit` (canonical items) or `reasonmap-plus` (published layout).")
     ] = "mapkit",
     data_dir: DataDirOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", show_default=False,
+            help="Processes that check (default: every core; a mapkit JSONL file is split at line boundaries). "
+            "The report is the same for every value.",
+        ),
+    ] = None,
 ) -> None:
+    from mapkit.parallel import available_cores
     from mapkit.validate import validate_items
 
-    rep = validate_items(path, data_dir=data_dir, report=report, fmt=fmt)
+    with as_flags({"workers": "--workers"}):
+        rep = validate_items(
+            path, data_dir=data_dir, report=report, fmt=fmt, workers=available_cores() if workers is None else workers
+        )
     table = Table(title=f"validate {path} ({rep.format})")
     for col in ("type", "rows", "agree", "disagree"):
         table.add_column(col, justify="left" if col == "type" else "right")

@@ -487,6 +487,10 @@ def _rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
         fh = path.open(encoding="utf-8")
     except OSError as e:
         raise DataFileError(f"cannot read: {e.strerror}.", path=path) from None
+    return _rows_of(fh, path)
+
+
+def _rows_of(fh: Any, path: Path) -> Iterator[tuple[int, Any, str | None]]:
     loads = json.loads
     with fh:
         for lineno, line in enumerate(fh, 1):
@@ -622,13 +626,18 @@ def validate_items(
     report: str | os.PathLike[str] | None = None,
     fmt: str = "mapkit",
     graphs: Mapping[str, MetroGraph] | None = None,
+    workers: int = 1,
 ) -> ValidationReport:
     """Check every row of ``path`` against the curated graphs; write the JSON report to ``report``.
 
     ``graphs`` maps a city reference (``mapkit.city_ref``, or the ``city`` column) to a graph to use
     instead of loading it (tests, cities built in memory). Never raises for a wrong row: the
     report lists it. Raises :class:`~mapkit.errors.DataFileError` for an unreadable file.
+    ``workers`` > 1 checks a ``mapkit`` JSONL file in line-aligned byte ranges on forked processes;
+    the report is the same as one process's (counts, and disagreements in line order).
     """
+    if workers < 1:
+        raise ConfigError(f"`workers` must be 1 or more (got {workers}).")
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown format {fmt!r}; formats: {', '.join(FORMATS)}.")
     p = Path(path)
@@ -638,17 +647,102 @@ def validate_items(
     rep = ValidationReport(path=str(p), format=fmt)
     gs = _Graphs(data_dir, graphs)
     out = _Collector(rep)
-    rows = _rows(p) if fmt == "mapkit" else _plus_rows(p)
-    check = _item_checker()
-    maps = _Maps(p.parent)
-    with _no_gc():
-        _loop(rows, fmt, gs, out, check, rep, maps)
-    if gs.current is not None:
-        release(gs.current)
+    ranges = _byte_ranges(p, workers) if fmt == "mapkit" and workers > 1 else []
+    ctx = _fork_context() if len(ranges) > 1 else None
+    if ctx is not None:
+        _VSTATE.update(path=p, data_dir=data_dir, graphs=graphs)
+        try:
+            with ctx.Pool(min(workers, len(ranges)), initializer=_init_worker) as pool:
+                try:
+                    lines = 0
+                    for part, n_lines in pool.imap(_validate_range, ranges):
+                        _merge_report(rep, part, lines)
+                        lines += n_lines
+                except BaseException:
+                    pool.terminate()
+                    raise
+        finally:
+            _VSTATE.clear()
+    else:
+        rows = _rows(p) if fmt == "mapkit" else _plus_rows(p)
+        check = _item_checker()
+        maps = _Maps(p.parent)
+        with _no_gc():
+            _loop(rows, fmt, gs, out, check, rep, maps)
+        if gs.current is not None:
+            release(gs.current)
     rep.seconds = time.perf_counter() - t0
     if report is not None:
         write_json(report, rep.to_dict())
     return rep
+
+
+RANGE_BYTES = 8 << 20
+"""Bytes of JSONL per parallel validation task (about 8,000 items)."""
+
+_VSTATE: dict[str, Any] = {}
+"""What a forked validation worker inherits: the file, the data dir, the caller's graphs."""
+
+
+def _byte_ranges(path: Path, workers: int) -> list[tuple[int, int]]:
+    """``(offset, length)`` ranges of ``path`` that start and end at line boundaries (after a ``\\n``)."""
+    size = path.stat().st_size
+    step = max(RANGE_BYTES, size // (workers * 8) + 1) if size > RANGE_BYTES else size
+    out, start = [], 0
+    with path.open("rb") as fh:
+        while start < size:
+            fh.seek(min(start + step, size))
+            fh.readline()  # to the end of the line the cut fell in
+            end = min(fh.tell(), size)
+            out.append((start, end - start))
+            start = end
+    return out
+
+
+def _validate_range(task: tuple[int, int]) -> tuple[ValidationReport, int]:
+    """Check the rows of one byte range; line numbers in the report are relative to the range."""
+    import io
+
+    offset, length = task
+    path: Path = _VSTATE["path"]
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        data = fh.read(length)
+    rep = ValidationReport(path=str(path), format="mapkit")
+    gs = _Graphs(_VSTATE["data_dir"], _VSTATE["graphs"])
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")  # the same line splitting as open()
+    with _no_gc():
+        _loop(_rows_of(text, path), "mapkit", gs, _Collector(rep), _item_checker(), rep, _Maps(path.parent))
+    if gs.current is not None:
+        release(gs.current)
+    return rep, data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def _merge_report(rep: ValidationReport, part: ValidationReport, line_offset: int) -> None:
+    from dataclasses import replace
+
+    rep.total += part.total
+    rep.agreeing += part.agreeing
+    rep.failing += part.failing
+    rep.problems += part.problems
+    rep.by_type.update(part.by_type)
+    rep.failing_by_type.update(part.failing_by_type)
+    room = MAX_LISTED - len(rep.disagreements)
+    for d in part.disagreements[:room]:
+        line = d.line + line_offset
+        rep.disagreements.append(replace(d, line=line, id=f"line {line}" if d.id == f"line {d.line}" else d.id))
+
+
+def _fork_context() -> Any:
+    from mapkit.parallel import _fork_context as fork
+
+    return fork()
+
+
+def _init_worker() -> None:
+    from mapkit.parallel import _init_worker as init
+
+    init()
 
 
 def _loop(
