@@ -43,6 +43,7 @@ from mapkit.graph.model import MetroGraph
 from mapkit.io import atomic_writer, write_jsonl
 from mapkit.presets import PRESETS, REASONMAP_CITIES, check_preset, preset_cities, preset_quotas, preset_types
 from mapkit.presets import reasonmap_plus_quotas as reasonmap_plus_quotas
+from mapkit.questions import PLUS_TYPES as PLUS_TYPES  # re-exported: older imports
 from mapkit.questions import families, get_family
 from mapkit.questions.base import Scene, context, no_gc, release
 from mapkit.questions.maps import MapRender, load_render, relative_ref

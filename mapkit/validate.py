@@ -564,17 +564,38 @@ def _plus_expected(row: dict[str, Any], g: MetroGraph) -> tuple[Any, str]:
         if len(options) != 4:
             raise ValueError("cannot read four options A)-D) out of the question")
         sp = span_of(g, a, b)
-        if sp is None:
-            raise ValueError(
-                "no unambiguous count: the stations share no service, lie on different branches, "
-                "are equally far both ways round a loop, or their common lines disagree"
-            )
-        count = len(sp[0])
+        how = "stops between on the curated graph"
+        if sp is not None:
+            count = len(sp[0])
+        else:
+            count = _track_count(g, a, b)
+            how = "stops along the line's track through the junction (no single train rides it)"
+            if count is None:
+                raise ValueError(
+                    "no unambiguous count: the stations share no service and no unique track, are equally "
+                    "far both ways round a loop, the count depends on the direction of a one-way service, "
+                    "or their common lines disagree"
+                )
         if count not in options:
             raise ValueError(f"the true count {count} is not among the options {options}")
         pos = options.index(count)
-        return pos, f"{count} stops between on the curated graph, option {'ABCD'[pos]}"
+        return pos, f"{count} {how}, option {'ABCD'[pos]}"
     raise ValueError(f"unknown ReasonMap-Plus type {kind!r}")
+
+
+def _track_count(g: MetroGraph, a: str, b: str) -> int | None:
+    """Stops between two stations on different branches of their common line(s), counted along the
+    track through the junction as a reader does - only where every common line's track offers exactly
+    one way between them and the lines agree."""
+    from mapkit.graph.queries import common_lines, track_span
+
+    counts = set()
+    for lid in common_lines(g, a, b):
+        t = track_span(g, a, b, lid)
+        if t is None:
+            return None
+        counts.add(len(t))
+    return counts.pop() if len(counts) == 1 else None
 
 
 def _check_plus_row(row: Any, lineno: int, graphs: _Graphs, out: _Collector) -> str:

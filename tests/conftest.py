@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from mapkit.graph import MetroGraph, toy_city
-from mapkit.graph.examples import loop_branch_city
+from mapkit.graph.examples import loop_branch_city, oneway_city
 
-SMALL_MAPS = {"toyville": toy_city, "loopton": loop_branch_city}
-"""The hand-made maps (a loop, a Y-branch, degenerate names) that every family and query is checked on."""
+SMALL_MAPS = {"toyville": toy_city, "loopton": loop_branch_city, "oneborough": oneway_city}
+"""The hand-made maps (a loop, a Y-branch, degenerate names, one-way services) that every family and query
+is checked on."""
 
 REPO = Path(__file__).resolve().parents[1]
 

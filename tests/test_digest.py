@@ -26,12 +26,12 @@ from mapkit.sources import load_city
 CITIES = ["synthetic:3", "synthetic:11:8", "synthetic:5:4", "rome", "lisboa"]
 
 ALL_RENDERED = {
-    "items": "5375f9f682cb903161b5ee037d1978a7e8fbda7073888d362da0bdfdd4e87689",
-    "scores": "4adfe4606f4881a03dfe0db920b4b32a28eb4da6f5eb49ca0babdd5037a041a5",
+    "items": "e02d305dd1fe8a0224a6f9bcf1573c349222ae6dfc797948c8d7c6be569426ba",
+    "scores": "6816f55b4aa978764af31a2bc2b0d3a7c72510310fcdda10355252502e0684d2",
 }
 TEMPLATED = {
-    "items": "8f386308d500b2b3ccb52ed25dda8905f959f882f78e71c6d35ebb51c02cd952",
-    "scores": "1b4d41794a2deaae8d821f3b2d24afda172e805365ba6bc9f44557b82cf06b7a",
+    "items": "76ffc38b1c482391a132972ad44c2e7eeef16591e7c40bec8ce38a4afaa6d0bb",
+    "scores": "7a36a3c1ddffeb6cc03ff7b0552bcfac183a37ad8eb9b0fcd04348e88145ef0a",
 }
 
 

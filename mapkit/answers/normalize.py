@@ -6,12 +6,13 @@ hedge ("A or B", "yes/no", "3-4") never matches the gold.
 
 Decisions (documented in docs/scoring.md):
 
-* yes/no: ``yes``/``no`` and ``true``/``false`` (the question reads "is it true that ..."), any case,
-  optionally followed by an explanation that does not contain the opposite word.
+* yes/no: ``yes``/``no``, ``true``/``false`` (the question reads "is it true that ...") and 是/否, any
+  case, optionally followed by an explanation that does not deny the verdict ("yes, it is not").
 * multiple choice: ``B``, ``b``, ``B)``, ``(B)``, ``B.``, ``Option B``, ``B) 12`` (the option's text must
   then agree with option B). A bare number is *not* accepted: the prompt asks for a letter.
-* integers: digits, or one English number word zero..twenty ("three"); exactly one distinct value
-  ("3 lines" and "three (3)" are 3; "3 or 4" and "2.5" are None).
+* integers: digits, one English number word zero..twenty ("three") or a Chinese numeral (三, 两, 十二);
+  exactly one distinct value ("3 lines" and "three (3)" are 3; "3 or 4" and "2.5" are None), with no
+  bound, negation or hedge around it ("not 3", "at most 3", "3+", "~3", "maybe 3" are None).
 * boxes: exactly four numbers ``[x0, y0, x1, y1]`` (brackets optional, commas or spaces), with
   ``x1 > x0`` and ``y1 > y0``; a fifth number, a word or a second box is not one box.
 * colours: one name (compared by :func:`colour_key`) and/or one code (``#rrggbb``, ``#rgb``,
@@ -47,12 +48,14 @@ __all__ = [
     "NUMBER_WORDS",
     "NameIndex",
     "clean_answer",
+    "cjk_number",
     "colour_key",
     "line_key",
     "line_keys",
     "match_line_list",
     "match_name",
     "name_index",
+    "negated",
     "parse_box",
     "parse_choice",
     "parse_colour",
@@ -69,9 +72,19 @@ _WORDS_0_20 = "zero one two three four five six seven eight nine ten eleven twel
 NUMBER_WORDS = {w: i for i, w in enumerate((_WORDS_0_20 + " seventeen eighteen nineteen twenty").split())}  # noqa: SIM905
 """English number words accepted as integer answers (0-20: the range of every count in the data)."""
 
-_YES = {"yes", "true"}
-_NO = {"no", "false"}
-_VERDICT_THEN_PUNCT = re.compile(r"^\W*(?:yes|no|true|false)\W*?[,.;:!?/—–-]", re.IGNORECASE)
+_YES = {"yes", "true", "是", "是的", "对", "正确"}
+_NO = {"no", "false", "否", "不是", "不对", "错误", "不"}
+_VERDICT_THEN_PUNCT = re.compile(
+    r"^\W*(?:yes|no|true|false|是的|是|对|正确|不是|不对|错误|否|不)\W*?[,.;:!?/—–\-，。；：！？、]", re.I
+)
+# after a "yes": words that deny the statement ("yes, it is not"); a "no" that is not a determiner
+_DENIAL = re.compile(
+    r"\b(?:not|isn't|aren't|isnt|arent|doesn't|don't|doesnt|dont|false|never|neither|nor)\b"
+    r"|\bno\b(?=\s*(?:$|[^\w\s]))|不是|不在|没有|否",
+    re.I,
+)
+# after a "no": words that affirm it ("no, it is true" - but "not true" agrees)
+_AFFIRM = re.compile(r"\byes\b|(?<!not )\btrue\b|是的|正确", re.I)
 
 
 def clean_answer(text: str | None) -> str:
@@ -92,14 +105,21 @@ def _words(text: str) -> list[str]:
 
 
 def parse_yes_no(text: str | None) -> bool | None:
-    """``True`` for yes/true, ``False`` for no/false, ``None`` otherwise or when both appear.
+    """``True`` for yes/true/是, ``False`` for no/false/否, ``None`` otherwise or when the answer
+    contradicts itself.
 
     Words may follow the verdict only after punctuation ("No, they don't"): "no idea" is no answer.
+    An explanation may use "no" as a word ("Yes, no change is needed") but must not deny its own
+    verdict ("yes, it is not", "yes, no", "no, it is true").
 
     >>> parse_yes_no("Yes, both are on Line 2"), parse_yes_no("false"), parse_yes_no("yes/no")
     (True, False, None)
     >>> parse_yes_no("maybe") is None, parse_yes_no("no idea") is None, parse_yes_no("No.")
     (True, True, False)
+    >>> parse_yes_no("是"), parse_yes_no("否"), parse_yes_no("Yes, no change is needed")
+    (True, False, True)
+    >>> parse_yes_no("yes, it is not") is None, parse_yes_no("No, that is not true")
+    (True, False)
     """
     cleaned = clean_answer(text)
     words = _words(cleaned)
@@ -108,8 +128,8 @@ def parse_yes_no(text: str | None) -> bool | None:
     if len(words) > 1 and not _VERDICT_THEN_PUNCT.match(cleaned):
         return None
     value = words[0] in _YES
-    opposite = _NO if value else _YES
-    if any(w in opposite for w in words[1:]):
+    rest = cleaned[cleaned.casefold().find(words[0]) + len(words[0]) :]
+    if (_DENIAL if value else _AFFIRM).search(rest):
         return None
     return value
 
@@ -150,17 +170,52 @@ def parse_choice(text: str | None, *, n_options: int = 4, options: Sequence[obje
 
 
 _NUM = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
+# a number qualified by a bound, a negation or a hedge is not that number ("not 5", "at most 5",
+# "5 or fewer", "≥5", "5+", "~5", "maybe 5"): a policy must not earn the count by hedging round it
+_QUALIFIERS = re.compile(
+    r"\b(?:not|no|never|nor|or|more|less|fewer|least|most|than|over|under|above|below|about|around|roughly|"
+    r"approx|approximately|nearly|almost|maybe|perhaps|probably|possibly|likely|plus|minus|few|several|some|"
+    r"circa|ca|exceeds?|exceeding|beyond|within|max|min|maximum|minimum|upwards|unsure|guess|estimated?|"
+    r"either|neither|unknown|up\s+to)\b"
+    r"|[~≈≃∼≥≤><+±?]|不|约|大约|左右|以上|以下|至少|最多|超过|多于|少于|或|可能|也许|大概",
+    re.I,
+)
+_CJK_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
+_CJK_NUM = re.compile(r"[零〇一二两三四五六七八九十]+")
+
+
+def cjk_number(text: str) -> int | None:
+    """The value of a Chinese numeral up to 99 (``二`` 2, ``两`` 2, ``十二`` 12, ``二十三`` 23), else ``None``.
+
+    >>> cjk_number("三"), cjk_number("两"), cjk_number("十二"), cjk_number("二十"), cjk_number("一二") is None
+    (3, 2, 12, 20, True)
+    """
+    if not text or _CJK_NUM.fullmatch(text) is None:
+        return None
+    if "十" not in text:
+        return _CJK_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    t = 1 if not tens else _CJK_DIGITS.get(tens)
+    o = 0 if not ones else _CJK_DIGITS.get(ones)
+    return None if t is None or o is None else 10 * t + o
 
 
 def parse_int(text: str | None) -> int | None:
-    """One non-negative integer written with digits or as an English word (0-20), else ``None``.
+    """One non-negative integer written with digits, as an English word (0-20) or a Chinese numeral
+    (三, 两, 十二), else ``None``; a bound, negation or hedge around it is no answer.
 
-    >>> parse_int("12 stops"), parse_int("three (3)"), parse_int("3.0")
-    (12, 3, 3)
+    >>> parse_int("12 stops"), parse_int("three (3)"), parse_int("3.0"), parse_int("两条线")
+    (12, 3, 3, 2)
     >>> parse_int("3 or 4") is None, parse_int("2.5") is None, parse_int("-1") is None
     (True, True, True)
+    >>> [parse_int(t) for t in ("not 5", "at most 5", "5 or fewer", "≥5", "5+", "~5", "maybe 5")]
+    [None, None, None, None, None, None, None]
     """
     s = clean_answer(text).replace(",", "")
+    if _QUALIFIERS.search(s):
+        return None
     values: set[int] = set()
     for tok in _NUM.findall(s):
         num = float(tok)
@@ -170,12 +225,33 @@ def parse_int(text: str | None) -> int | None:
     for w in _words(s):
         if w in NUMBER_WORDS:
             values.add(NUMBER_WORDS[w])
+    for run in _CJK_NUM.findall(s):
+        v = cjk_number(run)
+        if v is None:
+            return None
+        values.add(v)
     return values.pop() if len(values) == 1 else None
 
 
 # --- names -------------------------------------------------------------------------------------
 
-_STATION_WORDS = re.compile(r"\b(?:station|stn)\b\.?", re.I)
+# "Gul Circle MRT Station": the network's word before "Station" goes with it (not alone: KL's
+# "Sentul (LRT)" and "Sentul (KTM)" are two stations)
+_STATION_WORDS = re.compile(r"\b(?:(?:mrt|lrt|metro|subway|underground|tube)\s+)?(?:station|stn)\b\.?", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|nor|but|except|excluding|instead|rather|never|isn't|wasn't|maybe|perhaps|probably)\b|不是|而非|并非",
+    re.I,
+)
+
+
+def negated(text: str) -> bool:
+    """True when a name answer also denies, excludes or hedges ("Lorong Chuan (not Serangoon)",
+    "Line 2 but not Line 4", "maybe Bugis"): it is not one plain name, so it names nothing.
+
+    >>> negated("Lorong Chuan (not Serangoon)"), negated("Notting Hill Gate")
+    (True, False)
+    """
+    return _NEGATION.search(unicodedata.normalize("NFKC", text)) is not None
 _PARENS = re.compile(r"[\(（\[][^\)）\]]*[\)）\]]")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -214,23 +290,27 @@ def station_key(name: str) -> str:
 
 
 _LINE_WORDS = re.compile(
-    r"\b(?:line|lines|metro|metrorail|subway|underground|mrt|lrt|route|linha|linea|ligne|linie|u-bahn)\b", re.I
+    r"\b(?:line|lines|metro|metrorail|subway|underground|mrt|lrt|route|linha|linea|ligne|linie|u-bahn|"
+    r"train|trains|service|the)\b",
+    re.I,
 )
 
 
 def line_keys(name: str) -> tuple[str, ...]:
     """Lookup keys of a line name: full key, then the core without generic words.
 
-    "Line 2", "2号线", "line2", "L2" and "2" share the core key ``2``; "Circle Line" has core ``circle``.
+    "Line 2", "2号线", "二号线", "line2", "L2" and "2" share the core key ``2``; "Circle Line" has core
+    ``circle``; New York's "A train" has core ``a``.
 
-    >>> line_keys("Line 2"), line_keys("2号线"), line_keys("Metrorail Green Line")
-    (('line2', '2'), ('2号线', '2'), ('metrorailgreenline', 'green'))
+    >>> line_keys("Line 2"), line_keys("二号线"), line_keys("Metrorail Green Line"), line_keys("A train")
+    (('line2', '2'), ('二号线', '2'), ('metrorailgreenline', 'green'), ('atrain', 'a'))
     """
     text = unicodedata.normalize("NFKC", name).strip()
     full = _key(text)
     core_text = _LINE_WORDS.sub(" ", text)
     core_text = re.sub(r"号线$|线$|号$", "", core_text.strip())
-    core = _key(core_text)
+    n = cjk_number(core_text.strip())  # 二号线 = 2号线 = Line 2
+    core = str(n) if n is not None else _key(core_text)
     m = re.fullmatch(r"(?:line|l)(\d+[a-z]?)", core)  # "line2", "L2"
     if m:
         core = m.group(1)
@@ -259,7 +339,12 @@ def match_name(text: str, names: Iterable[str], *, kind: str = "station") -> boo
     True
     >>> match_name("2号线", ["Line 2"], kind="line")
     True
+    >>> match_name("Lorong Chuan (not Serangoon)", ["Lorong Chuan Station"])
+    False
     """
+    names = list(names)
+    if negated(text) and not any(negated(n) for n in names):
+        return False
     mine = set(_keys(text, kind))
     return any(mine & set(_keys(n, kind)) for n in names)
 
@@ -274,9 +359,14 @@ class NameIndex:
 
     kind: str
     ids_by_key: Mapping[str, tuple[str, ...]]
+    negatable: bool = False
+    """Some candidate name itself contains a negation word (then such a word is no contradiction)."""
 
     def resolve(self, text: str) -> list[str]:
-        """Ids that ``text`` names, strictest key first (see :func:`resolve_name`)."""
+        """Ids that ``text`` names, strictest key first (see :func:`resolve_name`); none when the text
+        also denies or hedges (:func:`negated`)."""
+        if not self.negatable and negated(text):
+            return []
         for key in _keys(text, self.kind):
             hits = self.ids_by_key.get(key)
             if hits:
@@ -291,13 +381,15 @@ def name_index(candidates: Mapping[str, Iterable[str]], *, kind: str = "station"
     ['l2']
     """
     out: dict[str, list[str]] = {}
+    negatable = False
     for cid, names in candidates.items():
         for n in names:
+            negatable = negatable or negated(n)
             for key in _keys(n, kind):
                 ids = out.setdefault(key, [])
                 if cid not in ids:
                     ids.append(cid)
-    return NameIndex(kind, {k: tuple(v) for k, v in out.items()})
+    return NameIndex(kind, {k: tuple(v) for k, v in out.items()}, negatable)
 
 
 def resolve_name(

@@ -379,7 +379,7 @@ def _graph_indexes(g: MetroGraph) -> tuple[NameIndex, NameIndex]:
     if hit is None:
         hit = (
             name_index({sid: [st.name, *st.aliases, sid] for sid, st in g.stations.items()}),
-            name_index({lid: [ln.name, lid] for lid, ln in g.lines.items()}, kind="line"),
+            name_index({lid: [ln.name, *ln.aliases, lid] for lid, ln in g.lines.items()}, kind="line"),
         )
         if len(_INDEXES) >= _INDEXES_MAX:
             _INDEXES.pop(next(iter(_INDEXES)))
@@ -621,6 +621,10 @@ def _name_tables(item: Mapping[str, Any], routes: list[list[dict[str, Any]]]) ->
     if isinstance(aliases, Mapping):
         for sid, names in aliases.items():
             add(stations, sid, names)
+    line_aliases = gold.get("line_aliases")  # line id -> the legend's other names (Singapore's NSL)
+    if isinstance(line_aliases, Mapping):
+        for lid, names in line_aliases.items():
+            add(lines, lid, names)
     ids = list(meta.get("station_ids") or [])
     for sid, name in zip(ids[:2], (item.get("station_1"), item.get("station_2"))):
         add(stations, sid, name)

@@ -87,7 +87,8 @@ def derive(items_path: str | os.PathLike[str], maps: Mapping[str, Any] | None = 
     ``maps``: the export's resolved maps (map_id -> :class:`~mapkit.export.core.ResolvedMap`); renders
     found beside the items mean ``--render`` (with the render's style seed).
     """
-    from mapkit.generate import PLUS_TYPES, REASONMAP_CITIES
+    from mapkit.presets import REASONMAP_CITIES
+    from mapkit.questions import PLUS_TYPES
 
     path = Path(items_path)
     rep = Reproduction(items_sha256=file_sha256(path), items=0)

@@ -6,7 +6,7 @@ Example:
     ['red', 'green']
 """
 
-from mapkit.graph.examples import toy_city
+from mapkit.graph.examples import oneway_city, toy_city
 from mapkit.graph.model import Branch, Line, MetroGraph, Station
 from mapkit.graph.queries import (
     Span,
@@ -15,6 +15,7 @@ from mapkit.graph.queries import (
     share_line,
     stations_of_line,
     stops_between,
+    track_span,
     transfer_stations,
 )
 from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Leg, Route, best_routes, route_from_stations
@@ -34,11 +35,13 @@ __all__ = [
     "from_city_dict",
     "from_node_link",
     "lines_through",
+    "oneway_city",
     "route_from_stations",
     "share_line",
     "stations_of_line",
     "stops_between",
     "to_node_link",
+    "track_span",
     "toy_city",
     "transfer_stations",
 ]

@@ -7,7 +7,7 @@
     Green (branched): I - B - J - K   and   I - B - J - L
 
 Transfers: B (Red, Green) and C (Red, Blue). ``loop_branch_city()`` adds the degenerate cases
-question generators must skip (see its docstring).
+question generators must skip, ``oneway_city()`` one-way services (see their docstrings).
 
 Example:
     >>> g = toy_city()
@@ -64,3 +64,44 @@ def loop_branch_city() -> MetroGraph:
         Line("blue", "Blue Line", (Branch(("b1", "central-b", "y4", "b3")),)),
     ]
     return MetroGraph(city="loopton", country="nowhere", stations=stations, lines=lines, source="example")
+
+
+def oneway_city() -> MetroGraph:
+    """A small city whose services run one way only, beside a two-way Y-branched line.
+
+    ::
+
+        Ring (one-way loop):  Abbey -> Bridge -> Castle -> Dock -> Elm -> Forge -> (Abbey)
+        Airport (one-way terminal loop):
+            out:  Gate -> Castle -> Junction -> Terminal 3 -> Terminal 2
+            back: Terminal 2 -> Junction -> Castle -> Gate
+        Fork (two-way, branched):  West End - Abbey - Hub - North Fork  and  West End - Abbey - Hub - South Fork
+
+    From Castle to Abbey the Ring rides Dock, Elm, Forge (3 stops) although the drawn track has
+    Bridge between them; Terminal 3 comes after Junction outbound only; North Fork and South Fork lie
+    on different branches, one stop (Hub) apart along the track.
+    """
+    names = {
+        "abbey": "Abbey", "bridge": "Bridge", "castle": "Castle", "dock": "Dock", "elm": "Elm", "forge": "Forge",
+        "gate": "Gate", "junction": "Junction", "t3": "Terminal 3", "t2": "Terminal 2",
+        "west-end": "West End", "hub": "Hub", "north-fork": "North Fork", "south-fork": "South Fork",
+    }
+    stations = [Station(sid, name) for sid, name in names.items()]
+    lines = [
+        Line(
+            "ring", "Ring Line",
+            (Branch(("abbey", "bridge", "castle", "dock", "elm", "forge"), loop=True, oneway=True),),
+        ),
+        Line(
+            "airport", "Airport Line",
+            (
+                Branch(("gate", "castle", "junction", "t3", "t2"), oneway=True),
+                Branch(("t2", "junction", "castle", "gate"), oneway=True),
+            ),
+        ),
+        Line(
+            "fork", "Fork Line",
+            (Branch(("west-end", "abbey", "hub", "north-fork")), Branch(("west-end", "abbey", "hub", "south-fork"))),
+        ),
+    ]
+    return MetroGraph(city="oneborough", country="nowhere", stations=stations, lines=lines, source="example")

@@ -2,7 +2,8 @@
 
 A :class:`Line` is a set of *services*: each :class:`Branch` is one ordered station
 sequence that a train runs end to end (``loop=True``: the last station connects back to
-the first). A plain line has one branch; a Y-shaped line has two that share the trunk.
+the first; ``oneway=True``: trains run in the listed order only, e.g. a one-way terminal
+loop). A plain line has one branch; a Y-shaped line has two that share the trunk.
 The networkx graph ``MetroGraph.graph`` has one node per station id and one edge per
 adjacent pair on any branch, whose ``lines`` attribute lists the line ids running on it.
 
@@ -71,10 +72,20 @@ class Station:
 
 @dataclass(frozen=True)
 class Branch:
-    """One service of a line: station ids in running order; ``loop`` closes last -> first."""
+    """One service of a line: station ids in running order; ``loop`` closes last -> first.
+
+    ``oneway``: trains run only in the listed order (last -> first through the closing edge of a
+    loop, never back); otherwise the service runs both ways.
+
+    >>> list(Branch(("a", "b", "c"), loop=True, oneway=True).arcs())
+    [('a', 'b'), ('b', 'c'), ('c', 'a')]
+    >>> list(Branch(("a", "b")).arcs())
+    [('a', 'b'), ('b', 'a')]
+    """
 
     stations: tuple[str, ...]
     loop: bool = False
+    oneway: bool = False
 
     def edges(self) -> Iterator[tuple[str, str]]:
         """Adjacent pairs along the service, the closing pair included for a loop."""
@@ -83,20 +94,47 @@ class Branch:
         if self.loop and len(seq) > 2:
             yield seq[-1], seq[0]
 
+    def arcs(self) -> Iterator[tuple[str, str]]:
+        """Directed hops a train of this service makes: each edge forward, and backward unless one-way."""
+        for u, v in self.edges():
+            yield u, v
+            if not self.oneway:
+                yield v, u
+
+    def to_dict(self) -> dict[str, Any]:
+        # ``oneway`` only when set, so two-way graphs keep their content hash
+        d: dict[str, Any] = {"stations": list(self.stations), "loop": self.loop}
+        if self.oneway:
+            d["oneway"] = True
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Branch:
+        return cls(tuple(str(s) for s in d["stations"]), bool(d.get("loop", False)), bool(d.get("oneway", False)))
+
 
 @dataclass(frozen=True)
 class Line:
-    """A line: ``branches[0]`` is the main service; others are branch services of the same line."""
+    """A line: ``branches[0]`` is the main service; others are branch services of the same line.
+
+    ``aliases``: other names a reader may use, from the map's legend (Singapore's ``NSL``, ``EWL``).
+    """
 
     id: str
     name: str
     branches: tuple[Branch, ...]
     color: str | None = None
+    aliases: tuple[str, ...] = ()
 
     @property
     def loop(self) -> bool:
         """True when any service of the line is circular."""
         return any(b.loop for b in self.branches)
+
+    @property
+    def oneway(self) -> bool:
+        """True when any service of the line runs one way only."""
+        return any(b.oneway for b in self.branches)
 
     @property
     def station_ids(self) -> tuple[str, ...]:
@@ -109,9 +147,11 @@ class Line:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.aliases:  # only when set, so graphs without line aliases keep their content hash
+            d["aliases"] = list(self.aliases)
         if self.color:
             d["color"] = self.color
-        d["branches"] = [{"stations": list(b.stations), "loop": b.loop} for b in self.branches]
+        d["branches"] = [b.to_dict() for b in self.branches]
         return d
 
     @classmethod
@@ -120,9 +160,8 @@ class Line:
             id=str(d["id"]),
             name=str(d["name"]),
             color=d.get("color"),
-            branches=tuple(
-                Branch(tuple(str(s) for s in b["stations"]), bool(b.get("loop", False))) for b in d["branches"]
-            ),
+            branches=tuple(Branch.from_dict(b) for b in d["branches"]),
+            aliases=tuple(str(a) for a in d.get("aliases", ())),
         )
 
 
@@ -144,6 +183,9 @@ class MetroGraph:
         self.graph = self._build_graph()
         self._name_index = self._build_name_index()
         self._line_index = {name_key(ln.name): ln.id for ln in self.lines.values()}
+        for ln in self.lines.values():
+            for alias in ln.aliases:
+                self._line_index.setdefault(name_key(alias), ln.id)
         self._lines_at: dict[str, tuple[str, ...]] = {sid: () for sid in self.stations}
         for ln in self.lines.values():
             for sid in ln.station_ids:

@@ -72,9 +72,8 @@ class RouteOracle:
                     nodes[s] = v
                     adj[self.in_node[s]].append((v, half, 1))
                     adj[v].append((self.out_node[s], half, 0))
-                for u, v in br.edges():
+                for u, v in br.arcs():  # both ways unless the service is one-way
                     adj[nodes[u]].append((nodes[v], ride, 0))
-                    adj[nodes[v]].append((nodes[u], ride, 0))
         for sid in g.stations:
             adj[self.out_node[sid]].append((self.in_node[sid], 0, 0))
         self.adj = adj

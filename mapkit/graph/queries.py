@@ -25,6 +25,7 @@ __all__ = [
     "share_line",
     "stations_of_line",
     "stops_between",
+    "track_span",
     "transfer_stations",
 ]
 
@@ -83,11 +84,12 @@ def transfer_stations(g: MetroGraph) -> list[str]:
 
 @dataclass(frozen=True)
 class Span:
-    """The stops strictly between ``start`` and ``end`` on ``line``.
+    """The stops strictly between ``start`` and ``end`` on ``line``, riding from start to end.
 
-    ``paths`` holds every distinct way a train of the line runs between them (both directions
-    of a loop), shortest first. ``stops`` is the shortest; it raises
-    :class:`AmbiguousSpanError` when two different paths tie, so a count is never guessed.
+    ``paths`` holds every distinct way a train of the line runs from start to end (both directions
+    of a two-way loop, only the running direction of a one-way service), shortest first. ``stops`` is
+    the shortest; it raises :class:`AmbiguousSpanError` when two different paths tie, so a count is
+    never guessed.
     """
 
     line: str
@@ -113,24 +115,59 @@ class Span:
         return len(self.stops)
 
 
-def _paths_on_branch(seq: tuple[str, ...], loop: bool, a: str, b: str) -> list[tuple[str, ...]]:
+def _paths_on_branch(seq: tuple[str, ...], loop: bool, a: str, b: str, oneway: bool = False) -> list[tuple[str, ...]]:
+    """The stops strictly between ``a`` and ``b`` for each way a train of this service rides a -> b."""
     i, j = seq.index(a), seq.index(b)
-    lo, hi = min(i, j), max(i, j)
-    inner = seq[lo + 1 : hi]
-    if i > j:
-        inner = inner[::-1]
-    paths = [inner]
-    if loop:
-        other = seq[hi + 1 :] + seq[:lo]  # the way round through the closing edge
-        paths.append(other[::-1] if i < j else other)
+    paths = []
+    # the listed order runs forward; a one-way service never runs backward
+    if i < j:
+        paths.append(seq[i + 1 : j])
+        if loop and not oneway:  # backward through the closing edge
+            paths.append((seq[j + 1 :] + seq[:i])[::-1])
+    else:
+        if not oneway:
+            paths.append(seq[j + 1 : i][::-1])
+        if loop:  # forward through the closing edge
+            paths.append(seq[i + 1 :] + seq[:j])
     return paths
+
+
+def track_span(g: MetroGraph, a: str, b: str, line: str) -> tuple[str, ...] | None:
+    """The stops strictly between ``a`` and ``b`` along ``line``'s drawn track, when the track offers
+    exactly one way between them (ignoring services and direction), else ``None``.
+
+    This is how a reader counts two stations on different branches of a Y-shaped line: through the
+    junction. A loop in the track gives two ways, so ``None``.
+
+    >>> from mapkit.graph.examples import toy_city
+    >>> g = toy_city()
+    >>> track_span(g, "k", "l", "green"), track_span(g, "f", "g", "blue")
+    (('j',), None)
+    """
+    import networkx as nx
+
+    sa, sb = g.station(a).id, g.station(b).id
+    ln = g.line(line)
+    if sa == sb or sa not in ln.station_ids or sb not in ln.station_ids:
+        return None
+    track = nx.Graph()
+    for br in ln.branches:
+        track.add_edges_from(br.edges())
+    found = None
+    for k, path in enumerate(nx.all_simple_paths(track, sa, sb)):
+        if k:
+            return None
+        found = tuple(path[1:-1])
+    return found
 
 
 def stops_between(g: MetroGraph, a: str, b: str, line: str | None = None) -> Span:
     """The stops strictly between ``a`` and ``b`` riding one train of ``line``.
 
     ``line`` may be omitted when the two stations share exactly one line. Branches count only
-    when both stations lie on one service; loops give both directions (shortest first).
+    when both stations lie on one service; loops give both directions (shortest first); a one-way
+    service (``Branch.oneway``) gives only the rides in its running order, so the span from a to b
+    may differ from the span from b to a.
 
     >>> from mapkit.graph.examples import toy_city
     >>> g = toy_city()
@@ -161,9 +198,14 @@ def stops_between(g: MetroGraph, a: str, b: str, line: str | None = None) -> Spa
         has_a, has_b = sa.id in br.stations, sb.id in br.stations
         on_line = on_line or has_a or has_b
         if has_a and has_b:
-            for p in _paths_on_branch(br.stations, br.loop, sa.id, sb.id):
+            for p in _paths_on_branch(br.stations, br.loop, sa.id, sb.id, br.oneway):
                 found.setdefault(p, None)
     if not found:
+        if any(sa.id in br.stations and sb.id in br.stations for br in ln.branches):
+            raise NotOnSameLineError(
+                f"{ln.name} runs one way only between {sa.name} and {sb.name}: no train rides from "
+                f"{sa.name} to {sb.name} (ask the other way round)."
+            )
         if sa.id in ln.station_ids and sb.id in ln.station_ids:
             raise NotOnSameLineError(
                 f"{sa.name} and {sb.name} are both on {ln.name} but on different branches; no train runs between them."

@@ -1,7 +1,8 @@
 """Best routes between two stations under a transfer-aware cost.
 
 The search runs on a *service graph*: one node per (station, line, branch) plus an entry and
-exit node per station. Riding one stop costs 1; changing trains (to another line, or to another
+exit node per station; a one-way service (``Branch.oneway``) is ridden in its running order only.
+Riding one stop costs 1; changing trains (to another line, or to another
 branch of the same line) costs ``transfer_cost``. Every equally cheap route is returned, each as
 legs ``(line, start, end, via)``; routes that differ only in which branch of a line carried a leg
 are the same route and appear once.
@@ -80,9 +81,8 @@ def _service_graph(g: MetroGraph, transfer_cost: float) -> nx.DiGraph:
     half = transfer_cost / 2.0
     for ln in g.lines.values():
         for bi, br in enumerate(ln.branches):
-            for u, v in br.edges():
+            for u, v in br.arcs():  # both ways unless the service is one-way
                 sg.add_edge((u, ln.id, bi), (v, ln.id, bi), weight=1.0)
-                sg.add_edge((v, ln.id, bi), (u, ln.id, bi), weight=1.0)
             for s in br.stations:
                 # boarding and alighting each cost half a transfer, so a change costs one;
                 # the route's first boarding and last alighting are netted out below.

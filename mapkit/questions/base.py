@@ -504,9 +504,60 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def track_gap(g: MetroGraph, line: str, a: str, b: str) -> int | None:
+    """Fewest stops strictly between ``a`` and ``b`` along ``line``'s drawn track (any service, either
+    direction), as a reader of the map would count; ``None`` when the track does not join them.
+
+    Only lines with several services or a one-way service can ride longer than this (a plain or
+    loop service is its own track); :func:`rides_against_track` compares the two.
+
+    >>> from mapkit.graph import toy_city
+    >>> track_gap(toy_city(), "green", "k", "l")
+    1
+    """
+    ctx = context(g)
+    key = ("track-dist", line, a)
+    dist = ctx.caches.get(key)
+    if dist is None:
+        adj: dict[str, set[str]] = {}
+        for br in g.lines[line].branches:
+            for u, v in br.edges():
+                adj.setdefault(u, set()).add(v)
+                adj.setdefault(v, set()).add(u)
+        dist = {a: 0}
+        queue = deque([a])
+        while queue:
+            u = queue.popleft()
+            for v in adj.get(u, ()):
+                if v not in dist:
+                    dist[v] = dist[u] + 1
+                    queue.append(v)
+        ctx.caches[key] = dist
+    d = dist.get(b)
+    return None if d is None else max(d - 1, 0)
+
+
+def rides_against_track(g: MetroGraph, line: str, a: str, b: str, ride: int) -> bool:
+    """True when a ride of ``ride`` stops from ``a`` to ``b`` on ``line`` is longer than the way the
+    drawn track offers (a one-way service, or services that do not ride every stretch of the track):
+    a reader counting on the map would answer differently, so the pair is not asked.
+
+    >>> from mapkit.graph.examples import oneway_city
+    >>> g = oneway_city()
+    >>> rides_against_track(g, "ring", "castle", "abbey", 3)  # one way round: Dock, Elm, Forge
+    True
+    """
+    ln = g.lines[line]
+    if len(ln.branches) == 1 and not ln.oneway:
+        return False
+    gap = track_gap(g, line, a, b)
+    return gap is not None and gap < ride
+
+
 def line_paths(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], ...]:
     """Every distinct way one train of ``line`` rides from ``a`` to ``b`` (stops strictly between),
-    shortest first; ``()`` when no service has both - the ``paths`` of :func:`mapkit.graph.stops_between`.
+    shortest first, in the running direction only on a one-way service; ``()`` when no service has
+    both - the ``paths`` of :func:`mapkit.graph.stops_between`.
 
     The same rule as ``stops_between`` on station ids, with each service's positions indexed once per
     city: counting and next-station pools ask it for every pair of every line.
@@ -520,19 +571,22 @@ def line_paths(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...
     index = ctx.caches.get(("positions", line))
     if index is None:
         index = ctx.caches[("positions", line)] = [
-            ({s: i for i, s in enumerate(br.stations)}, br.stations, br.loop) for br in g.lines[line].branches
+            ({s: i for i, s in enumerate(br.stations)}, br.stations, br.loop, br.oneway)
+            for br in g.lines[line].branches
         ]
     found: dict[tuple[str, ...], None] = {}
-    for pos, seq, loop in index:
+    for pos, seq, loop, oneway in index:
         i, j = pos.get(a), pos.get(b)
         if i is None or j is None:
             continue
+        # the listed order runs forward; a one-way service never runs backward
         if i < j:
             found.setdefault(seq[i + 1 : j], None)
-            if loop:
+            if loop and not oneway:
                 found.setdefault((seq[j + 1 :] + seq[:i])[::-1], None)
         else:
-            found.setdefault(seq[j + 1 : i][::-1], None)
+            if not oneway:
+                found.setdefault(seq[j + 1 : i][::-1], None)
             if loop:
                 found.setdefault(seq[i + 1 :] + seq[:j], None)
     if len(found) < 2:

@@ -1,7 +1,8 @@
 """connecting_line: which line takes you from A to B without changing trains?
 
 Candidates are unordered pairs of usable stations that share exactly one line and lie on one
-service of it (a train runs between them), in cities with two or more lines; neither station's
+service of it (a train runs between them; on a one-way service the pair is asked in the direction
+its trains run), in cities with two or more lines; neither station's
 name spells that line. ``answer_text`` is the line's name ("Line 2" = "2" when checking).
 
 Difficulty: stops between them along the line 0-3 easy, 4-8 medium, 9+ hard.
@@ -29,6 +30,7 @@ from mapkit.questions.base import (
     context,
     item_rng,
     level_from_thresholds,
+    line_paths,
     pick,
     scene_and_graph,
 )
@@ -62,10 +64,18 @@ class ConnectingLineConfig(FamilyConfig):
     templates: tuple[str, ...] = ("boxed",)
 
 
+def _ride(g: MetroGraph, line: str, a: str, b: str) -> int | None:
+    """Fewest stops between riding ``line`` from ``a`` to ``b`` (one-way services: their direction only)."""
+    if not g.lines[line].oneway:
+        return ride_length(g, line, a, b)
+    paths = line_paths(g, line, a, b)
+    return len(paths[0]) if paths else None
+
+
 def _truth_line(g: MetroGraph, a: str, b: str) -> str | None:
     at_b = set(g.lines_at(b))
     common = [lid for lid in g.lines_at(a) if lid in at_b]
-    if len(common) != 1 or ride_length(g, common[0], a, b) is None:
+    if len(common) != 1 or _ride(g, common[0], a, b) is None:
         return None
     return common[0]
 
@@ -81,9 +91,12 @@ def _pool(g: MetroGraph, config: ConnectingLineConfig) -> list[tuple[str, str]]:
             ids = [s for s in ln.station_ids if ctx.clean(s, (lid,))]
             for i, a in enumerate(ids):
                 for b in ids[i + 1 :]:
-                    if _truth_line(g, a, b) != lid:
+                    if _truth_line(g, a, b) == lid:
+                        n = _ride(g, lid, a, b)
+                    elif _truth_line(g, b, a) == lid:  # a one-way service rides only b -> a
+                        n = _ride(g, lid, b, a)
+                    else:
                         continue
-                    n = ride_length(g, lid, a, b)
                     too_long = config.max_between is not None and n is not None and n > config.max_between
                     if n is None or n < config.min_between or too_long:
                         continue
@@ -109,6 +122,8 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: ConnectingLin
     rng = item_rng(seed, NAME, index, city=ctx.city)
     if rng.random() < 0.5:
         a, b = b, a
+    if _truth_line(g, a, b) is None:  # a one-way service: ask in the direction its trains run
+        a, b = b, a
     template = choose_template(rng, config.templates)
     _, text, gold = _truth(ctx, a, b)
     return ASK.item(
@@ -122,8 +137,11 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
     lid = _truth_line(ctx.graph, a, b)
     if lid is None:
         return None, "", {"error": "the stations are not joined by exactly one line"}
-    n = ride_length(ctx.graph, lid, a, b)
-    return None, ctx.line_names[lid], {"line": lid, "line_name": ctx.line_names[lid], "between": n}
+    n = _ride(ctx.graph, lid, a, b)
+    gold: dict[str, Any] = {"line": lid, "line_name": ctx.line_names[lid], "between": n}
+    if ctx.graph.lines[lid].aliases:  # the legend's abbreviations (Singapore's NSL)
+        gold["line_aliases"] = list(ctx.graph.lines[lid].aliases)
+    return None, ctx.line_names[lid], gold
 
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
@@ -138,7 +156,7 @@ def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """The line's name (case, spacing and the word "Line" ignored)."""
     gold = item["mapkit"]["gold"]
-    if match_name(extracted, [gold["line_name"], gold["line"]], kind="line"):
+    if match_name(extracted, [gold["line_name"], gold["line"], *gold.get("line_aliases", ())], kind="line"):
         return Correctness(True, 1.0)
     return Correctness(False, 0.0, f"expected {gold['line_name']}")
 

@@ -1,13 +1,17 @@
 """Counting1 (ReasonMap-Plus): how many stops lie strictly between two stations of one line? (4-option MC)
 
 Candidates are unordered pairs of usable stations on a common *service* of a line whose span
-(:func:`mapkit.graph.stops_between`) is unambiguous: pairs on different branches of a line, and pairs
-equally far apart both ways round a loop, are never asked (no list-order count is ever used). A
-pair served by several lines is kept only when every common line gives the same stops. On a loop
-the count is the shorter way round.
+(:func:`mapkit.graph.stops_between`) is unambiguous: pairs on different branches of a line, pairs
+equally far apart both ways round a loop, pairs whose count depends on the direction of travel (a
+one-way service) and pairs a train rides the long way while the drawn track offers a shorter one are
+never asked (no list-order count is ever used). A pair served by several lines is kept only when every
+common line gives the same stops. On a loop the count is the shorter way round: the ``plain`` wording
+says so; the published ``reasonmap`` wording is kept verbatim. A pair only one direction of a one-way
+service rides is asked in riding order.
 
 Options: the count and three distinct distractors drawn from ``[0, len(line) - 2]`` (widened
-upwards for very short lines), the right one at a uniformly drawn position. ``answer`` is that
+upwards for very short lines), never another defensible count (the long way round a loop, the track
+through a junction), the right one at a uniformly drawn position. ``answer`` is that
 position (0-3), ``answer_text`` its letter.
 
 Difficulty: span length 0-3 easy, 4-7 medium, 8+ hard; one level harder when a distractor is
@@ -40,6 +44,7 @@ from mapkit.questions.base import (
     level_from_thresholds,
     line_paths,
     pick,
+    rides_against_track,
     scene_and_graph,
 )
 from mapkit.questions.family import Asker, FamilyConfig
@@ -56,11 +61,23 @@ TEMPLATES = {
         "(except for this two stops)? \nA) {a} \nB) {b} \nC) {c} \nD) {d} \n"
     ),
     "plain": (
-        "Look at the subway map. A train runs on one line from {stop1} to {stop2}. How many stations does it "
+        "Look at the subway map. A train runs on one line from {stop1} to {stop2}{way}. How many stations does it "
         "pass in between, not counting {stop1} and {stop2}? Answer with one letter (A, B, C or D) in "
         '"\\boxed{{}}".\nA) {a}\nB) {b}\nC) {c}\nD) {d}\n'
     ),
 }
+
+
+_WAY = ", the shorter way round the loop"
+
+
+def _avoid(ctx: Any, a: str, b: str, line_ids: tuple[str, ...], count: int) -> frozenset[int]:
+    """Other defensible counts (the long way round a loop, the track across a junction) - only lines
+    with a loop, several services or a one-way service have any."""
+    g = ctx.graph
+    if all(len(g.lines[lid].branches) == 1 and not g.lines[lid].loop and not g.lines[lid].oneway for lid in line_ids):
+        return frozenset()
+    return frozenset(defensible_counts(g, a, b, line_ids) - {count})
 
 
 ASK = Asker(NAME, VERSION, TEMPLATES)
@@ -82,12 +99,19 @@ class Counting1Config(FamilyConfig):
 
 
 def span_of(g: MetroGraph, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """``(stops, line_ids)`` for a countable pair, else ``None`` (no common service, tie, lines disagree).
+    """``(stops, line_ids)`` for a countable pair, else ``None``.
 
-    >>> from mapkit.graph import toy_city
+    ``stops`` lie strictly between ``a`` and ``b`` in the order a -> b. Not countable: no common
+    service, a tie both ways round a loop, common lines that disagree, a count that depends on the
+    direction of travel (a one-way service rides a -> b and b -> a differently), or a ride longer
+    than the line's drawn track offers (a reader of the map would count the shorter track).
+
+    >>> from mapkit.graph import toy_city, oneway_city
     >>> span_of(toy_city(), "a", "d")
     (('b', 'c'), ('red',))
     >>> span_of(toy_city(), "f", "g") is None  # equally far both ways round the Blue loop
+    True
+    >>> span_of(oneway_city(), "abbey", "castle") is None  # one way round: 1 stop there, 3 back
     True
     """
     at_b = set(g.lines_at(b))
@@ -96,14 +120,51 @@ def span_of(g: MetroGraph, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, 
         return None
     found: tuple[str, ...] | None = None
     for lid in common:
-        paths = line_paths(g, lid, a, b)  # stops_between's paths, without its name resolution
-        if not paths or (len(paths) > 1 and len(paths[0]) == len(paths[1])):
-            return None  # no service runs between them, or a tie both ways round a loop
-        if found is not None and paths[0] != found:
+        best: tuple[str, ...] | None = None
+        for paths, back in ((line_paths(g, lid, a, b), False), (line_paths(g, lid, b, a), True)):
+            # stops_between's paths in each direction, without its name resolution
+            if not paths:
+                continue
+            if len(paths) > 1 and len(paths[0]) == len(paths[1]):
+                return None  # a tie both ways round a loop
+            p = paths[0][::-1] if back else paths[0]
+            if best is not None and p != best:
+                return None  # the count depends on the direction of travel
+            best = p
+        if best is None:
+            return None  # no service runs between them (different branches)
+        if rides_against_track(g, lid, a, b, len(best)):
             return None
-        found = paths[0]
+        if found is not None and best != found:
+            return None
+        found = best
     assert found is not None
     return found, tuple(common)
+
+
+def defensible_counts(g: MetroGraph, a: str, b: str, line_ids: tuple[str, ...] | list[str]) -> set[int]:
+    """Every count a reader could defend for the pair: each way one train rides between them (both
+    directions, the long way round a loop included) and each way along the lines' drawn track.
+    Distractors avoid them all but the gold.
+
+    >>> from mapkit.graph import toy_city
+    >>> sorted(defensible_counts(toy_city(), "f", "h", ["blue"]))  # 0 stops one way, 2 the other
+    [0, 2]
+    """
+    import itertools
+
+    import networkx as nx
+
+    out: set[int] = set()
+    for lid in line_ids:
+        for x, y in ((a, b), (b, a)):
+            out.update(len(p) for p in line_paths(g, lid, x, y))
+        track = nx.Graph()
+        for br in g.lines[lid].branches:
+            track.add_edges_from(br.edges())
+        if a in track and b in track:
+            out.update(len(p) - 2 for p in itertools.islice(nx.all_simple_paths(track, a, b), 16))
+    return out
 
 
 def _pool(g: MetroGraph, config: Counting1Config) -> list[tuple[str, str]]:
@@ -148,16 +209,25 @@ def _line_length(ctx: Any, line_ids: tuple[str, ...] | list[str]) -> int:
     return max(sizes[lid] for lid in line_ids)
 
 
-def distractors(rng: Any, count: int, line_length: int) -> list[int]:
-    """Three distinct wrong counts in ``[0, max(line_length - 2, 4)]``, in random order.
+def distractors(rng: Any, count: int, line_length: int, avoid: set[int] | frozenset[int] = frozenset()) -> list[int]:
+    """Three distinct wrong counts in ``[0, max(line_length - 2, 4)]`` (widened upwards when ``avoid``
+    takes values), never the count nor another defensible count in ``avoid``, in random order.
 
     >>> import random
-    >>> d = distractors(random.Random(0), 5, 12)
-    >>> len(set(d)), 5 in d, all(0 <= x <= 10 for x in d)
-    (3, False, True)
+    >>> d = distractors(random.Random(0), 5, 12, avoid={7})
+    >>> len(set(d)), 5 in d, 7 in d, all(0 <= x <= 10 for x in d)
+    (3, False, False, True)
     """
     hi = max(line_length - 2, 4)  # a short line still needs three other values (count <= len - 2)
     values = [v for v in range(hi + 1) if v != count]
+    drawn = rng.sample(values, 3)
+    if not avoid.intersection(drawn):
+        return drawn  # the common case draws exactly as before other defensible counts were avoided
+    values = [v for v in values if v not in avoid]
+    while len(values) < 3:
+        hi += 1
+        if hi not in avoid and hi != count:
+            values.append(hi)
     return rng.sample(values, 3)
 
 
@@ -178,13 +248,20 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting1Conf
     if rng.random() < 0.5:
         a, b = b, a
     stops, line_ids = _span_cached(ctx, a, b)  # type: ignore[misc]
+    if not all(line_paths(g, lid, a, b) for lid in line_ids):
+        # a one-way service rides only b -> a: ask in riding order (the plain wording says "from ... to")
+        a, b = b, a
+        stops = stops[::-1]
     count = len(stops)
     pos = rng.randrange(4)
-    options = distractors(rng, count, _line_length(ctx, line_ids))
+    avoid = _avoid(ctx, a, b, line_ids, count)
+    options = distractors(rng, count, _line_length(ctx, line_ids), avoid)
     options.insert(pos, count)
     template = choose_template(rng, config.templates)
     names = ctx.names
-    fields = dict(stop1=names[a], stop2=names[b], a=options[0], b=options[1], c=options[2], d=options[3])
+    # the published wording stays verbatim; the paraphrase names the rule on a loop
+    way = _WAY if any(len(line_paths(g, lid, a, b)) > 1 for lid in line_ids) else ""
+    fields = dict(stop1=names[a], stop2=names[b], a=options[0], b=options[1], c=options[2], d=options[3], way=way)
     return ASK.item(
         ctx, template, seed, index, fields, answer=pos, answer_text=LETTERS[pos],
         difficulty_question=difficulty(count, options),

@@ -99,7 +99,11 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: LinesAtConfig
 def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:
     lines = list(ctx.lines_at(sid))
     names = [ctx.line_names[lid] for lid in lines]
-    return None, name_list(names), {"lines": lines, "line_names": names}
+    gold: dict[str, Any] = {"lines": lines, "line_names": names}
+    aliases = {lid: list(ctx.graph.lines[lid].aliases) for lid in lines if ctx.graph.lines[lid].aliases}
+    if aliases:  # the legend's abbreviations (Singapore's NSL); absent where no line has any
+        gold["line_aliases"] = aliases
+    return None, name_list(names), gold
 
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
@@ -114,7 +118,9 @@ def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[
 def check(item: dict[str, Any], extracted: str | None, given: Given | None = None) -> Correctness:
     """The set of lines (any order, "Line 2" = "2"); an unrecognised or repeated item costs; detail = F1."""
     gold = item["mapkit"]["gold"]
-    m = match_line_list(extracted, gold["lines"], dict(zip(gold["lines"], ([n] for n in gold["line_names"]))))
+    aliases = gold.get("line_aliases") or {}
+    cands = {lid: [n, *aliases.get(lid, ())] for lid, n in zip(gold["lines"], gold["line_names"])}
+    m = match_line_list(extracted, gold["lines"], cands)
     if m.correct:
         return Correctness(True, 1.0)
     return Correctness(False, round(m.detail, 4), "; ".join((f"expected {item['answer_text']}", *m.notes)))

@@ -1,7 +1,9 @@
 """next_station: on line L, which station comes right after A when travelling towards B?
 
 Candidates are ordered (line, A, B) triples on one service of L with at least one stop between them
-and exactly one way to ride (on a loop: a strictly shorter way round, which the question asks for).
+and exactly one way to ride (on a loop: a strictly shorter way round, which the question asks for; on a
+one-way service: the way its trains run, unless that is longer than the drawn track between A and B,
+where a reader would expect another next stop).
 A, B and the answer are usable stations whose names do not spell L. The answer is the first
 intermediate stop of :func:`mapkit.graph.stops_between`.
 
@@ -28,6 +30,7 @@ from mapkit.questions.base import (
     cached,
     level_from_thresholds,
     line_paths,
+    rides_against_track,
     scene_and_graph,
 )
 from mapkit.questions.family import Asker, FamilyConfig, pooled
@@ -79,6 +82,8 @@ def path_of(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], 
     loop = g.lines[line].loop
     if len(paths) > 1 and not loop:
         return None  # two services ride differently between the same stations
+    if rides_against_track(g, line, a, b, len(paths[0])):
+        return None  # a one-way service rides the long way: the map's track suggests another next stop
     return paths[0], loop and len(paths) > 1
 
 
@@ -90,15 +95,17 @@ def _pool(ctx: Scene, config: NextStationConfig) -> list[tuple[str, str, str]]:
         lo, hi = config.min_between, config.max_between
         for lid, ln in g.lines.items():
             ids = [s for s in ln.station_ids if ctx.clean(s, (lid,))]
+            oneway = ln.oneway
             for i, a in enumerate(ids):
                 for b in ids[i + 1 :]:
-                    p = path_of(g, lid, a, b)  # one span serves both directions
-                    if p is None or len(p[0]) < lo or (hi is not None and len(p[0]) > hi):
-                        continue
-                    if ctx.clean(p[0][0], (lid,)):
-                        out.append((lid, a, b))
-                    if ctx.clean(p[0][-1], (lid,)):
-                        out.append((lid, b, a))
+                    p = path_of(g, lid, a, b)
+                    # one span serves both directions, unless a service runs one way only
+                    q = path_of(g, lid, b, a) if oneway else (None if p is None else (p[0][::-1], p[1]))
+                    for x, y, r in ((a, b, p), (b, a, q)):
+                        if r is None or len(r[0]) < lo or (hi is not None and len(r[0]) > hi):
+                            continue
+                        if ctx.clean(r[0][0], (lid,)):
+                            out.append((lid, x, y))
         return out
 
     return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)

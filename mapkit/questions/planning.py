@@ -258,13 +258,18 @@ def _gold(ctx: Any, routes: list[Route], cost: float, transfer_cost: float) -> d
             )
         out.append({"legs": legs, "transfers": r.transfers, "stops": r.stops})
     aliases = {sid: list(g.stations[sid].aliases) for sid in ends if g.stations[sid].aliases}
-    return {
+    gold = {
         "routes": out,
         "cost": float(cost),
         "transfer_cost": float(transfer_cost),
         "complete": len(routes) < MAX_ROUTES,
         "aliases": aliases,
     }
+    used = dict.fromkeys(leg.line for r in routes for leg in r.legs)
+    line_aliases = {lid: list(g.lines[lid].aliases) for lid in used if g.lines[lid].aliases}
+    if line_aliases:  # the legend's names of the lines (Singapore's NSL), for scoring without the graph
+        gold["line_aliases"] = line_aliases
+    return gold
 
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:

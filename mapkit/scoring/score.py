@@ -5,7 +5,9 @@ detail (partial-credit) score, and prices it with RewardMap's shape::
 
     reward = weight * (format + correct + 0.5 * detail)      format, correct in {0, 1}; detail in [0, 1]
 
-so a fully right, well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
+(for a route answer ``correct`` in the reward is ``correct * efficiency``, the cheapest route's cost over
+the answer's: a valid detour counts for the accuracy but earns clearly less), so a fully right,
+well-formatted answer earns ``2.5 * weight`` and the RL reward and the benchmark
 accuracy are two views of the same :class:`ScoreBreakdown`. Differences from the released RewardMap
 code, on purpose: correctness is worth 1 (not 10) next to an explicit format term; the Counting1
 detail (listed intermediate stops) is actually added; the planning leg-count penalty starts *after*
@@ -83,11 +85,21 @@ class ScoreBreakdown:
     method: str = "none"
     sub_scores: tuple[tuple[str, float], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    efficiency: float | None = None
+    """Route answers: the cheapest route's cost over this route's (1.0 optimal, 0.0 invalid); the
+    reward's correctness term is ``correct * efficiency``, the accuracy stays ReasonMap's validity."""
+
+    @property
+    def credit(self) -> float:
+        """The reward's correctness term: 1/0, or for a route ``correct * efficiency``."""
+        if self.efficiency is None:
+            return float(self.correct)
+        return float(self.correct) * self.efficiency
 
     @property
     def components(self) -> dict[str, float]:
-        """The unweighted reward terms, for logging: format, correct, detail."""
-        return {"format": float(self.format_ok), "correct": float(self.correct), "detail": self.detail}
+        """The unweighted reward terms, for logging: format, correct (the credit), detail."""
+        return {"format": float(self.format_ok), "correct": self.credit, "detail": self.detail}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready row (the ``--out`` breakdown file of ``mapkit score``).
@@ -110,6 +122,7 @@ class ScoreBreakdown:
             "reward": self.reward,
             "accuracy": self.accuracy,
             "accuracy_weight": self.accuracy_weight,
+            "efficiency": self.efficiency,
             "notes": list(self.notes),
         }
 
@@ -202,7 +215,7 @@ def score(
 
     * ``graph``: the item's city graph (route answers); loaded from ``city_ref`` and cached otherwise.
     * ``require_optimal``: a valid but non-optimal route is *not* correct (default: it is, as in the
-      published accuracy; optimality then only lowers the detail score).
+      published accuracy; a detour then earns the correctness term times its efficiency, best cost / route cost).
     * ``family``: a family object to use instead of the registry's (custom or test families): its
       ``check(item, extracted, given)``, and ``extract``/``checks_unanswered`` when it has them.
 
@@ -242,9 +255,15 @@ def score(
     if require_optimal and correct and optimal is False:
         correct = False
         notes.append("not optimal, and optimality is required")
+    efficiency: float | None = None
+    if _is_route(item):
+        # a detour is a valid route (ReasonMap's accuracy counts it) but earns the correctness term
+        # only in proportion to its efficiency, so RL sees the cost of every extra stop and change
+        efficiency = dict(subs).get("optimal", 1.0) if correct else 0.0
     detail = max(0.0, min(1.0, detail))
     weight = item_weight(item)
-    reward = weight * (FORMAT_SCALE * format_ok + CORRECT_SCALE * correct + DETAIL_SCALE * detail)
+    credit = float(correct) if efficiency is None else float(correct) * efficiency
+    reward = weight * (FORMAT_SCALE * format_ok + CORRECT_SCALE * credit + DETAIL_SCALE * detail)
     return ScoreBreakdown(
         id=str(item.get("id", "")),
         type=kind,
@@ -261,6 +280,7 @@ def score(
         method=ex.method,
         sub_scores=subs,
         notes=tuple(dict.fromkeys(n for n in notes if n)),
+        efficiency=None if efficiency is None else round(efficiency, 6),
     )
 
 

@@ -1,8 +1,9 @@
 """mapkit's own city file format (JSON or YAML), checked against ``schemas/city.schema.json``.
 
 Lines reference station ids from the ``stations`` table; without a table, lines list station
-names and ids are their slugs. A line has either ``stations`` (+ optional ``loop``) or
-``branches`` (services of one line).
+names and ids are their slugs. A line has either ``stations`` (+ optional ``loop``, ``oneway``) or
+``branches`` (services of one line, each with optional ``loop`` and ``oneway``: trains run in the
+listed order only).
 
 Example:
     >>> import pathlib, tempfile
@@ -53,7 +54,9 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
         if lid in line_ids:
             raise DataFileError(f"line id {lid!r} appears twice.", path=source, location=f"$.lines[{i}]")
         line_ids.add(lid)
-        raw_branches = ln.get("branches") or [{"stations": ln["stations"], "loop": ln.get("loop", False)}]
+        raw_branches = ln.get("branches") or [
+            {"stations": ln["stations"], "loop": ln.get("loop", False), "oneway": ln.get("oneway", False)}
+        ]
         branches = []
         for k, br in enumerate(raw_branches):
             ids = []
@@ -68,8 +71,9 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
                         path=source, location=loc,
                     )
                 ids.append(sid)
-            branches.append(Branch(tuple(ids), bool(br.get("loop", False))))
-        lines.append(Line(lid, ln["name"], tuple(branches), color=ln.get("color")))
+            branches.append(Branch(tuple(ids), bool(br.get("loop", False)), bool(br.get("oneway", False))))
+        aliases = tuple(ln.get("aliases", ()))
+        lines.append(Line(lid, ln["name"], tuple(branches), color=ln.get("color"), aliases=aliases))
     try:
         return MetroGraph(
             city=doc["city"], country=doc.get("country", ""), stations=stations.values(), lines=lines,

@@ -127,7 +127,7 @@ class _Curator:
         for ln in self.cur.get("loops", []):
             if ln not in lines:
                 raise self.fail(f"loops names line {ln!r}, which is not in {self.raw.path}.", "loops")
-        for section in ("branches", "drop", "colors", "add_stops"):
+        for section in ("branches", "drop", "colors", "add_stops", "oneway", "line_aliases"):
             for ln in self.cur.get(section, {}):
                 if ln not in lines:
                     raise self.fail(f"{section} names line {ln!r}, which is not in {self.raw.path}.", f"{section}.{ln}")
@@ -227,6 +227,7 @@ def load_reasonmap_city(
     # 3. lines: drops, loops, branches
     loops = set(cur.cur.get("loops", []))
     branches = cur.cur.get("branches", {})
+    oneway = cur.cur.get("oneway", {})
     added = _resolve_added_stops(cur, ids_per_line, set(names_of))
     drops = cur.cur.get("drop", {})
     colors = cur.cur.get("colors", {})
@@ -249,10 +250,20 @@ def load_reasonmap_city(
         if line_name in branches:
             services = []
             extra = added.get(line_name, [])
+            ways = oneway.get(line_name, [])
+            if len(ways) > len(branches[line_name]):
+                raise cur.fail(
+                    f"oneway lists {len(ways)} services of {line_name!r}, which has {len(branches[line_name])}.",
+                    f"oneway.{line_name}",
+                    hint="Give one of both/forward/backward per service under `branches`, in the same order.",
+                )
             for k, seq in enumerate(branches[line_name]):
                 where = f"branches.{line_name}[{k}]"
                 sids = tuple(_resolve_on_line(cur, line_name, ids + extra, ref, where) for ref in seq)
-                services.append(Branch(sids, loop=is_loop and k == 0))
+                way = ways[k] if k < len(ways) else "both"
+                if way == "backward":  # stored in running order: the model's one-way runs forward
+                    sids = sids[::-1]
+                services.append(Branch(sids, loop=is_loop and k == 0, oneway=way != "both"))
             covered = {s for br in services for s in br.stations}
             unplaced = [s for s in extra if s not in covered]
             if unplaced:
@@ -269,8 +280,19 @@ def load_reasonmap_city(
                     hint="Every station of the raw line must lie on at least one service.",
                 )
         else:
+            if line_name in oneway:
+                raise cur.fail(
+                    f"oneway names {line_name!r}, which has no services under `branches`.",
+                    f"oneway.{line_name}",
+                    hint="List the line's services under `branches` and give one direction per service.",
+                )
             services = [Branch(tuple(ids), loop=is_loop)]
-        lines.append(Line(lid, line_name, tuple(services), color=colors.get(line_name)))
+        lines.append(
+            Line(
+                lid, line_name, tuple(services), color=colors.get(line_name),
+                aliases=tuple(cur.cur.get("line_aliases", {}).get(line_name, ())),
+            )
+        )
 
     placed = {sid for ln in lines for sid in ln.station_ids}
     for sid in new_ids:

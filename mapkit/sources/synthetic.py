@@ -70,7 +70,8 @@ class SyntheticConfig:
     ``max_stations`` bound each service (a branched line's two services each lie in the range);
     ``grid_size`` is the side of the square grid in grid units (``None``: sized from the other
     values); ``spacing`` is the map distance of one grid unit; ``min_gap`` is the smallest
-    Chebyshev distance, in grid units, between two stations.
+    Chebyshev distance, in grid units, between two stations; ``oneway_loops`` of the rings run one
+    way only (``Branch.oneway``, in their listed order), as a one-way loop line does.
 
     Example:
         >>> SyntheticConfig(lines=3).lines
@@ -90,6 +91,7 @@ class SyntheticConfig:
     grid_size: int | None = None
     spacing: float = 40.0
     min_gap: int = 2
+    oneway_loops: int = 0
 
     def __post_init__(self) -> None:
         def fail(msg: str, hint: str | None = None) -> ConfigError:
@@ -112,6 +114,8 @@ class SyntheticConfig:
             raise fail(f"loops must be between 0 and {MAX_LOOPS}, not {self.loops}.")
         if self.branches < 0:
             raise fail(f"branches must be 0 or more, not {self.branches}.")
+        if not 0 <= self.oneway_loops <= self.loops:
+            raise fail(f"oneway_loops must be between 0 and loops ({self.loops}), not {self.oneway_loops}.")
         if self.loops + self.branches > self.lines:
             raise fail(
                 f"loops + branches ({self.loops} + {self.branches}) exceed lines ({self.lines}).",
@@ -144,7 +148,10 @@ class SyntheticConfig:
         >>> SyntheticConfig().to_dict()["lines"]
         6
         """
-        return asdict(self)
+        d = asdict(self)
+        if not d["oneway_loops"]:  # the default stays out, so two-way cities keep their recorded meta
+            del d["oneway_loops"]
+        return d
 
 
 def parse_synthetic_ref(ref: str) -> tuple[int, SyntheticConfig]:
@@ -754,8 +761,12 @@ def _to_graph(built: _Built, seed: int, cfg: SyntheticConfig, grid: int, rng: ra
     numbers = list(range(1, len(built.lines) + 1))
     rng.shuffle(numbers)
     lines = []
-    for number, services in sorted(zip(numbers, built.lines), key=lambda t: t[0]):
-        branches = tuple(Branch(tuple(id_of[p] for p in svc), loop) for svc, loop in services)
+    # the rings come first in ``built.lines``: the first ``oneway_loops`` of them run one way only
+    oneway = set(range(cfg.oneway_loops))
+    for number, k, services in sorted(zip(numbers, range(len(built.lines)), built.lines), key=lambda t: t[0]):
+        branches = tuple(
+            Branch(tuple(id_of[p] for p in svc), loop, oneway=loop and k in oneway) for svc, loop in services
+        )
         lines.append(Line(f"line-{number}", f"Line {number}", branches, color=line_color(number)))
     return MetroGraph(
         city=f"synthetic-{seed}",

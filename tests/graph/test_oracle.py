@@ -27,7 +27,10 @@ def test_oracle_equals_best_routes_on_every_pair_of_the_small_maps(small_map):
         assert oracle.min_transfers(a, b) == want[0].transfers
 
 
-@pytest.mark.parametrize("city,limit", [("auckland", None), ("singapore", 400), ("washington", 400), ("new_york", 300)])
+@pytest.mark.parametrize(
+    "city,limit",
+    [("auckland", None), ("singapore", 400), ("washington", 400), ("new_york", 300), ("los_angeles", 300)],
+)
 def test_oracle_equals_best_routes_on_real_cities(load_real, city, limit):
     g = load_real(city)
     oracle = RouteOracle(g)

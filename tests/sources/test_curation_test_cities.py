@@ -153,7 +153,25 @@ def test_beijing_airport_express_returns_from_t2_to_sanyuanqiao(load_raw, load_r
     ln = g.line("首都机场线")
     assert len(ln.branches) == 2 and not ln.loop
     assert has_edge(g, "2号航站楼站", "三元桥站") and has_edge(g, "3号航站楼站", "2号航站楼站")
-    assert stops_between(g, "东直门站", "2号航站楼站", "首都机场线").count == 1
+    # one-way at the airport end: outbound via 3号航站楼, inbound straight back to 三元桥
+    assert all(br.oneway for br in ln.branches)
+    assert stops_between(g, "东直门站", "2号航站楼站", "首都机场线").count == 2
+    assert stops_between(g, "2号航站楼站", "东直门站", "首都机场线").count == 1
+    with pytest.raises(NotOnSameLineError, match="one way only"):
+        stops_between(g, "3号航站楼站", "三元桥站", "首都机场线")
+
+
+def test_one_way_services_follow_the_direction_of_travel(load_real):
+    la = load_real("los_angeles")
+    assert stops_between(la, "Anaheim St Station", "Pacific Av Station", "Line A").count == 3
+    assert stops_between(la, "Pacific Av Station", "Anaheim St Station", "Line A").count == 0
+    with pytest.raises(NotOnSameLineError, match="one way only"):
+        stops_between(la, "Downtown Long Beach Station", "1st St Station", "Line A")
+    ge = load_real("geneva")
+    towards_nations = stops_between(ge, "Stand Station", "Gare Cornavin Station", "Line 15")
+    towards_palettes = stops_between(ge, "Gare Cornavin Station", "Stand Station", "Line 15")
+    assert [ge.stations[s].name for s in towards_nations.stops] == ["Goulart Station"]
+    assert [ge.stations[s].name for s in towards_palettes.stops] == ["Mercier Station"]
 
 
 def test_beijing_gaojiayuan_is_a_line_12_14_interchange(load_real):
@@ -234,8 +252,14 @@ def test_los_angeles_long_beach_loop_has_the_pacific_av_anaheim_edge(load_raw, l
     assert a.id in edge_lines(g, "Pacific Av Station", "Anaheim St Station")
     assert a.id in edge_lines(g, "Anaheim St Station", "5th St Station")
     assert a.id in edge_lines(g, "Downtown Long Beach Station", "Pacific Av Station")
+    # the loop runs one way: southbound round by Downtown Long Beach, northbound by Pacific Av
+    assert stops_between(g, "Pacific Av Station", "Willow St Station", "Line A").stops == tuple(
+        sid(g, n) for n in ("Anaheim St Station", "Pacific Coast Hwy Station")
+    )
     assert stops_between(g, "Willow St Station", "Pacific Av Station", "Line A").stops == tuple(
-        sid(g, n) for n in ("Pacific Coast Hwy Station", "Anaheim St Station")
+        sid(g, n)
+        for n in ("Pacific Coast Hwy Station", "Anaheim St Station", "5th St Station", "1st St Station",
+                  "Downtown Long Beach Station")
     )
 
 
@@ -301,12 +325,13 @@ def test_geneva_line_15_one_way_pair_via_mercier_and_goulart(load_raw, load_real
     for via in ("Mercier Station", "Goulart Station"):
         assert ln.id in edge_lines(g, "Stand Station", via)
         assert ln.id in edge_lines(g, via, "Gare Cornavin Station")
-    ends = {(g.stations[b.stations[0]].name, g.stations[b.stations[-1]].name) for b in ln.branches}
-    assert ends == {("Palettes Station", "Nations Station")}
-    # the two ways through the pair tie (8 stops each), so the span reports itself ambiguous
-    span = stops_between(g, "Plainpalais Station", "Nations Station", "Line 15")
-    assert span.ambiguous and sorted(len(p) for p in span.paths) == [8, 8]
-    assert {p[2] for p in span.paths} == {sid(g, "Mercier Station"), sid(g, "Goulart Station")}
+    ends = [(g.stations[b.stations[0]].name, g.stations[b.stations[-1]].name, b.oneway) for b in ln.branches]
+    assert ends == [("Palettes Station", "Nations Station", True), ("Nations Station", "Palettes Station", True)]
+    # one way each: towards Nations by Goulart, back towards Palettes by Mercier (8 stops each way)
+    there = stops_between(g, "Plainpalais Station", "Nations Station", "Line 15")
+    back = stops_between(g, "Nations Station", "Plainpalais Station", "Line 15")
+    assert not there.ambiguous and there.count == back.count == 8
+    assert there.stops[2] == sid(g, "Goulart Station") and back.stops[-3] == sid(g, "Mercier Station")
 
 
 def test_geneva_line_18_ends_at_palettes(load_raw, load_real):
