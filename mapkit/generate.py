@@ -391,7 +391,11 @@ def plan_items(
     loaded = _load(cities, spec.data_dir, spec.skip_broken)
     renders = _render_maps(loaded, opts) if opts is not None else [None] * len(loaded)
     scenes = {ref: context(g).with_render(r, city_ref=ref) for (ref, g), r in zip(loaded, renders)}
-    caps = {ref: {t: get_family(t).capacity(scenes[ref], cfgs[t]) for t in names} for ref, _ in loaded}
+    if spec.repeats and preset is None:
+        # nothing reads the capacities: leave each city's pools to be built when (and where) its items are
+        caps: dict[str, dict[str, int | None]] = {ref: dict.fromkeys(names) for ref, _ in loaded}
+    else:
+        caps = {ref: {t: get_family(t).capacity(scenes[ref], cfgs[t]) for t in names} for ref, _ in loaded}
     n_per_type = 100 if spec.n_per_type is None else spec.n_per_type
     if preset is not None:
         by_city = {g.city: ref for ref, g in loaded}
