@@ -50,6 +50,11 @@ def _cpu_rate(fn) -> tuple[int, float, float]:
     return n, time.process_time() - c0, time.perf_counter() - w0
 
 
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def gym_items(count: int, out: Path) -> int:
     import reasoning_gym
 
@@ -75,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", default=os.environ.get("MAPKIT_DATA"), help="ReasonMap data (default $MAPKIT_DATA)")
     args = ap.parse_args(argv)
     try:
-        import reasoning_gym  # noqa: F401
         from importlib.metadata import version
+
+        import reasoning_gym  # noqa: F401
 
         gym_version = version("reasoning-gym")
     except ImportError:
@@ -123,9 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"end to end (wall time), every city and family, n={n} per (city, type)")
         digests = {}
         for w in sorted({1, args.workers}):
-            made, _, wall = _cpu_rate(lambda w=w: mk(t / f"e2e{w}.jsonl", cities, n, workers=w))
+            kids = _children_cpu()
+            made, cpu, wall = _cpu_rate(lambda w=w: mk(t / f"e2e{w}.jsonl", cities, n, workers=w))
+            cpu += _children_cpu() - kids
             digests[w] = hashlib.sha256((t / f"e2e{w}.jsonl").read_bytes()).hexdigest()
-            print(f"  {w} worker(s): {made:,} items in {wall:.1f} s = {made / wall:,.0f} items/s")
+            print(f"  {w} worker(s): {made:,} items in {wall:.1f} s = {made / wall:,.0f} items/s "
+                  f"({cpu:.1f} CPU s over all processes; {cpu / wall:.2f} cores busy on average)")
         checks.append(("same bytes for 1 and N workers", len(set(digests.values())) == 1, digests[1][:16]))
 
         # 3. the big run ------------------------------------------------------------------------------

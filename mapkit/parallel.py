@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from mapkit.generate import GenerationSummary, PlanEntry
     from mapkit.questions.base import Scene
 
-__all__ = ["SHARD_ITEMS", "Shard", "available_cores", "run_sharded", "shards"]
+__all__ = ["SHARD_ITEMS", "Shard", "available_cores", "map_ordered", "run_sharded", "shards"]
 
 SHARD_ITEMS = 4000
 """Item indices per shard: big enough that a shard's fixed cost (a city's pools in a fresh worker)
@@ -213,6 +213,28 @@ def _top_up(
         write(dumps_lines(extra))
     if made[k] < entry.n:
         summary.shortfalls.append(f"{entry.city}: {entry.family} gave {made[k]} of {entry.n} items")
+
+
+def map_ordered(fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int) -> Iterator[Any]:
+    """``fn(task)`` for each task, in task order, on up to ``workers`` forked processes.
+
+    ``fn`` must be a module-level function (it is pickled by name); what it closes over in module state
+    set before the call is inherited by the fork. Workers ignore SIGINT; on Ctrl-C or an error the
+    parent stops them. One process where fork is not available or there is one task.
+
+    >>> list(map_ordered(abs, [-3, 1, -2], workers=2))
+    [3, 1, 2]
+    """
+    ctx = _fork_context()
+    if ctx is None or workers <= 1 or len(tasks) <= 1:
+        yield from map(fn, tasks)
+        return
+    with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker) as pool:
+        try:
+            yield from pool.imap(fn, tasks)
+        except BaseException:
+            pool.terminate()
+            raise
 
 
 def _fork_context() -> Any:
