@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="Timed renders per case (after one warm-up).")
     ap.add_argument("--data-dir", default=os.environ.get("MAPKIT_DATA"), help="ReasonMap data (for beijing).")
     ap.add_argument("--json", type=Path, help="Also write the results to this JSON file.")
+    ap.add_argument("--baseline", type=Path,
+                    help="Another checkout (e.g. `git worktree add ../base main`): each case runs there too, "
+                    "alternating with this one, and the ratio is printed.")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -142,11 +145,23 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--repeat", str(args.repeat)]
         if args.data_dir:
             cmd += ["--data-dir", str(args.data_dir)]
+        if args.baseline:  # the same child, importing the other checkout's mapkit first
+            env = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
+            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=args.baseline, check=False, env=env)
+            if proc.returncode != 0:
+                print(proc.stderr, file=sys.stderr)
+                return proc.returncode
+            base = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(f"{name:10s} baseline {args.baseline}: {base['image']:>10s}  wall {base['wall_s_median']:.3f} s "
+                  f"(cpu {base['cpu_s_median']:.3f})  png {base['png_bytes'] / 1024:.0f} KiB")
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return proc.returncode
         r = json.loads(proc.stdout.strip().splitlines()[-1])
+        if args.baseline:
+            r["baseline_wall_s_median"] = base["wall_s_median"]
+            print(f"{name:10s} this / baseline wall: {r['wall_s_median'] / base['wall_s_median']:.2f}x")
         results.append(r)
         status = "ok" if r["meets_target"] else "SLOWER THAN TARGET"
         print(f"{r['case']:10s} {r['city']:14s} {r['stations']:4d} stations {r['lines']:2d} lines  {r['image']:>10s}  "

@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
             "mapkit render --city demo --out maps/",
             "mapkit render --city beijing --out maps/ --data-dir ../shared/data/reasonmap",
             "mapkit render --city synthetic:7 --out maps/ --style-seed 3 --width 2048 --height 2048 --svg",
+            "mapkit render --city demo --out maps/ --styles default,seed-1,seed-2",
             "mapkit render --all-cities --out maps/ --workers 4",
         ),
     )(render)
@@ -39,6 +40,11 @@ def render(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write the map even if it fails the legibility gate.")] = False,
     svg: Annotated[bool, typer.Option("--svg", help="Also write <city>.svg.")] = False,
+    styles: Annotated[
+        str | None,
+        typer.Option("--styles", help="A render-robustness set: one map per style, e.g. default,seed-1,seed-2 "
+                     "(written as <city>--<style>.png)."),
+    ] = None,
     data_dir: DataDirOpt = None,
     city: Annotated[
         str | None, typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.")
@@ -55,17 +61,30 @@ def render(
 ) -> None:
     from mapkit.errors import ConfigError, LegibilityError
     from mapkit.render import GateLimits, render_city, style_from_seed
+    from mapkit.render.robustness import parse_styles, render_styles
     from mapkit.sources import load_city
 
     if all_cities:
-        if city or svg:
-            raise ConfigError("--all-cities draws every city (PNG + manifest): drop --city and --svg.")
+        if city or svg or styles:
+            raise ConfigError("--all-cities draws every city (PNG + manifest): drop --city, --svg and --styles.")
         _render_all(out_dir, seed, style_seed, width, height, force, data_dir, workers)
         return
     if city is None:
         raise ConfigError("Give --city CITY or --all-cities.")
-
+    if styles is not None and style_seed is not None:
+        raise ConfigError("--styles and --style-seed exclude each other: list the seed in --styles (seed-N).")
     graph = load_city(city, data_dir=data_dir)
+    if styles is not None:
+        done = render_styles(graph, out_dir, parse_styles(styles), seed=seed, force=force, svg=svg,
+                             width=width, height=height)
+        table = Table(title=f"render: {graph.city}, {len(done)} styles")
+        for col in ("style", "image", "size", "gate"):
+            table.add_column(col)
+        for r in done:
+            table.add_row(r.png_path.stem.rsplit("--", 1)[-1], str(r.png_path), f"{r.figures.width}x{r.figures.height}",
+                          "passed" if r.passed else "FAILED (--force)")
+        out.print(table)
+        return
     style = style_from_seed(style_seed).with_size(width, height)
     try:
         res = render_city(graph, out_dir, style=style, seed=seed, force=force, svg=svg)

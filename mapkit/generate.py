@@ -417,6 +417,25 @@ def plan_items(
 # --- generation ---------------------------------------------------------------------------------
 
 
+def _answer_readable(item: dict[str, Any], scene: Scene) -> bool:
+    """Whether the scene's render (if any) shows the lines the item asks about distinctly."""
+    render = scene.render
+    if render is None:
+        return True
+    from mapkit.render.gate import item_lines_readable
+
+    readable = render.caches.get("readable_lines")
+    if readable is None:
+        readable = render.caches["readable_lines"] = _readable(render.manifest)
+    return item_lines_readable(item, scene.graph, readable)
+
+
+def _readable(manifest: dict[str, Any]) -> set[str]:
+    from mapkit.render.gate import readable_lines
+
+    return readable_lines(manifest)
+
+
 def _run(
     plan: list[tuple[Scene, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
 ) -> Iterator[dict[str, Any]]:
@@ -434,6 +453,8 @@ def _run(
         while made < entry.n and i < limit:
             item = gen(scene, seed, i, cfg)
             i += 1
+            if item is not None and not _answer_readable(item, scene):
+                item = None  # the render does not let a reader tell the asked lines apart
             if item is not None:
                 made += 1
                 yield item

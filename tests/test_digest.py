@@ -26,8 +26,8 @@ from mapkit.sources import load_city
 CITIES = ["synthetic:3", "synthetic:11:8", "synthetic:5:4", "rome", "lisboa"]
 
 ALL_RENDERED = {
-    "items": "e02d305dd1fe8a0224a6f9bcf1573c349222ae6dfc797948c8d7c6be569426ba",
-    "scores": "6816f55b4aa978764af31a2bc2b0d3a7c72510310fcdda10355252502e0684d2",
+    "items": "0172d2fb893ba57820af44ce0af5acb069f7cccffaf0aa9d969a1b4efd306dc9",
+    "scores": "f06517288ddf1150fb12839c0214540918f3fe5bb24d2be1037b543601741de8",
 }
 TEMPLATED = {
     "items": "76ffc38b1c482391a132972ad44c2e7eeef16591e7c40bec8ce38a4afaa6d0bb",

@@ -37,7 +37,7 @@ from mapkit.render.draw import draw_png, draw_svg, png_bytes
 from mapkit.render.fonts import font_chain
 from mapkit.render.gate import GateLimits, RenderFigures, check, measure
 from mapkit.render.geometry import build_geometry
-from mapkit.render.labels import place_labels
+from mapkit.render.labels import SMALL_FACTOR, place_labels, text_height
 from mapkit.render.layout import Layout, layout_city
 from mapkit.render.manifest import MANIFEST_FORMAT, build_manifest, load_manifest, write_manifest
 from mapkit.render.style import DEFAULT_STYLE, RenderStyle, style_from_seed
@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 
-AUTO_GROW_ATTEMPTS = 4
+AUTO_GROW_ATTEMPTS = 6
 """How many times an auto-sized canvas is enlarged when its labels do not fit."""
 
 AUTO_GROW_FACTOR = 1.15
@@ -65,6 +65,16 @@ AUTO_GROW_FACTOR = 1.15
 
 AUTO_RESEED_ATTEMPTS = 3
 """How many further layout seeds an auto-sized, coordinate-free render tries when growing fails."""
+
+
+def _font_sizes(style: RenderStyle, fonts, limits: GateLimits | None) -> list[int]:  # noqa: ANN001
+    """The style's font size and, when the gate allows its text height, 82% of it: a fixed canvas too
+    small for its labels draws *every* label smaller rather than mixing sizes."""
+    small = round(style.font_size * SMALL_FACTOR)
+    need = (limits or GateLimits()).min_label_height_px
+    if small < style.font_size and min(text_height(f, small) for f in fonts.faces) >= need:
+        return [style.font_size, small]
+    return [style.font_size]
 
 
 @dataclass(frozen=True)
@@ -125,18 +135,23 @@ def render_city(
     for layout_seed in range(seed, seed + reseeds + 1):
         layout = layout_city(graph, seed=layout_seed, mode=style.layout, octilinear=style.octilinear)
         spacing = style.station_spacing
-        for attempt in range(AUTO_GROW_ATTEMPTS + 1):
-            used = replace(style, station_spacing=spacing)
+        font_sizes = [style.font_size] if auto_size else _font_sizes(style, fonts, limits)
+        for attempt in range(AUTO_GROW_ATTEMPTS + 1 if auto_size else len(font_sizes)):
+            used = replace(style, station_spacing=spacing, font_size=font_sizes[min(attempt, len(font_sizes) - 1)])
             geo = build_geometry(graph, layout, used, fonts)
             labels = place_labels(graph, geo, used, fonts, min_size=(limits or GateLimits()).min_label_height_px)
-            figures = measure(geo, labels)
+            figures = measure(geo, labels, limits)
             failures = check(figures, limits)
             # A canvas sized from the city may grow until every label finds a free spot; a size
-            # the caller fixed is kept (the gate then decides).
-            if not failures or not auto_size:
+            # the caller fixed is kept, and every label of it may shrink at once (one size per map)
+            if not failures:
                 break
-            if attempt < AUTO_GROW_ATTEMPTS:
-                spacing = round(spacing * AUTO_GROW_FACTOR)
+            if auto_size and attempt < AUTO_GROW_ATTEMPTS:
+                # many labels without a place: two steps at once (each attempt costs a full placement)
+                bad = (figures.label_overlaps + figures.label_marker_overlaps + figures.label_line_overlaps
+                       + figures.labels_nearer_other + figures.label_tag_overlaps + figures.tag_overlaps)
+                steps = 2 if bad > max(2, len(graph.stations) // 100) else 1
+                spacing = round(spacing * AUTO_GROW_FACTOR**steps)
         if not failures:
             break
     if failures and not force:

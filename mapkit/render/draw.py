@@ -64,11 +64,21 @@ def draw_png(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> 
     # plain markers first, interchanges on top (they are the larger, more important ones)
     for m in sorted(geo.markers.values(), key=lambda m: m.interchange):
         _marker(d, m, ss)
+    for t in geo.tags:
+        x0, y0, x1, y1 = (round(v * ss) for v in t.bbox)
+        outline = hex_rgb(style.background)
+        if t.shape == "circle":
+            d.ellipse((x0, y0, x1 - 1, y1 - 1), fill=hex_rgb(t.fill), outline=outline, width=max(1, ss))
+        else:
+            d.rounded_rectangle((x0, y0, x1 - 1, y1 - 1), radius=(y1 - y0) // 2, fill=hex_rgb(t.fill),
+                                outline=outline, width=max(1, ss))
     if ss > 1:
         img = img.reduce(ss)
     d = ImageDraw.Draw(img)
     ink = hex_rgb(style.label_color)
     halo = hex_rgb(style.background)
+    for t in geo.tags:
+        d.text(t.origin, t.text, font=geo.fonts.face_for(t.text).load(t.font_size), fill=hex_rgb(t.ink))
     for lab in labels.values():
         font = lab.face.load(lab.size)
         for text, origin in lab.runs:
@@ -151,6 +161,16 @@ def draw_svg(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> 
         else:
             out.append(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{r:.2f}" fill="{m.fill}" stroke="{m.stroke}" '
                        f'stroke-width="{m.stroke_width:.2f}"/>')
+
+    for t in geo.tags:
+        x0, y0, x1, y1 = t.bbox
+        rx = (y1 - y0) / 2
+        out.append(f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}" rx="{rx:.2f}" '
+                   f'fill="{t.fill}" stroke="{style.background}" data-line="{escape(t.line_id)}"/>')
+        face = geo.fonts.face_for(t.text)
+        asc = face.load(t.font_size).getmetrics()[0]
+        out.append(f'<text x="{t.origin[0]:.2f}" y="{t.origin[1] + asc:.2f}" font-family="{escape(face.family)}" '
+                   f'font-size="{t.font_size}" fill="{t.ink}">{escape(t.text)}</text>')
 
     def text(x: float, y: float, s: str, family: str, size: int, halo: int = 0) -> str:
         h = (f' stroke="{style.background}" stroke-width="{2 * halo}" paint-order="stroke"' if halo else "")

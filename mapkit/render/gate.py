@@ -12,6 +12,9 @@ Example:
     ...                   stations_outside=0, labels_outside=0, min_station_distance_px=20.0, edge_crossings=0)
     >>> check(f)
     ['smallest label is 6 px high (minimum 10)', '1 pair of labels overlap (maximum 0)']
+    >>> check(RenderFigures(**{**f.to_dict(), "label_overlaps": 0, "min_label_height_px": 12,
+    ...                        "labels_nearer_other": 1, "indistinct_line_pairs": 2}))[0]
+    "1 label is nearer another station's marker than its own (maximum 0)"
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import shapely
 from shapely import STRtree
 
 from mapkit.render.geometry import Box, MapGeometry
-from mapkit.render.labels import Label
+from mapkit.render.labels import HEAVY_HALO, MAX_GAP_EM, Label, marker_gaps
+from mapkit.render.tags import LINE_DELTA_E, LINE_NEAR_PX, confusable_pairs
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class GateLimits:
     max_label_line_overlaps: int = 0
     max_legend_overlaps: int = 0
     max_outside: int = 0
+    max_label_gap_em: float = MAX_GAP_EM
+    max_label_sizes: int = 1
+    min_line_delta_e: float = LINE_DELTA_E
+    line_near_px: float = LINE_NEAR_PX
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,18 @@ class RenderFigures:
     labels_outside: int
     min_station_distance_px: float
     edge_crossings: int
+    # what a reader needs (issue 14): the defaults keep manifests of older renders loadable
+    labels_nearer_other: int = 0
+    labels_too_far: int = 0
+    max_label_gap_px: float = 0.0
+    label_sizes: int = 1
+    labels_over_lines: int = 0
+    label_tag_overlaps: int = 0
+    tag_overlaps: int = 0
+    confusable_line_pairs: int = 0
+    indistinct_line_pairs: int = 0
+    lines_unnamed: int = 0
+    crossings_lower_bound: int = 0
 
     def to_dict(self) -> dict[str, int | float]:
         """The figures as a flat JSON-ready dict (the manifest's ``figures``)."""
@@ -73,12 +93,23 @@ def check(figures: RenderFigures, limits: GateLimits | None = None) -> list[str]
     """Every way ``figures`` break ``limits``, as readable sentences (empty: the render passes)."""
     lim = limits or GateLimits()
     out = []
+    if figures.label_sizes > lim.max_label_sizes:
+        out.append(f"labels use {figures.label_sizes} font sizes (maximum {lim.max_label_sizes})")
     if figures.min_label_height_px < lim.min_label_height_px:
         out.append(f"smallest label is {figures.min_label_height_px} px high (minimum {lim.min_label_height_px})")
     for count, most, what in (
         (figures.label_overlaps, lim.max_label_overlaps, "pair{s} of labels overlap"),
         (figures.label_marker_overlaps, lim.max_label_marker_overlaps, "label{s} cover{v} another station's marker"),
-        (figures.label_line_overlaps, lim.max_label_line_overlaps, "label{s} cover{v} a line not at {its} station"),
+        (figures.label_line_overlaps, lim.max_label_line_overlaps,
+         "label{s} {is} crossed by a line (a foreign line, or {its} own without a heavy halo)"),
+        (figures.labels_nearer_other, 0, "label{s} {is} nearer another station's marker than {its} own"),
+        (figures.labels_too_far, 0,
+         f"label{{s}} {{is}} more than {lim.max_label_gap_em:g} font sizes from {{its}} marker"),
+        (figures.label_tag_overlaps, 0, "label{s} cover{v} a line tag"),
+        (figures.tag_overlaps, 0, "line tag{s} overlap{v} a marker or another tag"),
+        (figures.indistinct_line_pairs, 0, f"pair{{s}} of lines that meet or run near each other {{is}} "
+         f"less than ΔE {lim.min_line_delta_e:g} apart in colour without a tag on every run"),
+        (figures.lines_unnamed, 0, "line{s} {is} named only in the legend, not on the line"),
         (figures.legend_overlaps, lim.max_legend_overlaps, "label{s} or station{s} overlap{v} the legend"),
         (figures.stations_outside, lim.max_outside, "station{s} {is} outside the image"),
         (figures.labels_outside, lim.max_outside, "label{s} {is} outside the image"),
@@ -91,7 +122,7 @@ def check(figures: RenderFigures, limits: GateLimits | None = None) -> list[str]
     return out
 
 
-def measure(geo: MapGeometry, labels: dict[str, Label]) -> RenderFigures:
+def measure(geo: MapGeometry, labels: dict[str, Label], limits: GateLimits | None = None) -> RenderFigures:
     """The figures of a render, computed from what is drawn.
 
     Example:
@@ -136,8 +167,28 @@ def measure(geo: MapGeometry, labels: dict[str, Label]) -> RenderFigures:
         sv = np.array([index[s.v] for s in geo.segments])
         li, gi = STRtree(segs).query(grown, predicate="intersects")
         foreign = (su[gi] != owner[li]) & (sv[gi] != owner[li])
-        label_line = len(set(li[foreign].tolist()))
+        # a label's own line may pass under it only when a heavy halo keeps the text legible
+        haloed = np.array([labels[s].over_line and labels[s].halo >= HEAVY_HALO for s in lab_ids], dtype=bool)
+        label_line = len(set(li[foreign | ~haloed[li]].tolist()))
 
+    lim = limits or GateLimits()
+    near_other, too_far, max_gap = _label_distances(geo, labels, lab_ids, L, owner, lim)
+    tag_geoms = shapely.box(*np.array([t.bbox for t in geo.tags], dtype=float).reshape(-1, 4).T)
+    label_tag = 0
+    tag_overlaps = 0
+    if len(geo.tags):
+        if len(L):
+            li, _ = STRtree(tag_geoms).query(lab_geoms, predicate="intersects")
+            label_tag = len(set(li.tolist()))
+        ta, tb = STRtree(tag_geoms).query(tag_geoms, predicate="intersects")
+        hit = set(ta[ta < tb].tolist()) | set(tb[ta < tb].tolist())
+        ti, _ = STRtree(mk).query(tag_geoms, predicate="intersects")
+        tag_overlaps = len(hit | set(ti.tolist()))
+    confusable = confusable_pairs(geo.segments, geo.colors, near_px=lim.line_near_px,
+                                  min_delta_e=lim.min_line_delta_e) if geo.segments else set()
+    tagged = _fully_tagged(geo)
+    indistinct = sum(1 for pair in confusable if not all(lid in tagged for lid in pair))
+    named = {t.line_id for t in geo.tags}
     legend_overlaps = 0
     if geo.legend is not None:
         lg = shapely.box(*geo.legend.bbox)
@@ -169,7 +220,127 @@ def measure(geo: MapGeometry, labels: dict[str, Label]) -> RenderFigures:
         labels_outside=sum(outside(lab.bbox) for lab in labels.values()),
         min_station_distance_px=min_dist,
         edge_crossings=_crossings(geo),
+        labels_nearer_other=near_other,
+        labels_too_far=too_far,
+        max_label_gap_px=max_gap,
+        label_sizes=len({lab.size for lab in labels.values()}),
+        labels_over_lines=sum(lab.over_line for lab in labels.values()),
+        label_tag_overlaps=label_tag,
+        tag_overlaps=tag_overlaps,
+        confusable_line_pairs=len(confusable),
+        indistinct_line_pairs=indistinct,
+        lines_unnamed=sum(1 for lid in geo.services if lid not in named),
+        crossings_lower_bound=crossings_lower_bound(geo),
     )
+
+
+def _label_distances(
+    geo: MapGeometry, labels: dict[str, Label], lab_ids: list[str], L: np.ndarray, owner: np.ndarray,
+    lim: GateLimits,
+) -> tuple[int, int, float]:
+    """Labels whose nearest marker is not their own, labels too far from their own, the largest gap.
+
+    Gaps run from the label's box to the marker's edge (a disc of the marker's radius).
+    """
+    if not len(L):
+        return 0, 0, 0.0
+    ids = list(geo.markers)
+    C = np.array([geo.centers[s] for s in ids], dtype=float)
+    R = np.array([geo.markers[s].radius for s in ids], dtype=float)
+    own = marker_gaps(L, C[owner], R[owner])
+    reach = float(own.max()) + float(R.max()) + 1.0
+    boxes = shapely.box(*L.T)
+    li, si = STRtree(shapely.points(C)).query(boxes, predicate="dwithin", distance=reach)
+    keep = si != owner[li]
+    li, si = li[keep], si[keep]
+    other = marker_gaps(L[li], C[si], R[si])
+    nearer = set(li[other <= own[li]].tolist())
+    sizes = np.array([labels[s].size for s in lab_ids], dtype=float)
+    too_far = int((own > lim.max_label_gap_em * sizes + 1e-9).sum())
+    return len(nearer), too_far, float(round(own.max(), 2))
+
+
+def unreadable_lines(geo: MapGeometry, limits: GateLimits | None = None) -> set[str]:
+    """Lines a reader cannot tell apart from a line they meet or run beside (see :func:`measure`)."""
+    lim = limits or GateLimits()
+    if not geo.segments:
+        return set()
+    tagged = _fully_tagged(geo)
+    pairs = confusable_pairs(geo.segments, geo.colors, near_px=lim.line_near_px, min_delta_e=lim.min_line_delta_e)
+    return {lid for pair in pairs if not all(x in tagged for x in pair) for lid in pair}
+
+
+def readable_lines(manifest: dict) -> set[str]:
+    """The ids of the lines a render lets a reader identify: the hook the line-asking question families
+    consult (a line question about a render is asked only when its lines are in here).
+
+    Manifests written before lines carried ``readable`` count every line as readable.
+
+    Example:
+        >>> sorted(readable_lines({"lines": [{"id": "1", "readable": True}, {"id": "2", "readable": False},
+        ...                                  {"id": "3"}]}))
+        ['1', '3']
+    """
+    return {ln["id"] for ln in manifest.get("lines", []) if ln.get("readable", True)}
+
+
+STATION_LINE_FAMILIES = frozenset({"counting2", "torf1"})
+"""Families whose answer is about every line at their stations (not only the ``line_ids`` they name)."""
+
+
+def item_lines_readable(item: dict, graph, readable: set[str]) -> bool:  # noqa: ANN001
+    """Whether every line an item's answer depends on is in ``readable`` (:func:`readable_lines`):
+    its ``mapkit.line_ids`` and, for :data:`STATION_LINE_FAMILIES`, the lines at its stations.
+
+    Example:
+        >>> from mapkit.graph import toy_city
+        >>> item = {"type": "counting2", "mapkit": {"line_ids": [], "station_ids": ["b"]}}
+        >>> g = toy_city()
+        >>> item_lines_readable(item, g, {"red", "blue", "green"}), item_lines_readable(item, g, {"red"})
+        (True, False)
+    """
+    m = item.get("mapkit", {})
+    need = set(m.get("line_ids") or ())
+    if item.get("type") in STATION_LINE_FAMILIES:
+        for sid in m.get("station_ids") or ():
+            if sid in graph.stations:
+                need.update(graph.lines_at(sid))
+    return need <= readable
+
+
+def _fully_tagged(geo: MapGeometry) -> set[str]:
+    """Lines with a tag on every run: each of their drawn edges belongs to a run one of their tags names."""
+    covered: dict[str, set[tuple[str, str]]] = {}
+    for t in geo.tags:
+        covered.setdefault(t.line_id, set()).update(t.run)
+    edges: dict[str, set[tuple[str, str]]] = {}
+    for s in geo.segments:
+        edges.setdefault(s.line_id, set()).add((min(s.u, s.v), max(s.u, s.v)))
+    return {lid for lid, es in edges.items() if es <= covered.get(lid, set())}
+
+
+def crossings_lower_bound(geo: MapGeometry) -> int:
+    """A lower bound on the edge crossings any drawing of the network needs: 0 for a planar network,
+    else ``max(1, m - 3n + 6)`` (Euler's bound; networks of parts add up).
+
+    Example:
+        >>> from types import SimpleNamespace as S
+        >>> k5 = [S(u=str(a), v=str(b)) for a in range(5) for b in range(a + 1, 5)]
+        >>> crossings_lower_bound(S(segments=k5))
+        1
+    """
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_edges_from((s.u, s.v) for s in geo.segments)
+    total = 0
+    for comp in nx.connected_components(g):
+        sub = g.subgraph(comp)
+        if nx.check_planarity(sub)[0]:
+            continue
+        n, m = sub.number_of_nodes(), sub.number_of_edges()
+        total += max(1, m - 3 * n + 6)
+    return total
 
 
 def _crossings(geo: MapGeometry) -> int:

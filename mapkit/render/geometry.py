@@ -24,7 +24,7 @@ from __future__ import annotations
 import colorsys
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from shapely import STRtree, box
@@ -34,6 +34,7 @@ from mapkit.graph.model import MetroGraph
 from mapkit.render.fonts import FontChain
 from mapkit.render.layout import Layout
 from mapkit.render.style import RenderStyle
+from mapkit.render.tags import LINE_DELTA_E, Tag, build_tags, confusable_pairs, line_delta_e
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
@@ -111,6 +112,8 @@ class MapGeometry:
     line_width: float
     layout_method: str
     fonts: FontChain
+    tags: list[Tag] = field(default_factory=list)  # line names drawn on the lines (mapkit.render.tags)
+    confusable: set[frozenset[str]] = field(default_factory=set)  # line pairs a reader could mix up
 
 
 # --- colours -----------------------------------------------------------------------------
@@ -158,7 +161,11 @@ def line_colors(graph: MetroGraph, style: RenderStyle) -> dict[str, str]:
         while pool and any(color_distance(pool[0], u) < DISTINCT for u in out.values()):
             pool.pop(0)
         if pool:
-            out[ln.id] = pool.pop(0)
+            # lines that meet get colours a reader tells apart (CIEDE2000), when the palette allows
+            met = [out[x] for x in _lines_meeting(graph, ln.id) if x in out]
+            pick = next((c for c in pool if all(line_delta_e(c, u) >= LINE_DELTA_E for u in met)), pool[0])
+            pool.remove(pick)
+            out[ln.id] = pick
             continue
         for _ in range(64):  # golden-ratio hues: the first one far enough from the rest wins
             h = (0.13 + extra * 0.618033988749895) % 1.0
@@ -170,6 +177,14 @@ def line_colors(graph: MetroGraph, style: RenderStyle) -> dict[str, str]:
                 break
         out[ln.id] = c
     return out
+
+
+def _lines_meeting(graph: MetroGraph, line_id: str) -> list[str]:
+    """Other lines that share a station with ``line_id``, in graph order."""
+    at = set()
+    for sid in graph.lines[line_id].station_ids:
+        at.update(graph.lines_at(sid))
+    return [x for x in graph.lines if x in at and x != line_id]
 
 
 DISTINCT = 80.0
@@ -270,11 +285,16 @@ def build_geometry(
     centers = {s: (float(x), float(y)) for s, (x, y) in zip(ids, X)}
     services, segments, max_offset = _strands(graph, centers, colors, style)
     markers = _markers(graph, centers, colors, style, max_offset)
+    confusable = confusable_pairs(segments, colors)
+    tags = (build_tags(graph, centers, services, {s: m.radius for s, m in markers.items()}, colors,
+                       {lid for pair in confusable for lid in pair}, style.font_size, fonts)
+            if style.line_tags else [])
     legend = _legend(graph, style, legend_rows, legend_box) if legend_box is not None else None
     return MapGeometry(
         width=int(width), height=int(height), scale=float(scale), centers=centers, markers=markers,
         colors=colors, services=services, segments=segments, legend=legend,
-        line_width=float(style.line_width), layout_method=layout.method, fonts=fonts,
+        line_width=float(style.line_width), layout_method=layout.method, fonts=fonts, tags=tags,
+        confusable=confusable,
     )
 
 

@@ -3,9 +3,9 @@
 Every station gets 36 candidate boxes per text variant: 12 positions around its marker (E, W,
 N, S, the four diagonals, and N/S boxes shifted to either side) on three rings (touching the
 marker; one line width further out, which clears parallel strands at an interchange; and
-farther still, about half a label height beyond that). Text variants are the name on one
-line and, for long names, wrapped onto two; each at the style's font size and, where the
-gate allows, a smaller one. Box sizes are the font's real text metrics (``ImageFont.getbbox``,
+farther still, within 1.25 font sizes: :func:`label_gaps`). Text variants are the name on one
+line and, for long names, wrapped onto two, all at the style's one font size (one label size
+per map). Box sizes are the font's real text metrics (``ImageFont.getbbox``,
 halo included), at whole pixels.
 
 Each candidate has a *static cost*: a preference for the usual places (east first), plus
@@ -55,13 +55,12 @@ _PREF = {
 _FAR = 1.5  # extra cost per ring outwards (three rings)
 
 SMALL_FACTOR = 0.82
-COST_SMALL = 2.5
 COST_WRAP = 1.0
 COST_WRAP_MID_WORD = 3.0  # a Chinese name cut in the middle: worse than a smaller font
 COST_AMBIGUOUS = 4.0
 AMBIGUITY_RATIO = 1.25
-COST_OWN_LINE = 12.0
-COST_FOREIGN_LINE = 40.0
+COST_OWN_LINE = 20.0
+COST_FOREIGN_LINE = 60.0
 COST_MARKER = 60.0
 COST_LEGEND = 500.0
 COST_OUTSIDE = 1000.0
@@ -85,6 +84,7 @@ class Label:
     halo: int
     position: str
     text_height: int  # ink height of a text line without the halo (see text_height())
+    over_line: bool = False  # a line (its own) passes under it: drawn with a heavy halo (HEAVY_HALO)
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,9 @@ def place_labels(
 ) -> dict[str, Label]:
     """One collision-avoiding label per station (see the module docstring for the method).
 
-    Where no spot is free, a label may wrap onto two lines at a space, or use a smaller size
-    whose text is never less than ``min_size`` pixels high (:func:`text_height`).
+    Where no spot is free, a label may wrap onto two lines at a space; every label has the
+    style's font size (``min_size`` is kept for callers; ``render_city`` shrinks a whole fixed
+    canvas's labels at once). A chosen label that a line passes under gets a heavy halo.
 
     Example: see the module docstring (a placement needs a layout and its geometry first).
     """
@@ -115,14 +116,9 @@ def place_labels(
     cand_pref: list[float] = []
     cand_size: list[tuple[int, int]] = []  # (font size, text height)
     faces: list[FontFace] = []
+    # one label size per map: mixed sizes read as a hierarchy that is not there (render_city may
+    # shrink every label of a fixed canvas at once instead)
     sizes = [(style.font_size, 0.0)]
-    small = round(style.font_size * SMALL_FACTOR)
-    # never smaller than what the gate accepts, whatever face the label needs
-    while small < style.font_size and min(text_height(f, small) for f in fonts.faces) < min_size:
-        small += 1
-    if small < style.font_size:
-        # a slightly smaller label is better than one on top of a line (real maps do this too)
-        sizes.append((small, COST_SMALL))
     for si, sid in enumerate(ids):
         name = graph.stations[sid].name
         face = fonts.face_for(name)
@@ -133,8 +129,7 @@ def place_labels(
         for size, extra in sizes:
             th, measured = _measured(face, size, name, halo)
             for wrapped, blocks in enumerate(measured):
-                rings = (m.radius + 2, m.radius + 2 + style.line_width + 3,
-                         m.radius + 2 + 2 * style.line_width + 6 + size // 2)
+                rings = tuple(m.radius + gap for gap in label_gaps(style.line_width, size))
                 for ring, d in enumerate(rings):
                     w, h = blocks["left"].w, blocks["left"].h
                     for pos, (x0, y0) in _positions(cx, cy, d, w, h, m.radius).items():
@@ -151,14 +146,38 @@ def place_labels(
     static = np.array(cand_pref) + _static_costs(ids, geo, boxes, cs, style)
     conflicts = _candidate_conflicts(boxes, cs)
     choice = _choose(ids, cs, static, conflicts, graph)
+    over = np.zeros(len(boxes), dtype=bool)
+    over[choice] = _covers_line(geo, boxes[choice])
+    heavy = max(halo, HEAVY_HALO)
     out = {}
     for si, ci in enumerate(choice):
         sid = ids[si]
         bx = cand_box[ci]
         size, th = cand_size[ci]
-        out[sid] = Label(sid, graph.stations[sid].name, (float(bx[0]), float(bx[1]), float(bx[2]), float(bx[3])),
-                         cand_runs[ci], faces[si], size, halo, cand_pos[ci], th)
+        # a line under the text: a wider halo carves it away around every glyph (the box grows with it)
+        g = heavy - halo if over[ci] else 0
+        out[sid] = Label(sid, graph.stations[sid].name,
+                         (float(bx[0] - g), float(bx[1] - g), float(bx[2] + g), float(bx[3] + g)),
+                         cand_runs[ci], faces[si], size, heavy if over[ci] else halo, cand_pos[ci], th, bool(over[ci]))
     return out
+
+
+HEAVY_HALO = 3
+"""Halo (px) of a label a line passes under: wide enough that the line stops short of every glyph."""
+
+
+MAX_GAP_EM = 1.25
+"""A label's box is at most this many times its font size from its own marker's edge (the gate's limit)."""
+
+
+def label_gaps(line_width: float, size: int) -> tuple[float, float, float]:
+    """Gaps (px) between a marker's edge and its label's box on the three candidate rings: touching;
+    clear of one parallel strand; farther, but within :data:`MAX_GAP_EM` of the font size.
+
+    >>> label_gaps(6, 16)
+    (2, 9, 16)
+    """
+    return (2, line_width + 3, min(2 * line_width + 4, math.floor(MAX_GAP_EM * size - 1)))
 
 
 # wrapped text hugs the station: right-aligned on its west side, centred above and below
@@ -303,6 +322,11 @@ def _static_costs(
     foreign = mi != cs[ci]
     np.add.at(cost, ci[foreign], COST_MARKER)
     cost += COST_AMBIGUOUS * _ambiguous(ids, geo, boxes, cs)
+    cost += COST_MARKER * _nearer_other(ids, geo, boxes, cs)
+    if geo.tags:
+        tboxes = shapely.box(*np.array([t.bbox for t in geo.tags], dtype=float).T)
+        ci, _ = STRtree(tboxes).query(plain)
+        np.add.at(cost, ci, COST_MARKER)
     if geo.legend is not None:
         lx0, ly0, lx1, ly1 = geo.legend.bbox
         hit = (boxes[:, 0] < lx1) & (boxes[:, 2] > lx0) & (boxes[:, 1] < ly1) & (boxes[:, 3] > ly0)
@@ -328,6 +352,50 @@ def _ambiguous(ids: list[str], geo: MapGeometry, boxes: np.ndarray, cs: np.ndarr
     other = np.sqrt(((mid[ci] - C[si]) ** 2).sum(axis=1))
     out = np.zeros(len(boxes))
     np.maximum.at(out, ci, (other < own[ci] * AMBIGUITY_RATIO).astype(float))
+    return out
+
+
+def marker_gaps(boxes: np.ndarray, centers: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Distance from each box to each paired marker's edge (a disc of the marker's radius; 0 if touching).
+
+    >>> marker_gaps(np.array([[10.0, 0, 20, 10]]), np.array([[0.0, 5]]), np.array([4.0]))
+    array([6.])
+    """
+    dx = np.maximum.reduce([boxes[:, 0] - centers[:, 0], np.zeros(len(boxes)), centers[:, 0] - boxes[:, 2]])
+    dy = np.maximum.reduce([boxes[:, 1] - centers[:, 1], np.zeros(len(boxes)), centers[:, 1] - boxes[:, 3]])
+    return np.maximum(np.hypot(dx, dy) - radii, 0.0)
+
+
+def _nearer_other(ids: list[str], geo: MapGeometry, boxes: np.ndarray, cs: np.ndarray) -> np.ndarray:
+    """1.0 for a candidate that is as near to another station's marker as to its own, else 0.0.
+
+    A reader pairs a label with the nearest marker; the gate demands it be the label's own.
+    """
+    C = np.array([geo.centers[s] for s in ids], dtype=float)
+    R = np.array([geo.markers[s].radius for s in ids], dtype=float)
+    own = marker_gaps(boxes, C[cs], R[cs])
+    plain = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
+    reach = float(own.max(initial=0)) + float(R.max(initial=0)) + 2.0
+    ci, si = STRtree(shapely.points(C)).query(plain, predicate="dwithin", distance=reach)
+    keep = si != cs[ci]
+    ci, si = ci[keep], si[keep]
+    other = marker_gaps(boxes[ci], C[si], R[si])
+    out = np.zeros(len(boxes))
+    # half a pixel of margin: boxes are rounded to whole pixels after this test
+    np.maximum.at(out, ci, (other <= own[ci] + 0.5).astype(float))
+    return out
+
+
+def _covers_line(geo: MapGeometry, boxes: np.ndarray) -> np.ndarray:
+    """Whether each box, grown by half a line width, touches a drawn line segment (any line)."""
+    if not geo.segments or not len(boxes):
+        return np.zeros(len(boxes), dtype=bool)
+    grow = geo.line_width / 2
+    grown = shapely.box(boxes[:, 0] - grow, boxes[:, 1] - grow, boxes[:, 2] + grow, boxes[:, 3] + grow)
+    segs = shapely.linestrings([[s.a, s.b] for s in geo.segments])
+    bi, _ = STRtree(segs).query(grown, predicate="intersects")
+    out = np.zeros(len(boxes), dtype=bool)
+    out[bi] = True
     return out
 
 

@@ -36,6 +36,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -123,6 +124,7 @@ def _schematic(graph: MetroGraph, ids: list[str], seed: int, octilinear: bool) -
             lengths = _edge_lengths(graph, sub, members, edges)
             P = _stress_layout(_distances(len(members), edges, lengths), rng)
             P = _orient(P, seed, rng)
+            P = _align_to_geography(P, graph, members)
             if octilinear:
                 triples = _line_triples(graph, {s: i for i, s in enumerate(members)})
                 P = _octilinearize(P, edges, lengths, triples)
@@ -223,6 +225,73 @@ def _orient(P: np.ndarray, seed: int, rng: np.random.Generator) -> np.ndarray:
         if rng.random() < 0.5:
             P[:, 0] = -P[:, 0]
     return P
+
+
+_COMPASS_CHARS = {"东": (1.0, 0.0), "西": (-1.0, 0.0), "南": (0.0, 1.0), "北": (0.0, -1.0)}
+_COMPASS_WORDS = {"east": (1.0, 0.0), "west": (-1.0, 0.0), "south": (0.0, 1.0), "north": (0.0, -1.0)}
+MIN_HINTS = 3
+"""Geographic hints needed before a computed layout is turned to match them (fewer could mislead)."""
+
+
+def compass_hints(names: dict[str, str]) -> list[tuple[str, str, tuple[float, float]]]:
+    """Pairs ``(a, b, direction)`` meaning station ``b`` lies towards ``direction`` (x east, y south)
+    of station ``a``, read from names that differ by a compass word: 北京南站 is south of 北京站,
+    南京东路 east of 南京西路, "Park North" north of "Park".
+
+    Example:
+        >>> compass_hints({"a": "北京站", "b": "北京南站", "c": "Elm"})
+        [('a', 'b', (0.0, 1.0))]
+        >>> compass_hints({"w": "南京西路", "e": "南京东路"})
+        [('w', 'e', (2.0, 0.0))]
+    """
+    groups: dict[str, list[tuple[str, tuple[float, float]]]] = {}
+    for sid, name in names.items():
+        n = name.strip()
+        groups.setdefault(n, []).append((sid, (0.0, 0.0)))
+        for i, ch in enumerate(n):
+            if i > 0 and ch in _COMPASS_CHARS:  # a leading 北/南 is part of a name (北京, 南京)
+                groups.setdefault(n[:i] + n[i + 1:], []).append((sid, _COMPASS_CHARS[ch]))
+        words = n.split()
+        for i, w in enumerate(words):
+            if len(words) > 1 and w.lower() in _COMPASS_WORDS:
+                groups.setdefault(" ".join(words[:i] + words[i + 1:]), []).append((sid, _COMPASS_WORDS[w.lower()]))
+    out = []
+    for members in groups.values():
+        for (a, da), (b, db) in itertools.combinations(members, 2):
+            if a != b and da != db:
+                out.append((a, b, (db[0] - da[0], db[1] - da[1])))
+    return out
+
+
+def _align_to_geography(P: np.ndarray, graph: MetroGraph, members: list[str]) -> np.ndarray:
+    """Turn (and if need be mirror) a computed layout to agree with what is known of the geography.
+
+    Hints: stations that carry coordinates (a curation overlay may give some, not all) and compass
+    words in names (:func:`compass_hints`). The best orthogonal map (rotation or reflection) is the
+    orthogonal Procrustes solution; with fewer than :data:`MIN_HINTS` hints the layout is left alone.
+    """
+    pos = {s: i for i, s in enumerate(members)}
+    A = np.zeros((2, 2))
+    known = [(pos[s], graph.stations[s].coords) for s in members if graph.stations[s].coords is not None]
+    pairs = [(pos[a], pos[b], d) for a, b, d in compass_hints({s: graph.stations[s].name for s in members})]
+    if len(known) < MIN_HINTS and len(pairs) < MIN_HINTS:
+        return P
+    if len(known) >= MIN_HINTS:
+        idx = np.array([i for i, _ in known])
+        C = np.array([c for _, c in known], dtype=float)
+        V, D = P[idx] - P[idx].mean(axis=0), C - C.mean(axis=0)
+        A += V.T @ D / max(float(np.linalg.norm(V) * np.linalg.norm(D)), 1e-12)
+    if len(pairs) >= MIN_HINTS:
+        B = np.zeros((2, 2))
+        for i, j, d in pairs:
+            v = P[j] - P[i]
+            nv, nd = float(np.linalg.norm(v)), math.hypot(*d)
+            if nv > 1e-9:
+                B += np.outer(v / nv, np.array(d) / nd)
+        A += B / len(pairs)
+    U, _, Vt = np.linalg.svd(A)
+    R = U @ Vt  # maximises trace(R.T @ A): layout directions onto the hinted ones
+    return P @ R
 
 
 def _edge_index(g: nx.Graph, members: list[str]) -> np.ndarray:

@@ -25,7 +25,7 @@ from mapkit import __version__
 from mapkit.errors import DataFileError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import load_document, write_json
-from mapkit.render.gate import RenderFigures
+from mapkit.render.gate import RenderFigures, unreadable_lines
 from mapkit.render.geometry import Box, MapGeometry
 from mapkit.render.labels import Label
 from mapkit.render.style import RenderStyle
@@ -78,15 +78,26 @@ def build_manifest(
             "label_lines": [run for run, _ in lab.runs],
             "label_size": lab.size,
             "label_position": lab.position,
+            "label_over_line": lab.over_line,
             "interchange": m.interchange,
             "lines": list(graph.lines_at(sid)),
         })
+    unreadable = unreadable_lines(geo)
+    tags: dict[str, list[dict[str, Any]]] = {}
+    for t in geo.tags:
+        tags.setdefault(t.line_id, []).append(
+            {"text": t.text, "center": [_r(t.center[0]), _r(t.center[1])], "bbox": _box(t.bbox),
+             "run": [list(e) for e in t.run]})
     lines = [
         {
             "id": ln.id,
             "name": ln.name,
             "color": geo.colors[ln.id],
             "polylines": [[[_r(x), _r(y)] for x, y in poly] for poly in geo.services[ln.id]],
+            "tags": tags.get(ln.id, []),
+            # False: a line a reader cannot tell from a neighbour (same colour, no tag on every run);
+            # line questions are not asked about it (mapkit.render.gate.readable_lines)
+            "readable": ln.id not in unreadable,
         }
         for ln in graph.lines.values()
     ]

@@ -89,6 +89,7 @@ class RenderStyle:
     supersample: int = 2
     layout: str = "auto"
     octilinear: bool = True
+    line_tags: bool = True
 
     def __post_init__(self) -> None:
         problems = []

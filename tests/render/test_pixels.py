@@ -68,9 +68,18 @@ def check_render(manifest_path: Path) -> dict:
             hit[i] = False
             assert not hit.any(), (s["name"], what, [stations[j]["name"] for j in np.nonzero(hit)[0]])
 
+    # line tags: a bullet of the line's colour on the line (its text in black or white)
+    T = np.array([t["bbox"] for ln in m["lines"] for t in ln.get("tags", [])], dtype=float).reshape(-1, 4)
+    for ln in m["lines"]:
+        for t in ln.get("tags", []):
+            x0, y0, x1, y1 = t["bbox"]
+            patch = img[int(y0) + 1:int(y1) - 1, int(x0) + 1:int(x1) - 1].reshape(-1, 3)
+            assert (patch == rgb(ln["color"])).all(axis=1).mean() > 0.3, (ln["name"], t["text"])
+
     def covered(x: float, y: float) -> bool:
         return bool(((M[:, 0] - 2 <= x) & (x <= M[:, 2] + 2) & (M[:, 1] - 2 <= y) & (y <= M[:, 3] + 2)).any()
-                    or ((L[:, 0] - 1 <= x) & (x <= L[:, 2] + 1) & (L[:, 1] - 1 <= y) & (y <= L[:, 3] + 1)).any())
+                    or ((L[:, 0] - 1 <= x) & (x <= L[:, 2] + 1) & (L[:, 1] - 1 <= y) & (y <= L[:, 3] + 1)).any()
+                    or ((T[:, 0] - 1 <= x) & (x <= T[:, 2] + 1) & (T[:, 1] - 1 <= y) & (y <= T[:, 3] + 1)).any())
 
     for ln in m["lines"]:
         color = rgb(ln["color"])
