@@ -19,9 +19,9 @@ from mapkit.cli import render as render_cmd
 from mapkit.cli import score as score_cmd
 from mapkit.cli import validate as validate_cmd
 from mapkit.cli.console import err
+from mapkit.cli.errors import run_cli
 
 from mapkit import __version__
-from mapkit.errors import MapkitError
 
 app = typer.Typer(
     name="mapkit",
@@ -64,29 +64,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script: user errors print one paragraph, never a traceback."""
     warnings.showwarning = _show_warning
-    try:
-        # with standalone_mode=False click *returns* the code of a typer.Exit instead of raising it
-        rv = app(args=argv, standalone_mode=False)
-    except MapkitError as e:
-        err.print("[bold red]error:[/]", end=" ")
-        err.print(str(e), markup=False, soft_wrap=True)
-        return e.exit_code
-    except typer.Exit as e:
-        return e.exit_code
-    except typer.Abort:
-        err.print("aborted")
-        return 130
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        return 130
-    except Exception as e:  # click usage errors carry their own exit code and message
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            return e.exit_code
-        raise
-    return rv if isinstance(rv, int) else 0
+    return run_cli(app, argv)
 
 
 if __name__ == "__main__":

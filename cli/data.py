@@ -64,15 +64,21 @@ def pull(
         ),
     ] = False,
 ) -> None:
+    from mapkit.data import resolve_data_dir
     from mapkit.datapull import pull_data
     from mapkit.errors import ConfigError, DownloadError
+    from mapkit.io import check_output_dir
 
     if fonts:
         if city:
             raise ConfigError("--city does not apply to --fonts (the font covers every city).")
+        from mapkit.fontpull import font_cache_dir
+
+        check_output_dir(dest if dest is not None else font_cache_dir(), flag="--dest")
         _pull_fonts(dest, source, quiet)
         return
 
+    check_output_dir(resolve_data_dir(dest), flag="--dest")  # before any download
     report = pull_data(dest=dest, source=source, cities=list(city) if city else None, progress=not quiet)
     table = Table(title=f"data pull -> {report.dest}")
     table.add_column("files")

@@ -96,7 +96,9 @@ def export(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from mapkit.export import export_items
+    from mapkit.io import check_output_dir
 
+    check_output_dir(out_dir, flag="--out")  # before reading any item: a file or read-only place fails now
     if to not in FORMATS:
         raise ConfigError(f"--to {to!r}: choose one of {', '.join(FORMATS)}.")
     if image_root is not None and to != "verl":

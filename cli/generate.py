@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mapkit.errors import ConfigError
-from mapkit.generate import GenerateSpec, write_items
+from mapkit.generate import SIZE_GUARD_BYTES, GenerateSpec, write_items
+from mapkit.io import check_output_dir, check_output_file
 from mapkit.parallel import available_cores
 from mapkit.questions import get_family
 from mapkit.sources import known_cities
@@ -24,7 +26,7 @@ FLAGS = {
     "cities": "--city", "types": "--types", "n_per_type": "--n", "seed": "--seed", "preset": "--preset",
     "repeats": "--allow-repeats", "skip_broken": "--skip-broken", "render": "--render", "render_dir": "--render-dir",
     "style_seed": "--style-seed", "render_force": "--force-render", "data_dir": "--data-dir",
-    "workers": "--workers",
+    "allow_empty": "--allow-empty", "max_bytes": "--yes", "workers": "--workers",
 }
 """Which flag sets which :class:`~mapkit.generate.GenerateSpec` field (library errors name the fields)."""
 
@@ -50,6 +52,18 @@ def _types(value: str | None) -> list[str] | None:
     if not value:
         return None
     return [get_family(t.strip()).name for t in value.split(",") if t.strip()]
+
+
+def _confirm_size(bar: Progress):  # noqa: ANN202
+    """Ask on a terminal whether to write a file over the size guard; elsewhere the answer is no."""
+
+    def confirm(projected: int, items: int) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        bar.stop()
+        return typer.confirm(f"Write about {projected / 1e9:,.1f} GB ({items:,} items)?", default=False)
+
+    return confirm
 
 
 def generate(
@@ -101,6 +115,12 @@ def generate(
         bool,
         typer.Option("--force-render", help="With --render: keep a map that fails the legibility gate."),
     ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Write even when the projected file is over the 1 GB size guard.")
+    ] = False,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Write an empty file instead of failing when no item is generated.")
+    ] = False,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
     workers: Annotated[
@@ -111,6 +131,9 @@ def generate(
         ),
     ] = None,
 ) -> None:
+    check_output_file(out_path, flag="--out")
+    if render:
+        check_output_dir(render_dir if render_dir is not None else out_path.parent / "maps", flag="--render-dir")
     if city and all_cities:
         raise ConfigError("Give --city or --all-cities, not both.")
     cities: list[str] | None
@@ -134,7 +157,10 @@ def generate(
             repeats=repeats, skip_broken=skip_broken, render=render, render_dir=render_dir,
             style_seed=style_seed, render_force=force_render, workers=available_cores() if workers is None else workers,
         )
-        summary = write_items(out_path, spec, progress=progress)
+        summary = write_items(
+            out_path, spec, progress=progress, allow_empty=allow_empty,
+            max_bytes=None if yes else SIZE_GUARD_BYTES, confirm=_confirm_size(bar),
+        )
     if as_json:
         out.print_json(data=summary.to_dict())
         return
@@ -158,3 +184,5 @@ def generate(
                   soft_wrap=True)
     for note in summary.shortfalls:
         err.print(f"[yellow]note:[/] {note} (fewer distinct questions; --allow-repeats asks them again)")
+    for note in summary.not_asked:
+        err.print(f"[yellow]not asked:[/] {note}", soft_wrap=True)

@@ -60,6 +60,7 @@ def render(
     ] = None,
 ) -> None:
     from mapkit.errors import ConfigError, LegibilityError
+    from mapkit.io import check_output_dir
     from mapkit.render import GateLimits, render_city, style_from_seed
     from mapkit.render.robustness import parse_styles, render_styles
     from mapkit.sources import load_city
@@ -73,6 +74,7 @@ def render(
         raise ConfigError("Give --city CITY or --all-cities.")
     if styles is not None and style_seed is not None:
         raise ConfigError("--styles and --style-seed exclude each other: list the seed in --styles (seed-N).")
+    check_output_dir(out_dir, flag="--out")
     graph = load_city(city, data_dir=data_dir)
     if styles is not None:
         done = render_styles(graph, out_dir, parse_styles(styles), seed=seed, force=force, svg=svg,

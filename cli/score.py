@@ -55,10 +55,19 @@ def score(
     require_optimal: Annotated[
         bool, typer.Option("--require-optimal", help="Count a valid but non-optimal route as wrong.")
     ] = False,
+    allow_no_match: Annotated[
+        bool,
+        typer.Option("--allow-no-match", help="Score even when no response id matches an item (all count as wrong)."),
+    ] = False,
 ) -> None:
     from mapkit.evaluate import score_file
+    from mapkit.io import check_output_file
 
-    report = score_file(items, responses, data_dir=data_dir, require_optimal=require_optimal)
+    if out_path is not None:
+        check_output_file(out_path, flag="--out")
+    report = score_file(
+        items, responses, data_dir=data_dir, require_optimal=require_optimal, allow_no_match=allow_no_match
+    )
     order = {"easy": 0, "middle": 1, "hard": 2}
     by_type = dict(sorted(report.by("type").items()))
     by_level = dict(sorted(report.by("difficulty_city").items(), key=lambda kv: order.get(kv[0], 9)))

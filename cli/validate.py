@@ -48,9 +48,12 @@ def validate(
         ),
     ] = None,
 ) -> None:
+    from mapkit.io import check_output_file
     from mapkit.parallel import available_cores
     from mapkit.validate import validate_items
 
+    if report is not None:
+        check_output_file(report, flag="--report")
     with as_flags({"workers": "--workers"}):
         rep = validate_items(
             path, data_dir=data_dir, report=report, fmt=fmt, workers=available_cores() if workers is None else workers

@@ -52,10 +52,11 @@ def check_graph(g: MetroGraph) -> list[Finding]:
     """Findings that need only the curated graph (and its recorded transfer markers)."""
     out: list[Finding] = []
     marked = g.meta.get("marked_transfers")
+    added_lines = set(g.meta.get("new_lines", ()))
     if marked is not None:
         for sid, st in g.stations.items():
             n = len(g.lines_at(sid))
-            if n >= 2 and sid not in marked:
+            if n >= 2 and sid not in marked and not added_lines & set(g.lines_at(sid)):
                 out.append(
                     Finding("unmarked-transfer", sid, f"{st.name} is on {n} lines but carries no transfer marker.")
                 )

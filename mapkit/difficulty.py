@@ -1,8 +1,10 @@
 """City difficulty: the documented rule that reproduces ReasonMap's hand-made labels.
 
-Rule (docs/difficulty.md): a city with at most 3 lines is ``easy``; 4-5 lines ``middle``; 6 or
+Rule (docs/curation.md, "Difficulty"): a city with at most 3 lines is ``easy``; 4-5 lines ``middle``; 6 or
 more lines ``hard`` when its transfer count is at least 30, else ``middle``. On the 30 ReasonMap
-cities it gives 10/10/10 and every published test-city label. The transfer count is
+cities it gave 10/10/10 on the raw station lists; with the train lines that Sydney's map draws
+added (docs/curation.md, map coverage) Sydney is middle, 9/11/10, and every published test-city
+label is still reproduced. The transfer count is
 ``city_transfer_count``: transfer-marked entries of the raw file for ReasonMap cities (as the
 published rows count them); for other cities, graph transfer stations counted once per line.
 

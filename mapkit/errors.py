@@ -5,11 +5,12 @@ message (one paragraph, naming the file, the place and what to do) and exits non
 without a traceback. Anything else escaping is a bug in mapkit.
 
 Example:
-    >>> try:
+    >>> try:  # doctest: +NORMALIZE_WHITESPACE
     ...     raise CityNotFoundError("atlantis", suggestions=["auckland"])
     ... except MapkitError as err:
     ...     print(err)
-    Unknown city 'atlantis'. Did you mean: auckland? Run `mapkit cities` to list every city.
+    Unknown city 'atlantis'. Did you mean: auckland? Run `mapkit cities` to list every city (`demo` and
+    `synthetic:<seed>` need no data; a city file is given by its path).
 """
 
 from __future__ import annotations
@@ -66,6 +67,18 @@ class CurationError(DataFileError):
     """Raised when a curation file names something the raw data lacks, or contradicts itself."""
 
 
+class OutputPathError(UserInputError):
+    """Raised before any work when an output path cannot be written (a folder, read-only, under a file)."""
+
+
+class EmptyResultError(UserInputError):
+    """Raised when a command would write or score nothing (``--n 0``, no response id matches an item)."""
+
+
+class OutputTooLargeError(UserInputError):
+    """Raised when the projected output is larger than the size guard and ``--yes`` was not given."""
+
+
 class CityNotFoundError(UserInputError):
     """Raised when a city name matches no source; carries the closest known names."""
 
@@ -75,7 +88,11 @@ class CityNotFoundError(UserInputError):
         msg = f"Unknown city {name!r}."
         if self.suggestions:
             msg += f" Did you mean: {', '.join(self.suggestions)}?"
-        super().__init__(msg, hint="Run `mapkit cities` to list every city.")
+        super().__init__(
+            msg,
+            hint="Run `mapkit cities` to list every city (`demo` and `synthetic:<seed>` need no data; a city file "
+            "is given by its path).",
+        )
 
 
 class DataNotFoundError(UserInputError):

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mapkit.errors import DataFileError, MapkitError
+from mapkit.errors import DataFileError, EmptyResultError, MapkitError
 from mapkit.io import read_jsonl, write_jsonl
 from mapkit.scoring.score import ScoreBreakdown, accuracy_weight, item_weight, score, weighted_accuracy
 
@@ -116,11 +116,15 @@ def score_file(
     data_dir: str | os.PathLike[str] | None = None,
     require_optimal: bool = False,
     family: Any = None,
+    allow_no_match: bool = False,
 ) -> ScoreReport:
     """Score every item of ``items_path`` with its response from ``responses_path``.
 
     ``data_dir`` is where route answers' city graphs are loaded from (default: ``$MAPKIT_DATA``, the
     user cache); ``require_optimal`` and ``family`` are passed to :func:`mapkit.scoring.score`.
+
+    When no response id matches an item (or either file has no rows) the scores would say nothing but
+    "every id is wrong": that raises :class:`~mapkit.errors.EmptyResultError` unless ``allow_no_match``.
     """
     responses, dupes = _load_responses(responses_path)
     seen: set[str] = set()
@@ -147,4 +151,18 @@ def score_file(
             b = replace(b, notes=("no response", *b.notes))
         rows.append(b)
     unknown = [rid for rid in responses if rid not in seen]
+    if not allow_no_match and len(missing) == len(rows):
+        if not rows:
+            why = f"{items_path} has no items"
+        elif not responses:
+            why = f"{responses_path} has no responses"
+        else:
+            shown = ", ".join(repr(r) for r in unknown[:3])
+            why = (f"none of the {len(responses):,} response ids matches one of the {len(rows):,} item ids "
+                   f"(responses have {shown}{' ...' if len(unknown) > 3 else ''}; items have {rows[0].id!r} ...)")
+        raise EmptyResultError(
+            f"nothing to score: {why}.",
+            hint="Check that the responses answer these items (same `id` values), or pass --allow-no-match "
+            "to score every item as unanswered.",
+        )
     return ScoreReport(rows, missing, unknown, sorted(set(dupes)), errors)

@@ -38,9 +38,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mapkit.errors import ConfigError, MapkitError
+from mapkit.coverage import gate_capacities, not_asked_notes
+from mapkit.errors import ConfigError, EmptyResultError, MapkitError, OutputTooLargeError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import atomic_writer, write_jsonl
+from mapkit.io import atomic_writer, dumps_canonical, write_jsonl
 from mapkit.presets import PRESETS, REASONMAP_CITIES, check_preset, preset_cities, preset_quotas, preset_types
 from mapkit.presets import reasonmap_plus_quotas as reasonmap_plus_quotas
 from mapkit.questions import PLUS_TYPES as PLUS_TYPES  # re-exported: older imports
@@ -231,6 +232,8 @@ class PlanEntry:
     family: str
     n: int
     distinct: int | None
+    not_asked: str | None = None
+    """Why the family is not asked about this city (its map coverage, :mod:`mapkit.coverage`), if so."""
 
 
 @dataclass
@@ -244,6 +247,8 @@ class GenerationSummary:
     difficulty: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     balance: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     shortfalls: list[str] = field(default_factory=list)
+    not_asked: list[str] = field(default_factory=list)
+    """``city: families (why)`` for the families left out because a city's graph is incomplete against its map."""
     maps: list[str] = field(default_factory=list)
     """Rendered maps the items point at (``figure`` paths), when the maps were drawn."""
     path: str | None = None
@@ -288,6 +293,7 @@ class GenerationSummary:
             "difficulty": {k: dict(v) for k, v in self.difficulty.items()},
             "balance": {k: dict(v) for k, v in self.balance.items()},
             "shortfalls": list(self.shortfalls),
+            "not_asked": list(self.not_asked),
             "maps": list(self.maps),
             "path": self.path,
             "seconds": round(self.seconds, 3),
@@ -396,6 +402,7 @@ def plan_items(
         caps: dict[str, dict[str, int | None]] = {ref: dict.fromkeys(names) for ref, _ in loaded}
     else:
         caps = {ref: {t: get_family(t).capacity(scenes[ref], cfgs[t]) for t in names} for ref, _ in loaded}
+    gated = gate_capacities(loaded, caps)  # families a city's incomplete graph cannot answer for its map
     n_per_type = 100 if spec.n_per_type is None else spec.n_per_type
     if preset is not None:
         by_city = {g.city: ref for ref, g in loaded}
@@ -410,7 +417,8 @@ def plan_items(
             n = want[(ref, t)]
             if preset is None and not spec.repeats and cap is not None:
                 n = min(n, cap)
-            plan.append((scenes[ref], PlanEntry(g.city, t, n, None if spec.repeats else cap)))
+            why = gated.get((ref, t))
+            plan.append((scenes[ref], PlanEntry(g.city, t, 0 if why else n, None if spec.repeats else cap, why)))
     return plan
 
 
@@ -436,6 +444,18 @@ def _readable(manifest: dict[str, Any]) -> set[str]:
     return readable_lines(manifest)
 
 
+def item_at(
+    gen: Callable[..., dict[str, Any] | None], scene: Scene, seed: int, i: int, cfg: Any
+) -> dict[str, Any] | None:
+    """Item ``i`` of a family (``gen``: its ``generate``) in ``scene``, or ``None`` when the family skips the
+    index or the render does not let a reader tell the asked lines apart: the one rule of every runner
+    (one process here, the shards of :mod:`mapkit.parallel`)."""
+    item = gen(scene, seed, i, cfg)
+    if item is not None and not _answer_readable(item, scene):
+        return None
+    return item
+
+
 def _run(
     plan: list[tuple[Scene, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
 ) -> Iterator[dict[str, Any]]:
@@ -451,10 +471,8 @@ def _run(
         if entry.distinct is not None:
             limit = min(limit, entry.distinct)  # past the capacity a family may repeat a question
         while made < entry.n and i < limit:
-            item = gen(scene, seed, i, cfg)
+            item = item_at(gen, scene, seed, i, cfg)
             i += 1
-            if item is not None and not _answer_readable(item, scene):
-                item = None  # the render does not let a reader tell the asked lines apart
             if item is not None:
                 made += 1
                 yield item
@@ -485,12 +503,48 @@ def generate_items(
     return _run(plan, spec.seed, cfgs, None)
 
 
+SIZE_GUARD_BYTES = 1_000_000_000
+"""Projected JSONL size above which :func:`write_items` asks before writing (``mapkit generate --yes``)."""
+
+
+def estimate_bytes(plan: Sequence[tuple[Scene, PlanEntry]], seed: int, cfgs: Mapping[str, Any]) -> int:
+    """Projected JSONL size of ``plan``: each type's planned count times the size of its first items.
+
+    Items of one type differ little in size, so a few real items per type (from the first city that
+    has the type) give the estimate without generating the rest.
+
+    >>> from mapkit.graph import toy_city
+    >>> plan = plan_items([toy_city()], types=["TorF1"], n_per_type=1000, repeats=True)
+    >>> 200_000 < estimate_bytes(plan, 0, _configs(["TorF1"], None)) < 2_000_000
+    True
+    """
+    per_item: dict[str, float] = {}
+    for scene, entry in plan:
+        if entry.family in per_item or entry.n == 0:
+            continue
+        gen, cfg = get_family(entry.family).generate, cfgs[entry.family]
+        sizes = [len(dumps_canonical(it)) + 1 for i in range(8) if (it := gen(scene, seed, i, cfg)) is not None]
+        per_item[entry.family] = sum(sizes[:3]) / len(sizes[:3]) if sizes else 0.0
+    return int(sum(entry.n * per_item.get(entry.family, 0.0) for _, entry in plan))
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} TB"
+
+
 def write_items(
     path: str | os.PathLike[str],
     spec: GenerateSpec | Sequence[CityLike] | None = None,
     /,
     *,
     progress: Callable[[int, int], None] | None = None,
+    allow_empty: bool = True,
+    max_bytes: int | None = None,
+    confirm: Callable[[int, int], bool] | None = None,
     **fields: Any,
 ) -> GenerationSummary:
     """Generate like :func:`generate_items` and write JSONL atomically; returns the summary.
@@ -498,6 +552,11 @@ def write_items(
     ``progress(done, total)`` is called every 2,000 items and at the end. ``render``: draw each city's
     map once into ``render_dir`` (default: ``maps/`` beside ``path``) and point every item's ``figure``
     at it (``./maps/<country>/<city>.png``, relative to ``path``'s folder); the summary lists the maps.
+
+    Guards: ``allow_empty=False`` makes a run that would write no item an :class:`EmptyResultError`
+    (and writes nothing); with ``max_bytes``, a projected size above it (:func:`estimate_bytes`) calls
+    ``confirm(projected_bytes, items)`` and, unless that returns True, raises :class:`OutputTooLargeError`
+    before anything is generated.
 
     >>> import tempfile, pathlib
     >>> from mapkit.graph import toy_city
@@ -515,16 +574,40 @@ def write_items(
     plan = plan_items(spec)
     cfgs = _configs(sorted({e.family for _, e in plan}), spec.configs)
     total = sum(e.n for _, e in plan)
+    if total == 0 and not allow_empty:
+        raise EmptyResultError(
+            "nothing to generate: the plan has 0 items (`n_per_type` is 0, or no city could be loaded).",
+            hint="Ask for at least one item, or allow an empty file (`allow_empty`).",
+        )
+    if max_bytes is not None and total:
+        projected = estimate_bytes(plan, spec.seed, cfgs)
+        if projected > max_bytes and not (confirm is not None and confirm(projected, total)):
+            raise OutputTooLargeError(
+                f"{path} would be about {_human(projected)} ({total:,} items, ~{projected // total:,} bytes each), "
+                f"over the {_human(max_bytes)} guard.",
+                hint="Lift the guard (`max_bytes`) to write it anyway, or ask for fewer items (`n_per_type`, "
+                "`types`, `cities`).",
+            )
     summary = GenerationSummary(path=str(Path(path)))
+    summary.not_asked = not_asked_notes(e for _, e in plan)
     for scene in {id(s): s for s, _ in plan}.values():
         if scene.render is not None:
             summary.maps.append(scene.render.figure)
+
+    def check_not_empty() -> None:
+        if summary.total == 0 and not allow_empty:
+            # raised inside the atomic writer: the empty temp file is removed, nothing is written
+            raise EmptyResultError(
+                f"no item was generated ({'; '.join(summary.shortfalls) or 'the families gave none'}).",
+                hint="Try other `types` or `cities`, or allow an empty file (`allow_empty`).",
+            )
 
     if spec.workers > 1:
         from mapkit.parallel import run_sharded
 
         with atomic_writer(path, "wb") as fh:
             run_sharded(plan, spec.seed, cfgs, summary, fh.write, workers=spec.workers, progress=progress)
+            check_not_empty()
     else:
 
         def rows() -> Iterator[dict[str, Any]]:
@@ -534,6 +617,7 @@ def write_items(
                 if progress is not None and summary.total % 2000 == 0:
                     progress(summary.total, total)
                 yield item
+            check_not_empty()
 
         with no_gc():
             write_jsonl(path, rows())

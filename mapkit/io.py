@@ -11,8 +11,10 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -23,7 +25,7 @@ from typing import IO, Any
 
 import yaml
 
-from mapkit.errors import DataFileError
+from mapkit.errors import DataFileError, OutputPathError
 
 try:  # the fast encoder; the stdlib one gives the same bytes (checked line by line where they could differ)
     import orjson
@@ -164,39 +166,219 @@ def write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]], *,
     return n
 
 
+def json_error_message(err: json.JSONDecodeError) -> str:
+    """``err.msg`` made a sentence: some messages end in "... starting at" and need their place.
+
+    >>> try:
+    ...     json.loads('{"a": "b')
+    ... except json.JSONDecodeError as e:
+    ...     json_error_message(e)
+    'Unterminated string starting at column 7'
+    """
+    msg = err.msg
+    if msg.endswith(" at"):
+        msg += f" column {err.colno}" if err.lineno == 1 else f" line {err.lineno}, column {err.colno}"
+    return msg
+
+
+def _without_newline(line: str, err: json.JSONDecodeError) -> json.JSONDecodeError:
+    """The error of ``line`` without its line break: an unclosed string then says so, not "control character"."""
+    try:
+        json.loads(line.rstrip("\r\n"))
+    except json.JSONDecodeError as e:
+        return e
+    except (RecursionError, ValueError):
+        pass
+    return err
+
+
+def utf8_error(path: str | os.PathLike[str]) -> DataFileError:
+    """The error for a file that is not valid UTF-8: the byte offset, line and the bad byte.
+
+    Called after a decode failed; re-reads the file in binary to find the first bad byte.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "items.jsonl"
+    >>> _ = p.write_bytes(b'{"a": 1}\\n{"b": "caf\\xe9"}\\n')
+    >>> e = utf8_error(p)
+    >>> e.location, e.message.split(": ", 1)[1]
+    ('line 2, byte offset 19', 'not UTF-8 text (byte 0xe9).')
+    """
+    p = Path(path)
+    offset, line, bad = 0, 1, b""  # offset: bytes before the current chunk
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with p.open("rb") as fh:
+        chunks = iter(lambda: fh.read(1 << 20), b"")
+        for chunk in itertools.chain(chunks, [b""]):
+            # the decoder keeps an incomplete trailing sequence and decodes it with the next chunk
+            # (e.object = kept bytes + chunk, e.start counts from there)
+            kept = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as e:
+                bad = e.object[e.start : e.start + 1]
+                line += e.object[: e.start].count(b"\n")
+                offset += e.start - kept
+                break
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+    shown = f" (byte 0x{bad.hex()})" if bad else ""
+    return DataFileError(
+        f"not UTF-8 text{shown}.", path=p, location=f"line {line}, byte offset {offset}",
+        hint="Save the file as UTF-8 (for example `iconv -f latin1 -t utf-8 FILE > FIXED`).",
+    )
+
+
+def _read_error(p: Path, err: OSError) -> DataFileError:
+    if isinstance(err, FileNotFoundError):
+        return DataFileError("cannot read: file not found.", path=p)
+    if isinstance(err, IsADirectoryError):
+        return DataFileError("cannot read: it is a folder, not a file.", path=p)
+    return DataFileError(f"cannot read: {err.strerror or err}.", path=p)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The whole UTF-8 text of ``path``; a missing file, a folder or bad bytes raise :class:`DataFileError`.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = p.write_bytes(b"\\xff")
+    >>> read_text(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mapkit.errors.DataFileError: .../x.txt (line 1, byte offset 0): not UTF-8 text (byte 0xff). ...
+    """
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise utf8_error(p) from None
+    except OSError as err:
+        raise _read_error(p, err) from None
+
+
+def iter_lines(path: str | os.PathLike[str], *, newline: str | None = None) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of a UTF-8 text file, streamed; errors name the file (and the bad byte).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = p.write_text("a\\nb\\n")
+    >>> list(iter_lines(p))
+    [(1, 'a\\n'), (2, 'b\\n')]
+    """
+    p = Path(path)
+    try:
+        fh = p.open(encoding="utf-8", newline=newline)
+    except OSError as err:
+        raise _read_error(p, err) from None
+    with fh:
+        try:
+            yield from enumerate(fh, 1)
+        except UnicodeDecodeError:
+            raise utf8_error(p) from None
+        except OSError as err:  # e.g. a folder opened fine but cannot be read
+            raise _read_error(p, err) from None
+
+
 def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """Yield each JSON object of a JSONL file; a bad line raises :class:`DataFileError` naming it."""
     p = Path(path)
+    for lineno, line in iter_lines(p):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            err = _without_newline(line, err)
+            raise DataFileError(
+                f"invalid JSON: {json_error_message(err)}.", path=p, location=f"line {lineno}, column {err.colno}"
+            ) from None
+        except (RecursionError, ValueError) as err:
+            raise _unparsable(p, "JSON", err) from None
+        if not isinstance(obj, dict):
+            raise DataFileError("each line must be a JSON object.", path=p, location=f"line {lineno}")
+        yield obj
+
+
+# --- output paths ---------------------------------------------------------------------------------
+
+
+def _probe_writable(folder: Path, flag: str, target: Path) -> None:
     try:
-        fh = p.open(encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=".mapkit-probe-", dir=folder)
     except OSError as err:
-        raise DataFileError(f"cannot read: {err.strerror}.", path=p) from None
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataFileError(
-                    f"invalid JSON: {err.msg}.", path=p, location=f"line {lineno}, column {err.colno}"
-                ) from None
-            if not isinstance(obj, dict):
-                raise DataFileError("each line must be a JSON object.", path=p, location=f"line {lineno}")
-            yield obj
+        raise OutputPathError(
+            f"{flag} {target}: cannot write in {folder} ({err.strerror or err}).",
+            hint="Choose a folder you can write to.",
+        ) from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def _nearest_existing(p: Path) -> Path:
+    cur = p
+    while not cur.exists() and cur != cur.parent:
+        cur = cur.parent
+    return cur
+
+
+def check_output_file(path: str | os.PathLike[str], *, flag: str = "--out") -> Path:
+    """Fail now, before any work, if ``path`` cannot be written as a file; returns it as a Path.
+
+    Missing parent folders are fine (they are created when the file is written) as long as they can
+    be: the nearest existing ancestor must be a writable folder. An existing file is replaced.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> check_output_file(d / "new" / "items.jsonl") == d / "new" / "items.jsonl"
+    True
+    >>> check_output_file(d)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mapkit.errors.OutputPathError: --out ...: is a folder; give a file path ...
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise OutputPathError(
+            f"{flag} {p}: is a folder; give a file path (for example {p / 'items.jsonl'}).",
+        )
+    _check_parents(p, flag)
+    return p
+
+
+def check_output_dir(path: str | os.PathLike[str], *, flag: str = "--out") -> Path:
+    """Fail now if ``path`` cannot be used as an output folder (it is a file, or cannot be created/written).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "f").write_text("")
+    >>> check_output_dir(d / "f")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mapkit.errors.OutputPathError: --out ...: is a file, so mapkit cannot write a folder there; give a folder path.
+    """
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise OutputPathError(f"{flag} {p}: is a file, so mapkit cannot write a folder there; give a folder path.")
+    if p.is_dir():
+        _probe_writable(p, flag, p)
+    else:
+        _check_parents(p, flag)
+    return p
+
+
+def _check_parents(p: Path, flag: str) -> None:
+    parent = p.parent if str(p.parent) else Path(".")
+    anc = _nearest_existing(parent.absolute())
+    if not anc.is_dir():
+        raise OutputPathError(f"{flag} {p}: {anc} is a file, so no folder can be made inside it.")
+    _probe_writable(anc, flag, p)
 
 
 def load_document(path: str | os.PathLike[str]) -> Any:
     """Parse a JSON or YAML file (by suffix); errors name the file, line and column."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFileError("file not found.", path=p) from None
-    except UnicodeDecodeError as err:
-        raise DataFileError(f"not UTF-8 text (byte {err.start}).", path=p) from None
-    except OSError as err:
-        raise DataFileError(f"cannot read: {err.strerror}.", path=p) from None
+    text = read_text(p)
     if p.suffix.lower() in (".yaml", ".yml"):
         try:
             # the pure-Python loader on purpose: libyaml's CSafeLoader is ~6x faster but overflows the
@@ -214,7 +396,8 @@ def load_document(path: str | os.PathLike[str]) -> Any:
             doc = json.loads(text)
         except json.JSONDecodeError as err:
             raise DataFileError(
-                f"invalid JSON: {err.msg}.", path=p, location=f"line {err.lineno}, column {err.colno}"
+                f"invalid JSON: {json_error_message(err)}.", path=p,
+                location=f"line {err.lineno}, column {err.colno}",
             ) from None
         except (RecursionError, ValueError) as err:
             raise _unparsable(p, "JSON", err) from None

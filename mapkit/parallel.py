@@ -86,10 +86,12 @@ _STATE: dict[str, Any] = {}
 
 
 def _items(scene: Scene, entry: PlanEntry, seed: int, cfg: Any, start: int, stop: int) -> list[dict[str, Any]]:
+    from mapkit.generate import item_at
+
     gen = get_family(entry.family).generate
     out = []
     for i in range(start, stop):
-        item = gen(scene, seed, i, cfg)
+        item = item_at(gen, scene, seed, i, cfg)
         if item is not None:
             out.append(item)
     return out
@@ -197,12 +199,14 @@ def _top_up(
     write: Callable[[bytes], Any],
 ) -> None:
     """Items ``start, start + 1, ...`` of entry ``k`` while it is short and under its limit (skipped indices)."""
+    from mapkit.generate import item_at
+
     scene, entry = plan[k]
     gen = get_family(entry.family).generate
     i, limit = start, _limit(entry)
     extra = []
     while made[k] < entry.n and i < limit:
-        item = gen(scene, seed, i, cfgs[entry.family])
+        item = item_at(gen, scene, seed, i, cfgs[entry.family])
         i += 1
         if item is not None:
             made[k] += 1

@@ -45,7 +45,7 @@ from typing import Any
 
 from mapkit.errors import ConfigError, DataFileError, DataNotFoundError, MapkitError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import write_json
+from mapkit.io import iter_lines, utf8_error, write_json
 from mapkit.questions.base import QUESTION_WEIGHT_TRANSFER, context, release
 from mapkit.questions.base import no_gc as _no_gc
 from mapkit.questions.maps import MapRender, load_render, manifest_ref_of, resolve_ref
@@ -483,23 +483,19 @@ def _at(doc: Any, path: str) -> Any:
 
 def _rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed row or None, error) for each non-blank line of a JSONL file."""
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as e:
-        raise DataFileError(f"cannot read: {e.strerror}.", path=path) from None
-    return _rows_of(fh, path)
+    # iter_lines: bad bytes or an unreadable path raise an error naming the file and the byte
+    return _parse_lines(iter_lines(path))
 
 
-def _rows_of(fh: Any, path: Path) -> Iterator[tuple[int, Any, str | None]]:
+def _parse_lines(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, Any, str | None]]:
     loads = json.loads
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, loads(line), None
-            except (json.JSONDecodeError, RecursionError, ValueError) as e:
-                yield lineno, None, f"invalid JSON: {e}"
+    for lineno, line in lines:
+        if not line.strip():
+            continue
+        try:
+            yield lineno, loads(line), None
+        except (json.JSONDecodeError, RecursionError, ValueError) as e:
+            yield lineno, None, f"invalid JSON: {e}"
 
 
 # --- reasonmap-plus format ------------------------------------------------------------------------
@@ -525,9 +521,9 @@ def _plus_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
         for i, row in enumerate(doc, 1):
             yield i, row, None
     elif suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as fh:
-            for i, row in enumerate(csv.DictReader(fh), 2):
-                yield i, row, None
+        lines = (line for _, line in iter_lines(path, newline=""))
+        for i, row in enumerate(csv.DictReader(lines), 2):
+            yield i, row, None
     elif suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
@@ -677,6 +673,8 @@ def validate_items(
                 try:
                     lines = 0
                     for part, n_lines in pool.imap(_validate_range, ranges):
+                        if part is None:
+                            raise utf8_error(p)
                         _merge_report(rep, part, lines)
                         lines += n_lines
                 except BaseException:
@@ -720,7 +718,7 @@ def _byte_ranges(path: Path, workers: int) -> list[tuple[int, int]]:
     return out
 
 
-def _validate_range(task: tuple[int, int]) -> tuple[ValidationReport, int]:
+def _validate_range(task: tuple[int, int]) -> tuple[ValidationReport | None, int]:
     """Check the rows of one byte range; line numbers in the report are relative to the range."""
     import io
 
@@ -732,8 +730,12 @@ def _validate_range(task: tuple[int, int]) -> tuple[ValidationReport, int]:
     rep = ValidationReport(path=str(path), format="mapkit")
     gs = _Graphs(_VSTATE["data_dir"], _VSTATE["graphs"])
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")  # the same line splitting as open()
-    with _no_gc():
-        _loop(_rows_of(text, path), "mapkit", gs, _Collector(rep), _item_checker(), rep, _Maps(path.parent))
+    try:
+        with _no_gc():
+            _loop(_parse_lines(enumerate(text, 1)), "mapkit", gs, _Collector(rep), _item_checker(), rep,
+                  _Maps(path.parent))
+    except UnicodeDecodeError:
+        return None, 0  # the parent names the file and the byte, as one process does
     if gs.current is not None:
         release(gs.current)
     return rep, data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")

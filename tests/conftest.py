@@ -1,4 +1,10 @@
-"""Shared fixtures: the ReasonMap data directory (../shared beside the checkout) and tiny maps."""
+"""Shared fixtures: the real ReasonMap data (found or skipped with one line) and tiny maps.
+
+The real data is looked for, in order, in ``$MAPKIT_DATA``, ``../shared/data/reasonmap`` beside the
+checkout, and the user cache that ``mapkit data pull`` fills. Without it, every test that needs it
+(through the ``reasonmap_dir`` fixture) is skipped and the run ends with one line saying so;
+``MAPKIT_REQUIRE_DATA=1`` (set by ``.ci/run``) turns that into an error before any test runs.
+"""
 
 from __future__ import annotations
 
@@ -15,21 +21,51 @@ SMALL_MAPS = {"toyville": toy_city, "loopton": loop_branch_city, "oneborough": o
 is checked on."""
 
 REPO = Path(__file__).resolve().parents[1]
+NO_DATA = "real-data tests skipped: run `mapkit data pull` or set MAPKIT_DATA"
+"""The one line a run without the ReasonMap data ends with (and every such test's skip reason)."""
+REQUIRE_DATA = "MAPKIT_REQUIRE_DATA"
 
 
-def _reasonmap_dir() -> Path:
-    env = os.environ.get("MAPKIT_DATA")
-    if env:
-        return Path(env)
-    return (REPO / ".." / "shared" / "data" / "reasonmap").resolve()
+def _candidates() -> list[Path]:
+    from mapkit.data import ENV_VAR, default_data_dir
+
+    out = []
+    if os.environ.get(ENV_VAR):
+        out.append(Path(os.environ[ENV_VAR]).expanduser())
+    out.append(REPO.parent / "shared" / "data" / "reasonmap")
+    out.append(default_data_dir())
+    return out
+
+
+def _reasonmap_dir() -> Path | None:
+    """The first candidate folder that holds station lists, or None."""
+    for d in _candidates():
+        if (d / "stations").is_dir():
+            return d.resolve()
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get(REQUIRE_DATA) == "1" and _reasonmap_dir() is None:
+        looked = ", ".join(str(d) for d in _candidates())
+        raise pytest.UsageError(
+            f"{REQUIRE_DATA}=1 but no ReasonMap data was found (looked in {looked}): "
+            "run `mapkit data pull` or set MAPKIT_DATA."
+        )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if NO_DATA in str(getattr(r, "longrepr", ""))]
+    if skipped:
+        terminalreporter.write_line(f"{NO_DATA} ({len(skipped)} tests; looked in MAPKIT_DATA, ../shared, the cache)")
 
 
 @pytest.fixture(scope="session")
 def reasonmap_dir() -> Path:
-    """The read-only ReasonMap data (stations/, maps/) that every session and CI has beside the repo."""
+    """The read-only ReasonMap data (stations/, maps/); skips the test when there is none (see above)."""
     d = _reasonmap_dir()
-    if not (d / "stations").is_dir():
-        pytest.fail(f"ReasonMap data not found at {d}; set MAPKIT_DATA or put ../shared beside the checkout.")
+    if d is None:
+        pytest.skip(NO_DATA)
     return d
 
 

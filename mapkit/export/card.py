@@ -108,45 +108,15 @@ def languages(scan: Scan) -> list[str]:
     return ["en", *sorted(extra - {"en"})]
 
 
-KNOWN_GAPS = {
-    "auckland": "no Onehunga Line",
-    "budapest": "M3 covers only part of the line",
-    "hangzhou": "Line 6 lacks its Fuyang arm",
-    "new_york": "the Rockaway branches and the shuttles are missing",
-    "singapore": "no Changi Airport station",
-}
-"""Cities whose curated graph is known to lack line sections that their map shows (docs/curation.md,
-"Known gaps"): the raw station lists lack them and curation never invents stations."""
-
-
 def known_gaps() -> dict[str, str]:
-    """city -> what its graph lacks against its map.
+    """city -> what its graph lacks against its map (:func:`mapkit.coverage.known_gaps`).
 
-    Read from mapkit's coverage record when it has one (``mapkit/sources/coverage.yaml``: a mapping city ->
-    text, or city -> {gaps|missing|incomplete|note: text or list}); else :data:`KNOWN_GAPS`.
-
-    >>> known_gaps()["singapore"]
-    'no Changi Airport station'
+    >>> known_gaps()["auckland"]
+    'no Onehunga Line'
     """
-    path = Path(__file__).resolve().parents[1] / "sources" / "coverage.yaml"
-    if not path.is_file():
-        return dict(KNOWN_GAPS)
-    import yaml
+    from mapkit.coverage import known_gaps as coverage_gaps
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return dict(KNOWN_GAPS)
-    doc = doc.get("cities", doc) if isinstance(doc, dict) else {}
-    out = {}
-    for city, entry in doc.items() if isinstance(doc, dict) else []:
-        if isinstance(entry, dict):
-            entry = next((entry[k] for k in ("gaps", "missing", "incomplete", "note") if entry.get(k)), None)
-        if isinstance(entry, list):
-            entry = "; ".join(str(e) for e in entry)
-        if entry and entry is not True:
-            out[str(city)] = str(entry)
-    return out or dict(KNOWN_GAPS)
+    return coverage_gaps()
 
 
 def family_description(name: str) -> str:
@@ -526,7 +496,7 @@ def limitations_section(ctx: ExportContext) -> list[str]:
     if incomplete:
         out.append(
             "- **Known incomplete graphs.** The graphs of these cities lack line sections that their maps show "
-            "(the source station lists lack them; curation never invents stations), so a question's answer is "
+            "(docs/curation.md, map coverage), so a question's answer is "
             "right for the graph but a model reading the image may see more: "
             + "; ".join(f"{c}: {g}" for c, g in incomplete)
             + "."

@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from mapkit.errors import ItemError
+from mapkit.io import json_error_message
 from mapkit.questions.base import ITEM_KEYS
 from mapkit.scoring.score import ScoreBreakdown, score
 
@@ -82,7 +83,7 @@ def _as_item(value: Any) -> dict[str, Any]:
         try:
             obj = json.loads(value)
         except json.JSONDecodeError as e:
-            raise ItemError(f"the {ITEM_COLUMN!r} column is not JSON: {e.msg}.") from None
+            raise ItemError(f"the {ITEM_COLUMN!r} column is not JSON: {json_error_message(e)}.") from None
         if isinstance(obj, dict):
             return obj
     raise ItemError(f"the {ITEM_COLUMN!r} column must hold the canonical item (a JSON object or dict).")

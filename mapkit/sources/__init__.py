@@ -49,7 +49,8 @@ def load_city(ref: str, *, data_dir: str | os.PathLike[str] | None = None) -> Me
         seed, config = parse_synthetic_ref(ref)
         return synthetic_city(seed, config)
     p = Path(ref)
-    if p.suffix.lower() in (".json", ".yaml", ".yml") and (p.exists() or os.sep in ref):
+    if p.suffix.lower() in (".json", ".yaml", ".yml"):
+        # a city-file name is never a city name: a missing file says so instead of "unknown city"
         from mapkit.sources.native import load_city_file
 
         return load_city_file(p)

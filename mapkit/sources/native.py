@@ -29,14 +29,21 @@ from mapkit.graph.model import Branch, Line, MetroGraph, Station
 from mapkit.io import load_document, write_json, write_text_atomic
 from mapkit.names import name_key, slugify
 from mapkit.schemas import validate_document
+from mapkit.sources.name_rules import check_name, check_place_name
 
 
 def city_from_document(doc: dict[str, Any], *, source: object = "<document>") -> MetroGraph:
     """Build a graph from a parsed city document; schema and graph errors name ``source``."""
     validate_document(doc, "city", source=source)
+    check_place_name(doc["city"], kind="city name", path=source, location="$.city")
+    if doc.get("country"):
+        check_place_name(doc["country"], kind="country name", path=source, location="$.country")
     stations: dict[str, Station] = {}
     has_table = "stations" in doc
     for i, s in enumerate(doc.get("stations", [])):
+        check_name(s["name"], kind="station name", path=source, location=f"$.stations[{i}].name")
+        for k, alias in enumerate(s.get("aliases", [])):
+            check_name(alias, kind="station alias", path=source, location=f"$.stations[{i}].aliases[{k}]")
         if "coords" in s and not _finite(s["coords"]):
             # the schema allows any number; NaN, Infinity or 1e999 would break every renderer
             raise DataFileError(
@@ -50,6 +57,7 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
     lines = []
     line_ids: set[str] = set()
     for i, ln in enumerate(doc["lines"]):
+        check_name(ln["name"], kind="line name", path=source, location=f"$.lines[{i}].name")
         lid = ln.get("id") or slugify(ln["name"])
         if lid in line_ids:
             raise DataFileError(f"line id {lid!r} appears twice.", path=source, location=f"$.lines[{i}]")
@@ -63,6 +71,8 @@ def city_from_document(doc: dict[str, Any], *, source: object = "<document>") ->
             for j, ref in enumerate(br["stations"]):
                 sid = ref if has_table else slugify(ref)
                 if not has_table:
+                    loc = f"$.lines[{i}]" + (f".branches[{k}]" if "branches" in ln else "") + f".stations[{j}]"
+                    check_name(ref, kind="station name", path=source, location=loc)
                     _add_named_station(stations, sid, ref)
                 elif sid not in stations:
                     loc = f"$.lines[{i}]" + (f".branches[{k}]" if "branches" in ln else "") + f".stations[{j}]"

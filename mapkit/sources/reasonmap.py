@@ -8,7 +8,10 @@ curation ``splits`` give different stations that share a name their own ids. ``a
 lets a line's services (``branches``) also name stations that the raw list of that line omits
 but another line of the same file has (e.g. a shared terminus missing from one list).
 ``new_stations`` (name -> why) declares a station that no raw list has at all; it must then be
-placed with ``add_stops`` + ``branches``, so every invented station is explicit and justified.
+placed with ``add_stops`` + ``branches`` or on a ``new_lines`` service, so every invented station is
+explicit and justified. ``new_lines`` (line name -> why + services) adds a whole line that the map
+draws but the raw file lacks; its services name stations of the file or ``new_stations``.
+``station_aliases`` gives a station another printed name (a second label at one interchange symbol).
 
 Transfer markers are recorded in ``meta`` for auditing only: membership decides every answer.
 
@@ -35,6 +38,7 @@ from mapkit.errors import CurationError, DataFileError, GraphBuildError
 from mapkit.graph.model import Branch, Line, MetroGraph, Station
 from mapkit.io import load_document
 from mapkit.names import name_key, parse_station_string, slugify
+from mapkit.sources.name_rules import check_name, name_problem
 
 
 @dataclass
@@ -66,7 +70,7 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
     if not isinstance(doc, dict) or not doc:
         raise DataFileError(
             "expected a JSON object mapping line names to station lists.", path=p,
-            hint="See docs/reasonmap-format.md.",
+            hint='For example {"Line 1": ["A Station", "B Station (Transfer Station)"]}; see docs/curation.md.',
         )
     raw = RawCity(p, p.stem, p.parent.name)
     for line_name, stations in doc.items():
@@ -83,8 +87,10 @@ def read_raw_city(path: str | os.PathLike[str]) -> RawCity:
                 raise DataFileError(
                     f"station #{i + 1} has an empty name.", path=p, location=f"line {line_name!r}"
                 )
+            check_name(parsed.name, kind="station name", path=p, location=f"line {line_name!r}, station #{i + 1}")
             occs.append(RawOccurrence(line_name, i, s, parsed.name, parsed.transfer, parsed.branch_start))
         key = str(line_name).strip()
+        check_name(key, kind="line name", path=p, location=f"line {line_name!r}")
         if key in raw.lines:
             # "L1" and "L1 " would silently replace one another
             raise DataFileError(
@@ -107,6 +113,19 @@ class _Curator:
         self.splits: dict[str, dict[str, list[str]]] = dict(cur.get("splits", {}))
         self.station_names: dict[str, str] = dict(cur.get("station_names", {}))
 
+    def check_new_names(self) -> None:
+        """Names the curation introduces (renames, aliases, display names, new stations) obey the name rules."""
+        introduced = [
+            *((f"renames.{k}", v) for k, v in self.renames.items()),
+            *((f"aliases.{k}", k) for k in self.aliases),
+            *((f"station_names.{k}", v) for k, v in self.station_names.items()),
+            *((f"new_stations.{k}", k) for k in self.cur.get("new_stations", {})),
+        ]
+        for where, name in introduced:
+            why = name_problem(name)
+            if why is not None:
+                raise self.fail(f"the station name {name!r} {why}.", where, hint="Rename it in the curation file.")
+
     def fail(self, message: str, location: str, hint: str | None = None) -> CurationError:
         return CurationError(message, path=self.cur_path, location=location, hint=hint)
 
@@ -124,10 +143,24 @@ class _Curator:
             if key not in renamed:
                 raise self.fail(f"aliases names station {key!r}, which is not in {self.raw.path}.", f"aliases.{key}")
         lines = set(self.raw.lines)
+        for ln in self.cur.get("new_lines", {}):
+            if ln in lines:
+                raise self.fail(
+                    f"new_lines names line {ln!r}, which {self.raw.path} already has.", f"new_lines.{ln}",
+                    hint="Use branches/add_stops to change an existing line.",
+                )
+        for ln in self.cur.get("colors", {}):
+            if ln not in lines and ln not in self.cur.get("new_lines", {}):
+                raise self.fail(f"colors names line {ln!r}, which is not in {self.raw.path}.", f"colors.{ln}")
         for ln in self.cur.get("loops", []):
             if ln not in lines:
                 raise self.fail(f"loops names line {ln!r}, which is not in {self.raw.path}.", "loops")
-        for section in ("branches", "drop", "colors", "add_stops", "oneway", "line_aliases"):
+        for ln in self.cur.get("line_aliases", {}):
+            if ln not in lines and ln not in self.cur.get("new_lines", {}):
+                raise self.fail(
+                    f"line_aliases names line {ln!r}, which is not in {self.raw.path}.", f"line_aliases.{ln}"
+                )
+        for section in ("branches", "drop", "add_stops", "oneway"):
             for ln in self.cur.get(section, {}):
                 if ln not in lines:
                     raise self.fail(f"{section} names line {ln!r}, which is not in {self.raw.path}.", f"{section}.{ln}")
@@ -158,6 +191,7 @@ def load_reasonmap_city(
 
         curation, curation_path = find_curation(raw.city)
     cur = _Curator(raw, curation, curation_path or "<curation>")
+    cur.check_new_names()
     cur.check_names_exist()
 
     # 1. occurrences -> station ids
@@ -214,11 +248,13 @@ def load_reasonmap_city(
         new_ids.append(sid)
 
     # 2. stations
+    printed = _printed_aliases(cur, set(names_of))
     stations = []
     for sid, names in names_of.items():
         display = cur.station_names.get(sid, names[0])
         aliases = sorted((set(names) | raw_names_of_id[sid]) - {display})
         aliases += sorted(k for k, v in cur.aliases.items() if v in names and k not in aliases and k != display)
+        aliases += [a for a in printed.get(sid, ()) if a not in aliases and a != display]
         stations.append(Station(sid, display, tuple(aliases)))
     for sid in cur.station_names:
         if sid not in names_of:
@@ -294,12 +330,13 @@ def load_reasonmap_city(
             )
         )
 
+    lines += _new_lines(cur, set(names_of), set(line_ids.values()), colors)
     placed = {sid for ln in lines for sid in ln.station_ids}
     for sid in new_ids:
         if sid not in placed:
             raise cur.fail(
                 f"new_stations adds {names_of[sid][0]!r} but no line places it.", "new_stations",
-                hint="Name it under add_stops and in a service under branches of its line.",
+                hint="Name it under add_stops and in a service under branches of its line, or on a new_lines service.",
             )
 
     meta = {
@@ -307,6 +344,8 @@ def load_reasonmap_city(
         "marker_count": sum(o.transfer for occs in raw.lines.values() for o in occs),
         "branch_markers": {sid: sorted(set(v)) for sid, v in sorted(branch_marked.items())},
         "curated": bool(curation),
+        # lines the raw file lacks (curation `new_lines`): it could not mark transfers to them
+        "new_lines": sorted(slugify(n) for n in cur.cur.get("new_lines", {})),
     }
     try:
         g = MetroGraph(
@@ -320,6 +359,67 @@ def load_reasonmap_city(
             f" (mapkit/sources/curation/{raw.city}.yaml).",
         ) from None
     return g
+
+
+def _printed_aliases(cur: _Curator, known: set[str]) -> dict[str, list[str]]:
+    """``station_aliases``: station -> other names the map prints at the same interchange symbol."""
+    out: dict[str, list[str]] = {}
+    for ref, extra in cur.cur.get("station_aliases", {}).items():
+        where = f"station_aliases.{ref}"
+        sid = _resolve_known(cur, known, ref, where)
+        for name in extra:
+            if slugify(name) in known:
+                raise cur.fail(
+                    f"{name!r} is already a station's name; an alias must not hide a station.", where,
+                    hint="Merge two stations with `aliases` (raw names) instead.",
+                )
+            out.setdefault(sid, []).append(name)
+    return out
+
+
+def _new_lines(cur: _Curator, known: set[str], taken_ids: set[str], colors: dict[str, str]) -> list[Line]:
+    """``new_lines``: whole lines the map draws and the raw file lacks, built from their services."""
+    out = []
+    for line_name, spec in cur.cur.get("new_lines", {}).items():
+        lid = slugify(line_name)
+        while lid in taken_ids:
+            lid += "-x"
+        taken_ids.add(lid)
+        services = []
+        for k in spec.get("loops", ()):
+            if not 0 <= k < len(spec["services"]):
+                raise cur.fail(
+                    f"loops names service {k}, but the line has {len(spec['services'])}.",
+                    f"new_lines.{line_name}.loops",
+                )
+        for k, seq in enumerate(spec["services"]):
+            where = f"new_lines.{line_name}.services[{k}]"
+            sids = tuple(_resolve_known(cur, known, ref, where) for ref in seq)
+            services.append(Branch(sids, loop=k in spec.get("loops", ())))
+        aliases = tuple(cur.cur.get("line_aliases", {}).get(line_name, ()))
+        out.append(Line(lid, line_name, tuple(services), color=colors.get(line_name), aliases=aliases))
+    return out
+
+
+def _resolve_known(cur: _Curator, known: set[str], ref: str, where: str) -> str:
+    """A station reference (id, raw/canonical name or spacing variant) to the id of a known station."""
+    if ref in known:
+        return ref
+    name = cur.canonical_name(ref)
+    if name in cur.splits:
+        raise cur.fail(f"{ref!r} is split into several stations; name one of their ids.", where)
+    slug = slugify(name)
+    if slug in known:
+        return slug
+    key = name_key(ref)
+    sid = next((s for s in sorted(known) if name_key(s) == key), None)
+    if sid is None:
+        raise cur.fail(
+            f"station {ref!r}: no line of {cur.raw.path} has it.",
+            where,
+            hint="Name a station of another line, or declare it under new_stations (with the reason).",
+        )
+    return sid
 
 
 def _resolve_added_stops(
@@ -337,19 +437,7 @@ def _resolve_added_stops(
             )
         found: list[str] = []
         for ref in refs:
-            sid = ref if ref in known else None
-            if sid is None:
-                name = cur.canonical_name(ref)
-                if name in cur.splits:
-                    raise cur.fail(f"{ref!r} is split into several stations; name one of their ids.", where)
-                slug = slugify(name)
-                key = name_key(ref)
-                sid = slug if slug in known else next((s for s in sorted(known) if name_key(s) == key), None)
-            if sid is None:
-                raise cur.fail(
-                    f"add_stops names station {ref!r}, which no line of {cur.raw.path} has.", where,
-                    hint="add_stops only adds a station of another line, or one declared under new_stations.",
-                )
+            sid = _resolve_known(cur, known, ref, where)
             if sid in ids_per_line[line_name]:
                 raise cur.fail(f"{ref!r} is already a station of {line_name!r}.", where)
             if sid not in found:

@@ -132,7 +132,7 @@ def test_reasonmap_plus_format_audit(tmp_path, load_real, reasonmap_dir):
     rep = validate_items(good, fmt="reasonmap-plus", data_dir=reasonmap_dir)
     assert rep.ok, rep.disagreements[:3]
     rows[2]["answer"] = 1 - int(rows[2]["answer"]) if rows[2]["type"].startswith("TorF") else 99
-    rows[7]["city_line_count"] = 9
+    rows[7]["city_line_count"] = len(g.lines) + 1
     bad = tmp_path / "plus.csv"
     with bad.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -146,7 +146,7 @@ def test_reasonmap_plus_format_explains_undecidable_rows(tmp_path, reasonmap_dir
     row = {
         "country": "singapore", "city": "singapore", "station_1": "Nowhere Station", "station_2": "",
         "figure": "./maps/singapore/singapore.png", "question": "... how many lines pass through Nowhere Station?",
-        "answer": 2, "type": "Counting2", "difficulty_city": "hard", "city_line_count": 6, "city_transfer_count": 53,
+        "answer": 2, "type": "Counting2", "difficulty_city": "hard", "city_line_count": 9, "city_transfer_count": 53,
     }
     p = tmp_path / "one.json"
     p.write_text(json.dumps([row]))

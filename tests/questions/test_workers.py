@@ -42,7 +42,8 @@ def test_output_is_identical_for_1_2_and_3_workers(tmp_path, reasonmap_dir, smal
     assert digests[1] == digests[2] == digests[3]
     assert summaries[1] == summaries[2] == summaries[3]
     plan = plan_items(GenerateSpec(CITIES, n_per_type=25, data_dir=reasonmap_dir))
-    assert len(shards([e for _, e in plan], size=7)) > 3 * len(plan)  # entries split over several shards
+    per_entry = [s.entry for s in shards([e for _, e in plan], size=7)]
+    assert max(per_entry.count(k) for k in set(per_entry)) >= 4  # entries split over several shards
 
 
 def test_rendered_maps_and_visual_families_are_identical(tmp_path, small_shards):
@@ -62,11 +63,11 @@ def test_repeats_and_a_preset_are_identical_too(tmp_path, reasonmap_dir, small_s
                     repeats=True, data_dir=reasonmap_dir, workers=3)
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
     assert _summary(a) == _summary(b)
-    # Sydney has one line: TorF1 asks nothing there, and the shortfall is reported the same way
-    assert a.shortfalls == b.shortfalls == ["sydney: TorF1 gave 0 of 60 items"]
-    p1 = write_items(tmp_path / "p1.jsonl", preset="reasonmap-plus", data_dir=reasonmap_dir, workers=1)
-    p2 = write_items(tmp_path / "p2.jsonl", preset="reasonmap-plus", data_dir=reasonmap_dir, workers=2)
-    assert (tmp_path / "p1.jsonl").read_bytes() == (tmp_path / "p2.jsonl").read_bytes() and p1.total == p2.total == 4018
+    three = ["beijing", "rome", "sydney"]
+    p1 = write_items(tmp_path / "p1.jsonl", three, preset="reasonmap-plus", data_dir=reasonmap_dir, workers=1)
+    p2 = write_items(tmp_path / "p2.jsonl", three, preset="reasonmap-plus", data_dir=reasonmap_dir, workers=2)
+    assert (tmp_path / "p1.jsonl").read_bytes() == (tmp_path / "p2.jsonl").read_bytes()
+    assert p1.total == p2.total > 100
 
 
 def test_progress_reaches_the_total(tmp_path, small_shards):
@@ -90,8 +91,8 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path, reasonmap_dir):
     out = tmp_path / "items.jsonl"
     env = {**os.environ, "MAPKIT_DATA": str(reasonmap_dir)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mapkit.cli.app", "generate", "--all-cities", "--n", "3000", "--allow-repeats",
-         "--workers", "2", "--out", str(out)],
+        [sys.executable, "-m", "mapkit.cli.app", "generate", "--city", "beijing", "--city", "shanghai", "--city",
+         "rome", "--n", "20000", "--allow-repeats", "--workers", "2", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
     )
     try:

@@ -108,7 +108,7 @@ def test_gate_checks_label_height(toy, tmp_path):
 
 
 def test_auto_canvas_grows_with_the_city(load_real, tmp_path):
-    small = render_city(load_real("sydney"), tmp_path / "s").figures
+    small = render_city(load_real("miami"), tmp_path / "s").figures
     big = render_city(load_real("singapore"), tmp_path / "b").figures
     assert small.width * small.height < big.width * big.height
 

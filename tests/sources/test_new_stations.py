@@ -51,3 +51,73 @@ def test_kl_awan_besar_sits_between_sri_petaling_and_muhibbah(load_real, reasonm
     g = load_real("kl")
     assert not g.graph.has_edge("sri-petaling-station", "muhibbah-station")
     assert stops_between(g, "Sri Petaling Station", "Muhibbah Station", "Line 4").stops == ("awan-besar-station",)
+
+
+# --- new_lines: a whole line the map draws and the raw file lacks ----------------------------------
+
+
+def test_a_new_line_joins_existing_and_new_stations(raw_file):
+    g = load_reasonmap_city(
+        raw_file,
+        curation=_cur(
+            new_stations={"F": "on the new line only"},
+            new_lines={"L3": {"why": "drawn on the map", "services": [["A", "E", "F"]]}},
+            colors={"L3": "#123456"},
+        ),
+    )
+    assert g.line("L3").color == "#123456"
+    assert g.lines_at("a") == ("l1", "l3")
+    assert g.lines_at("f") == ("l3",)
+    assert g.graph.has_edge("a", "e") and g.meta["new_lines"] == ["l3"]
+
+
+def test_a_new_loop_line_closes(raw_file):
+    g = load_reasonmap_city(
+        raw_file,
+        curation=_cur(new_lines={"L3": {"why": "ring", "services": [["D", "A"], ["A", "B", "E"]], "loops": [1]}}),
+    )
+    assert [b.loop for b in g.line("L3").branches] == [False, True] and g.graph.has_edge("e", "a")
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        ({"new_lines": {"L1": {"why": "dup", "services": [["A", "B"]]}}}, "already has"),
+        ({"new_lines": {"L3": {"why": "typo", "services": [["A", "Zed"]]}}}, "no line of"),
+        ({"colors": {"L9": "#000000"}}, "not in"),
+        ({"new_lines": {"L3": {"why": "ring", "services": [["A", "E"]], "loops": [1]}}}, "loops names service 1"),
+    ],
+)
+def test_new_line_errors_name_the_entry(raw_file, extra, words):
+    with pytest.raises(CurationError, match=words) as err:
+        load_reasonmap_city(raw_file, curation=_cur(**extra), curation_path="tiny.yaml")
+    assert "tiny.yaml" in str(err.value)
+
+
+def test_the_schema_wants_a_reason_for_a_new_line():
+    from mapkit.schemas import validate_document
+
+    from mapkit.errors import SchemaViolationError
+
+    with pytest.raises(SchemaViolationError, match="why"):
+        validate_document({"city": "x", "country": "y", "new_lines": {"L3": {"services": [["A", "B"]]}}}, "curation")
+
+
+def test_station_aliases_make_a_second_printed_name_resolve(raw_file):
+    g = load_reasonmap_city(raw_file, curation=_cur(station_aliases={"B": ["Bee (tram)"]}))
+    assert g.station("Bee (tram)").id == "b" and g.station("b").name == "B"
+
+
+def test_a_station_alias_may_not_hide_another_station(raw_file):
+    with pytest.raises(CurationError, match="already a station"):
+        load_reasonmap_city(raw_file, curation=_cur(station_aliases={"B": ["E"]}), curation_path="tiny.yaml")
+
+
+def test_line_aliases_may_name_a_new_line(raw_file):
+    g = load_reasonmap_city(
+        raw_file,
+        curation=_cur(new_lines={"L3": {"why": "drawn", "services": [["A", "E"]]}}, line_aliases={"L3": ["Three"]}),
+    )
+    assert g.line("L3").aliases == ("Three",)
+    with pytest.raises(CurationError, match="line_aliases names line 'L9'"):
+        load_reasonmap_city(raw_file, curation=_cur(line_aliases={"L9": ["Nine"]}), curation_path="tiny.yaml")
