@@ -27,6 +27,7 @@ FLAGS = {
     "repeats": "--allow-repeats", "skip_broken": "--skip-broken", "render": "--render", "render_dir": "--render-dir",
     "style_seed": "--style-seed", "render_force": "--force-render", "data_dir": "--data-dir",
     "allow_empty": "--allow-empty", "max_bytes": "--yes", "workers": "--workers",
+    "engine": "--engine", "ray_address": "--ray-address",
 }
 """Which flag sets which :class:`~mapkit.generate.GenerateSpec` field (library errors name the fields)."""
 
@@ -44,6 +45,7 @@ def register(app: typer.Typer) -> None:
             "mapkit generate --city demo --render --out out/demo.jsonl",
             "mapkit generate --city beijing --render --style-seed 3 --render-dir out/maps/style-3 --out out/b.jsonl",
             "mapkit generate --all-cities --n 2000 --workers 4 --out out/all.jsonl",
+            "mapkit generate --all-cities --n 20000 --engine ray --ray-address auto --out out/all.jsonl",
         ),
     )(generate)
 
@@ -130,6 +132,18 @@ def generate(
             help="Processes that generate (default: every core). The file is byte-identical for every value.",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="`local` (--workers processes) or `ray` (Ray tasks; pip install 'mapkit[scale]'). "
+            "Same bytes either way.",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="With --engine ray: the cluster to join (auto, ray://host:10001); "
+                     "default: a local Ray started for the run."),
+    ] = None,
 ) -> None:
     check_output_file(out_path, flag="--out")
     if render:
@@ -156,6 +170,7 @@ def generate(
             cities, types=_types(types), n_per_type=n, seed=seed, preset=preset, data_dir=data_dir,
             repeats=repeats, skip_broken=skip_broken, render=render, render_dir=render_dir,
             style_seed=style_seed, render_force=force_render, workers=available_cores() if workers is None else workers,
+            engine=engine, ray_address=ray_address,
         )
         summary = write_items(
             out_path, spec, progress=progress, allow_empty=allow_empty,

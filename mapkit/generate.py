@@ -157,6 +157,10 @@ class GenerateSpec:
     render_force: bool = False
     workers: int = 1
     """Processes that generate (:mod:`mapkit.parallel`); the file is the same bytes for every value."""
+    engine: str = "local"
+    """``local`` (processes of this machine, ``workers``) or ``ray`` (Ray tasks, :mod:`mapkit.ray_engine`)."""
+    ray_address: str | None = None
+    """With ``engine="ray"``: the cluster to join (``auto``, ``ray://host:10001``); default a local Ray."""
 
     @classmethod
     def of(cls, spec: GenerateSpec | Sequence[CityLike] | None = None, **fields: Any) -> GenerateSpec:
@@ -169,6 +173,10 @@ class GenerateSpec:
         """Raise :class:`ConfigError` naming the parameter when values contradict each other."""
         if self.workers < 1:
             raise ConfigError(f"`workers` must be 1 or more (got {self.workers}).")
+        if self.engine not in ("local", "ray"):
+            raise ConfigError(f"`engine` must be local or ray (got {self.engine!r}).")
+        if self.ray_address is not None and self.engine != "ray":
+            raise ConfigError("`ray_address` needs `engine` ray.")
         if self.n_per_type is not None and self.n_per_type < 0:
             raise ConfigError(f"`n_per_type` must be zero or more (got {self.n_per_type}).")
         check_preset(self.preset)
@@ -602,7 +610,13 @@ def write_items(
                 hint="Try other `types` or `cities`, or allow an empty file (`allow_empty`).",
             )
 
-    if spec.workers > 1:
+    if spec.engine == "ray":
+        from mapkit.ray_engine import run_sharded_ray
+
+        with atomic_writer(path, "wb") as fh:
+            run_sharded_ray(plan, spec.seed, cfgs, summary, fh.write, address=spec.ray_address, progress=progress)
+            check_not_empty()
+    elif spec.workers > 1:
         from mapkit.parallel import run_sharded
 
         with atomic_writer(path, "wb") as fh:
