@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
-from mapkit.answers.normalize import match_line_list, split_list
+from mapkit.answers.normalize import match_line_list
 from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
@@ -65,13 +65,8 @@ class LinesAtConfig(FamilyConfig):
     templates: tuple[str, ...] = ("boxed",)
 
 
-def _listable(ctx: Any, sid: str, lines: tuple[str, ...]) -> bool:
-    # a line name that splits as a list ("A, B") could not be scored as one item of the answer
-    return all(len(split_list(ctx.line_names[lid])) == 1 for lid in lines)
-
-
 def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
-    return station_strata(g, NAME, config.min_lines, config.max_lines, keep=_listable)
+    return station_strata(g, NAME, config.min_lines, config.max_lines)
 
 
 def capacity(g: MetroGraph | Scene, config: LinesAtConfig) -> int:

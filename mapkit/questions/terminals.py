@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
-from mapkit.answers.normalize import match_line_list, split_list
+from mapkit.answers.normalize import match_line_list
 from mapkit.errors import ItemError
 from mapkit.graph.model import Line, MetroGraph
 from mapkit.questions.base import (
@@ -79,7 +79,7 @@ def _pool(ctx: Scene) -> list[str]:
         out = []
         for lid, ln in g.lines.items():
             ends = terminals_of(ln)
-            if ends and all(ctx.clean(s, (lid,)) and len(split_list(ctx.names[s])) == 1 for s in ends):
+            if ends and all(ctx.clean(s, (lid,)) for s in ends):
                 out.append(lid)
         return out
 
