@@ -20,21 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mapkit.answers.checks import Correctness, Given
-from mapkit.answers.normalize import match_line_list
-from mapkit.errors import ItemError
+from mapkit.answers.checks import Correctness, Given, check_list
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    level_from_thresholds,
-    name_list,
-    scene_and_graph,
-    stratified,
-    template_for,
-)
-from mapkit.questions.family import Asker, FamilyConfig
+from mapkit.questions.base import Scene, level_from_thresholds, name_list, scene_and_graph, stratified, template_for
+from mapkit.questions.family import Asker, row_ids
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import station_strata
+from mapkit.questions.strata import LinesRangeConfig, station_strata
 
 NAME = "lines_at"
 VERSION = 1
@@ -55,13 +46,10 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
 @dataclass(frozen=True)
-class LinesAtConfig(FamilyConfig):
+class LinesAtConfig(LinesRangeConfig):
     """``min_lines``/``max_lines``: range of the number of lines; ``templates``: wordings drawn per item."""
 
     ASKER = ASK
-    BOUNDS = (("min_lines", "max_lines", 1),)
-    min_lines: int = 1
-    max_lines: int | None = None
     templates: tuple[str, ...] = ("boxed",)
 
 
@@ -104,9 +92,7 @@ def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the lines serving the row's station."""
     ctx, g = scene_and_graph(g)
-    (sid,) = item["mapkit"]["station_ids"]
-    if sid not in g.stations:
-        raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")
+    (sid,) = row_ids(item, g, 1, None)
     return _truth(ctx, sid)
 
 
@@ -115,10 +101,7 @@ def check(item: dict[str, Any], extracted: str | None, given: Given | None = Non
     gold = item["mapkit"]["gold"]
     aliases = gold.get("line_aliases") or {}
     cands = {lid: [n, *aliases.get(lid, ())] for lid, n in zip(gold["lines"], gold["line_names"])}
-    m = match_line_list(extracted, gold["lines"], cands)
-    if m.correct:
-        return Correctness(True, 1.0)
-    return Correctness(False, round(m.detail, 4), "; ".join((f"expected {item['answer_text']}", *m.notes)))
+    return check_list(item, extracted, gold["lines"], cands)
 
 
 FAMILY = register(

@@ -1,5 +1,7 @@
 """Candidate pools shared by several question families (a family never imports another family).
 
+* :class:`LinesRangeConfig` - the config base of a family asked per station: ``min_lines``/``max_lines``
+  bound how many lines serve it;
 * :func:`station_strata` - askable stations by how many lines serve them (Counting2, lines_at);
 * :func:`ride_length` - fewest stops between two stations on one service of a line (TorF1's difficulty,
   connecting_line's pool).
@@ -12,10 +14,23 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import cached, context
+from mapkit.questions.family import FamilyConfig
 
-__all__ = ["ride_length", "station_strata"]
+__all__ = ["LinesRangeConfig", "ride_length", "station_strata"]
+
+
+@dataclass(frozen=True)
+class LinesRangeConfig(FamilyConfig):
+    """``min_lines``/``max_lines``: the range of lines serving an asked station (``max_lines=None``: no
+    bound); a subclass adds its ``ASKER`` and ``templates``."""
+
+    BOUNDS = (("min_lines", "max_lines", 1),)
+    min_lines: int = 1
+    max_lines: int | None = None
 
 
 def station_strata(

@@ -26,7 +26,10 @@ CITY = {
     "format": "mapkit.city/1",
     "city": "separators",
     "lines": [
-        {"name": "Red & Blue Line", "stations": ["Alpha", "e& Station", "Elephant and Castle", "Harbour, North", "Bravo"]},
+        {
+            "name": "Red & Blue Line",
+            "stations": ["Alpha", "e& Station", "Elephant and Castle", "Harbour, North", "Bravo"],
+        },
         {"name": "Line 1", "stations": ["Charlie", "Elephant and Castle", "Delta", "Harbour", "Echo"]},
         {"name": "Line 2", "stations": ["Foxtrot", "Harbour, North", "Golf", "North", "Hotel"]},
         {"name": "Line 3", "stations": ["India", "e& Station", "Juliet", "Kilo"]},
