@@ -1,8 +1,8 @@
 """lines_at (open-ended twin of Counting2/TorF2): which lines pass through a station?
 
 ``answer`` is null; ``answer_text`` lists the line names in the city's line order, comma-separated;
-any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn);
-stations whose line names contain a list separator are never asked.
+any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn); a line
+name holding a list separator ("Red & Blue Line") is read as one item of the answer.
 
 Difficulty: 1 line easy, 2 medium, 3+ hard. A wrong list earns its F1 with the right one as detail.
 

@@ -3,7 +3,8 @@
 Terminals are the first and last stations of every service of the line (a Y-shaped line has three).
 Lines with a loop service have no terminals and are never asked; nor are lines where a service ends
 at a station another service runs through (a short-turn: "terminal" would be ambiguous), or whose
-terminal names contain a list separator or are shared by several stations. ``answer_text`` lists the
+terminal names are shared by several stations (a name holding a list separator, Dubai's "e& Station",
+is read as one item of the answer). ``answer_text`` lists the
 terminals (main service first); any order is accepted.
 
 Difficulty: two terminals on a line of up to 15 stations easy, longer medium; three or more hard.
