@@ -93,16 +93,22 @@ def test_planning_gold_answers_score_full_marks_on_the_stored_gold_too(items):
         assert r.verified_on == "gold" and r.correct, (it["answer_text"], r.notes)
 
 
+def _route_item(g, start: str, end: str, variant: str) -> dict:
+    """A planning row from ``start`` to ``end`` (station names), asking for the ``variant`` format."""
+    ids = {st.name: sid for sid, st in g.stations.items()}
+    return {
+        "type": "planning",
+        "question": "",
+        "station_1": start,
+        "station_2": end,
+        "mapkit": {"station_ids": [ids[start], ids[end]], "gold": {"variant": variant}},
+    }
+
+
 def test_via_stops_keep_known_names_whole(city_path):
     g = load_city_file(city_path)
     ids = {st.name: sid for sid, st in g.stations.items()}
-    item = {
-        "type": "planning",
-        "question": "... Via Stops: ...",
-        "station_1": "Alpha",
-        "station_2": "Bravo",
-        "mapkit": {"station_ids": [ids["Alpha"], ids["Bravo"]], "gold": {"variant": "via_stops"}},
-    }
+    item = _route_item(g, "Alpha", "Bravo", "via_stops")
     head = "Route Name: Red & Blue Line\nDeparture Stop: Alpha\nArrival Stop: Bravo\nVia Stops: "
     good = head + "e& Station, Elephant and Castle, Harbour, North"
     r = check_route(item, good, graph=g)
@@ -125,14 +131,7 @@ def test_via_stops_keep_known_names_whole(city_path):
 
 def test_route_legs_name_them(city_path):
     g = load_city_file(city_path)
-    ids = {st.name: sid for sid, st in g.stations.items()}
-    item = {
-        "type": "planning",
-        "question": "",
-        "station_1": "e& Station",
-        "station_2": "Harbour, North",
-        "mapkit": {"station_ids": [ids["e& Station"], ids["Harbour, North"]], "gold": {"variant": "short"}},
-    }
+    item = _route_item(g, "e& Station", "Harbour, North", "short")
     text = "Route Name: Red & Blue Line\nDeparture Stop: e& Station\nArrival Stop: Harbour, North"
     r = check_route(item, text, graph=g)
     assert r.correct and r.optimal and r.format_ok, r.notes
