@@ -1,8 +1,8 @@
 """lines_at (open-ended twin of Counting2/TorF2): which lines pass through a station?
 
 ``answer`` is null; ``answer_text`` lists the line names in the city's line order, comma-separated;
-any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn);
-stations whose line names contain a list separator are never asked.
+any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn); a line
+name holding a list separator ("Red & Blue Line") is read as one item of the answer.
 
 Difficulty: 1 line easy, 2 medium, 3+ hard. A wrong list earns its F1 with the right one as detail.
 
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import Correctness, Given, check_list
-from mapkit.answers.normalize import split_list
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import Scene, level_from_thresholds, name_list, scene_and_graph, stratified, template_for
 from mapkit.questions.family import Asker, row_ids
@@ -54,13 +53,8 @@ class LinesAtConfig(LinesRangeConfig):
     templates: tuple[str, ...] = ("boxed",)
 
 
-def _listable(ctx: Any, sid: str, lines: tuple[str, ...]) -> bool:
-    # a line name that splits as a list ("A, B") could not be scored as one item of the answer
-    return all(len(split_list(ctx.line_names[lid])) == 1 for lid in lines)
-
-
 def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
-    return station_strata(g, NAME, config.min_lines, config.max_lines, keep=_listable)
+    return station_strata(g, NAME, config.min_lines, config.max_lines)
 
 
 def capacity(g: MetroGraph | Scene, config: LinesAtConfig) -> int:

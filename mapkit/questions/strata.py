@@ -14,9 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import cached, context
@@ -40,13 +38,8 @@ def station_strata(
     family: str,
     min_lines: int,
     max_lines: int | None,
-    keep: Callable[[Any, str, tuple[str, ...]], bool] | None = None,
 ) -> dict[int, list[str]]:
-    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family.
-
-    ``keep(ctx, station, lines)`` filters further (``lines_at`` drops stations whose line names
-    would not survive being listed).
-    """
+    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family."""
     ctx = context(g)
 
     def build() -> dict[int, list[str]]:
@@ -56,7 +49,7 @@ def station_strata(
             n = len(lines)
             if n < min_lines or (max_lines is not None and n > max_lines):
                 continue
-            if ctx.clean(sid, lines) and (keep is None or keep(ctx, sid, lines)):
+            if ctx.clean(sid, lines):
                 strata[min(n, 3)].append(sid)
         return strata
 
