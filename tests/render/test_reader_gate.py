@@ -194,3 +194,22 @@ def test_shanghai_is_drawn_the_right_way_round(load_real):
     at = {s.name: p[s.id] for s in g.stations.values()}
     assert at["浦东国际机场站"][0] > at["人民广场站"][0] > at["虹桥2号航站楼站"][0]  # Pudong east, Hongqiao west
     assert at["上海南站"][1] > at["人民广场站"][1] > at["宝山路站"][1]  # south below, north above (y down)
+
+
+def test_untangler_swaps_two_stations_put_on_the_wrong_sides_of_each_other():
+    """Two parallel lines whose middle stations the stress layout exchanged cross twice; swapping the two
+    back removes both crossings (a single-station move cannot: each station is pinned by its line)."""
+    import numpy as np
+
+    from mapkit.render.layout import _Untangler
+
+    P = np.array([[0, 0], [1, 1], [2, 0], [0, 1], [1, 0], [2, 1]], dtype=float) * 2.0
+    edges = np.array([[0, 1], [1, 2], [3, 4], [4, 5]])
+    triples = np.array([[0, 1, 2], [3, 4, 5]])
+    u = _Untangler(P, edges, triples, np.full(4, 2.0))
+    assert len(u.crossing_pairs()) == 2
+    assert u.swap_crossings()
+    assert u.crossing_pairs() == []
+    # stations exchanged places, nothing else moved: the same six spots, each line straight again
+    assert sorted(map(tuple, u.P.tolist())) == sorted(map(tuple, P.tolist()))
+    assert all(len({y for _, y in u.P[list(t)].tolist()}) == 1 for t in triples)
