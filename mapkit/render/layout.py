@@ -409,11 +409,11 @@ class _Untangler:
     Stress plus octilinear snapping leaves a few defects that a person notices at once: a
     short spur folded over a neighbouring line, or a line doubling back in a tight V with no
     room for a label. Each is local, so it is repaired by moving a few stations: single
-    stations of degree one or two to octilinear spots around their neighbours, and pendant
-    paths (a spur out to a terminus) rotated about the station they hang from. A move is
-    kept only when it lowers a cost that counts crossings, acute bends along a line,
-    stations too close to each other or to an edge, and departures from the octilinear
-    directions.
+    stations of degree one or two to octilinear spots around their neighbours, pendant
+    paths (a spur out to a terminus) rotated about the station they hang from, and one end
+    of each of two crossing edges exchanged (:meth:`swap_crossings`). A move is kept only
+    when it lowers a cost that counts crossings, acute bends along a line, stations too close
+    to each other or to an edge, and departures from the octilinear directions.
     """
 
     W_CROSS = 10.0
