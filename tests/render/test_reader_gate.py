@@ -213,3 +213,17 @@ def test_untangler_swaps_two_stations_put_on_the_wrong_sides_of_each_other():
     # stations exchanged places, nothing else moved: the same six spots, each line straight again
     assert sorted(map(tuple, u.P.tolist())) == sorted(map(tuple, P.tolist()))
     assert all(len({y for _, y in u.P[list(t)].tolist()}) == 1 for t in triples)
+
+
+def test_new_york_is_turned_north_up_by_its_curated_geo_hints(load_real):
+    """The curation's rough positions of a few stations turn the schematic layout: 59 St-Columbus Circle
+    north of 14 St-Union Sq (issue 14 saw it drawn south), Queens east, Coney Island south."""
+    from mapkit.render.layout import layout_city
+
+    g = load_real("new-york")
+    assert sum(s.coords is not None for s in g.stations.values()) >= 10
+    P = layout_city(g).positions  # y grows downwards
+    assert P["59-st-columbus-circle-station"][1] < P["14-st-union-sq-station"][1]
+    assert P["flushing-main-st-station"][0] > P["times-sq-42-st-station"][0]
+    assert P["coney-island-stillwell-av-station"][1] > P["atlantic-av-barclays-ctr-station"][1]
+    assert P["161-st-yankee-stadium-station"][1] < P["times-sq-42-st-station"][1]
