@@ -17,6 +17,7 @@ from mapkit.cli import generate as generate_cmd
 from mapkit.cli import publish as publish_cmd
 from mapkit.cli import render as render_cmd
 from mapkit.cli import score as score_cmd
+from mapkit.cli import train as train_cmd
 from mapkit.cli import validate as validate_cmd
 from mapkit.cli.console import err
 from mapkit.cli.errors import run_cli
@@ -49,7 +50,7 @@ def _root(
 cities_cmd.register(app)
 app.add_typer(curate_cmd.app, name="curate")
 
-COMMANDS = (data_cmd, generate_cmd, validate_cmd, score_cmd, render_cmd, export_cmd, publish_cmd)
+COMMANDS = (data_cmd, generate_cmd, validate_cmd, score_cmd, render_cmd, export_cmd, publish_cmd, train_cmd)
 """Command modules in `--help` order, each with ``register(app)``: a new command is its module plus one entry."""
 
 for _m in COMMANDS:

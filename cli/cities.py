@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import CityArg, DataDirOpt, examples
+from mapkit.cli.options import CityArg, DataDirOpt, JsonOpt, examples
 from rich.table import Table
 
 from mapkit.catalog import iter_city_summaries
@@ -23,7 +23,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(city_app, name="city")
 
 
-def cities(data_dir: DataDirOpt = None) -> None:
+def cities(data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    if as_json:
+        keys = ("city", "country", "available", "lines", "stations", "transfer_stations", "difficulty")
+        out.print_json(data=[{k: getattr(s, k) for k in keys} for s in iter_city_summaries(data_dir)])
+        return
     table = Table(title="Cities")
     for col in ("city", "country", "lines", "stations", "transfer stations", "difficulty"):
         table.add_column(col, justify="right" if col in ("lines", "stations", "transfer stations") else "left")

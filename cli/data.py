@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import DataDirOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, examples
 from rich.table import Table
 
 data_app = typer.Typer(help="Fetch the ReasonMap data and show where it lives.", no_args_is_help=True)
@@ -53,6 +53,7 @@ def pull(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     from mapkit.data import resolve_data_dir
     from mapkit.datapull import pull_data
@@ -60,7 +61,27 @@ def pull(
     from mapkit.io import check_output_dir
 
     check_output_dir(resolve_data_dir(dest), flag="--dest")  # before any download
-    report = pull_data(dest=dest, source=source, cities=list(city) if city else None, progress=not quiet)
+    report = pull_data(
+        dest=dest, source=source, cities=list(city) if city else None, progress=not (quiet or as_json)
+    )
+    if as_json:
+        out.print_json(data={
+            "dest": str(report.dest), "source": str(report.source), "downloaded": [str(p) for p in report.downloaded],
+            "skipped": [str(p) for p in report.skipped], "missing": [str(p) for p in report.missing],
+            "failed": [[str(p), str(why)] for p, why in report.failed], "bytes_downloaded": report.bytes_downloaded,
+        })  # fmt: skip
+    else:
+        _print_pull(report)
+    if report.failed:
+        first = "; ".join(f"{p} ({why})" for p, why in report.failed[:3])
+        raise DownloadError(
+            f"{len(report.failed)} file(s) could not be fetched: {first}"
+            + (" …" if len(report.failed) > 3 else "") + ".",
+            hint="Check --from (a mirror must hold stations/<country>/<city>.json), or run again later.",
+        )
+
+
+def _print_pull(report) -> None:  # noqa: ANN001
     table = Table(title=f"data pull -> {report.dest}")
     table.add_column("files")
     table.add_column("count", justify="right")
@@ -77,13 +98,6 @@ def pull(
 
     if report.dest.resolve() != resolve_data_dir(None).resolve():
         out.print(f"Use it with --data-dir {report.dest} or `export {ENV_VAR}={report.dest}`.", soft_wrap=True)
-    if report.failed:
-        first = "; ".join(f"{p} ({why})" for p, why in report.failed[:3])
-        raise DownloadError(
-            f"{len(report.failed)} file(s) could not be fetched: {first}"
-            + (" …" if len(report.failed) > 3 else "") + ".",
-            hint="Check --from (a mirror must hold stations/<country>/<city>.json), or run again later.",
-        )
 
 
 @data_app.command(
@@ -91,10 +105,15 @@ def pull(
     help="Print the data directory in force (--data-dir, else $MAPKIT_DATA, else the user cache) and what it holds."
     + examples("mapkit data where", "mapkit data where --data-dir ../shared/data/reasonmap"),
 )
-def where(data_dir: DataDirOpt = None) -> None:
+def where(data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     from mapkit.datapull import data_status
 
     s = data_status(data_dir)
+    if as_json:
+        keys = ("origin", "exists", "station_files", "pinned_stations", "map_images", "pinned_maps",
+                "missing_cities", "unknown_files")  # fmt: skip
+        out.print_json(data={"path": str(s.path), **{k: getattr(s, k) for k in keys}})
+        return
     out.print(f"{s.path}  [dim](from {s.origin})[/]", soft_wrap=True)
     if not s.exists:
         out.print("The folder does not exist yet: run `mapkit data pull`.")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import CityOpt, DataDirOpt, SeedOpt, examples
+from mapkit.cli.options import CityOpt, DataDirOpt, JsonOpt, SeedOpt, examples
 from rich.table import Table
 
 
@@ -46,6 +46,7 @@ def render(
                      "(written as <city>--<style>.png)."),
     ] = None,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     from mapkit.errors import ConfigError, LegibilityError
     from mapkit.io import check_output_dir
@@ -75,7 +76,21 @@ def render(
         out.print(_figures_table(graph.city, e.figures.to_dict(), GateLimits()))  # type: ignore[attr-defined]
         out.print("legibility gate: FAILED")
         raise
-    out.print(_figures_table(graph.city, res.figures.to_dict(), GateLimits()))
+    if as_json:
+        files = [str(p) for p in (res.png_path, res.manifest_path, res.svg_path) if p is not None]
+        out.print_json(data={"city": graph.city, "passed": res.passed, "failures": list(res.failures),
+                             "figures": res.figures.to_dict(), "files": files})
+    else:
+        _print_summary(graph.city, res, GateLimits())
+    if res.passed:
+        return
+    # a forced render that fails the gate still exits non-zero, so scripts notice
+    raise LegibilityError(f"{graph.city}: written with --force, but the render fails the legibility gate: "
+                          + "; ".join(res.failures) + ".")
+
+
+def _print_summary(city: str, res, limits) -> None:  # noqa: ANN001
+    out.print(_figures_table(city, res.figures.to_dict(), limits))
     for p in (res.png_path, res.manifest_path, res.svg_path):
         if p is not None:
             out.print(f"wrote {p}", soft_wrap=True)
@@ -83,9 +98,6 @@ def render(
         out.print("legibility gate: passed")
         return
     out.print("legibility gate: FAILED (written anyway: --force)")
-    # a forced render that fails the gate still exits non-zero, so scripts notice
-    raise LegibilityError(f"{graph.city}: written with --force, but the render fails the legibility gate: "
-                          + "; ".join(res.failures) + ".")
 
 
 def _figures_table(city: str, figures: dict, limits) -> Table:  # noqa: ANN001

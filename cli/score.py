@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import err, out
-from mapkit.cli.options import DataDirOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, examples
 from rich.table import Table
 
 
@@ -59,6 +59,7 @@ def score(
         bool,
         typer.Option("--allow-no-match", help="Score even when no response id matches an item (all count as wrong)."),
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     from mapkit.evaluate import score_file
     from mapkit.io import check_output_file
@@ -68,6 +69,11 @@ def score(
     report = score_file(
         items, responses, data_dir=data_dir, require_optimal=require_optimal, allow_no_match=allow_no_match
     )
+    if out_path is not None:
+        n = report.write_breakdown(out_path)
+    if as_json:
+        out.print_json(data=report.to_dict())
+        return
     order = {"easy": 0, "middle": 1, "hard": 2}
     by_type = dict(sorted(report.by("type").items()))
     by_level = dict(sorted(report.by("difficulty_city").items(), key=lambda kv: order.get(kv[0], 9)))
@@ -83,5 +89,4 @@ def score(
     if report.errors:
         _warn(f"{len(report.errors)} item(s) could not be scored (counted as wrong): {report.errors[0][1]}")
     if out_path is not None:
-        n = report.write_breakdown(out_path)
         out.print(f"wrote {n} breakdown rows to {out_path}")

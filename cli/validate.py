@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import DataDirOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, examples
 from rich.table import Table
 
 from mapkit.errors import ValidationFailedError
@@ -38,6 +38,7 @@ def validate(
         str, typer.Option("--format", help="`mapkit` (canonical items) or `reasonmap-plus` (published layout).")
     ] = "mapkit",
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     from mapkit.io import check_output_file
     from mapkit.validate import validate_items
@@ -45,6 +46,20 @@ def validate(
     if report is not None:
         check_output_file(report, flag="--report")
     rep = validate_items(path, data_dir=data_dir, report=report, fmt=fmt)
+    if as_json:
+        out.print_json(data=rep.to_dict())
+    else:
+        _print_summary(rep, path, report)
+    if not rep.ok:
+        # an error, not typer.Exit: the app's main() turns MapkitError into its exit code
+        where = f" (every one is listed in {report})" if report else ""
+        raise ValidationFailedError(
+            f"{path}: {rep.failing:,} of {rep.total:,} rows disagree with the curated graph{where}."
+            if rep.total else f"{path}: the file has no rows."
+        )
+
+
+def _print_summary(rep, path: Path, report: Path | None) -> None:  # noqa: ANN001
     table = Table(title=f"validate {path} ({rep.format})")
     for col in ("type", "rows", "agree", "disagree"):
         table.add_column(col, justify="left" if col == "type" else "right")
@@ -60,10 +75,3 @@ def validate(
         out.print(f"... {rep.problems - SHOWN:,} more" + (f" in {report}" if report else " (use --report FILE)"))
     verdict = "all rows agree" if rep.ok else f"{rep.failing:,} of {rep.total:,} rows disagree"
     out.print(f"{verdict}; {rep.total:,} rows in {rep.seconds:.1f} s ({rep.items_per_second:,.0f} rows/s)")
-    if not rep.ok:
-        # an error, not typer.Exit: the app's main() turns MapkitError into its exit code
-        where = f" (every one is listed in {report})" if report else ""
-        raise ValidationFailedError(
-            f"{path}: {rep.failing:,} of {rep.total:,} rows disagree with the curated graph{where}."
-            if rep.total else f"{path}: the file has no rows."
-        )

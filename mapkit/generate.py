@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from mapkit.coverage import gate_capacities, not_asked_notes
-from mapkit.errors import ConfigError, EmptyResultError, MapkitError, OutputTooLargeError
+from mapkit.errors import ConfigError, EmptyResultError, LegibilityError, MapkitError, OutputTooLargeError
 from mapkit.graph.model import MetroGraph
 from mapkit.io import dumps_canonical, write_jsonl
 from mapkit.presets import PRESETS, REASONMAP_CITIES, check_preset, preset_cities, preset_quotas, preset_types
@@ -191,8 +191,7 @@ class GenerateSpec:
 
 def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> list[MapRender]:
     """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it)."""
-    from mapkit.errors import LegibilityError
-    from mapkit.render import render_city, style_from_seed
+    from mapkit.render import render_city, style_from_seed  # the renderer (pillow, shapely) loads only to draw
 
     opts.check()
     style = style_from_seed(opts.style_seed)

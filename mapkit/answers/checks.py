@@ -9,7 +9,8 @@ that grades more than the extracted answer, such as Counting1's listed stops, st
 * :class:`Correctness` - the verdict (correct, detail, notes; optional optimality, named sub-scores,
   and a ``format_note`` when the answer is not in the form the question asks for);
 * :class:`Given` - what the scorer knows beyond the extracted answer;
-* :func:`check_count`, :func:`check_yes_no` - the integer and yes/no checks of several families;
+* :func:`check_count`, :func:`check_yes_no`, :func:`check_list` - the integer, yes/no and list checks of
+  several families;
 * :func:`stops_detail` - Counting1's listed-stops partial credit.
 
 Example:
@@ -26,10 +27,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapkit.answers.normalize import name_index, parse_int, parse_yes_no
+from mapkit.answers.normalize import match_line_list, name_index, parse_int, parse_yes_no
 from mapkit.graph.model import MetroGraph
 
-__all__ = ["Correctness", "Given", "check_count", "check_yes_no", "stops_detail"]
+__all__ = ["Correctness", "Given", "check_count", "check_list", "check_yes_no", "stops_detail"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,18 @@ def check_yes_no(item: Mapping[str, Any], extracted: str | None, given: Given | 
         return Correctness(False, 0.0, "neither yes nor no")
     want = item["answer_text"] == "yes"
     return Correctness(True, 1.0) if got == want else Correctness(False, 0.0, f"expected {item['answer_text']}")
+
+
+def check_list(
+    item: Mapping[str, Any], extracted: str | None, ids: Sequence[str], names: Mapping[str, Sequence[str]],
+    *, kind: str = "line",
+) -> Correctness:
+    """A list answer in any order: right when it names exactly ``ids`` (``names``: id -> accepted names);
+    an unrecognised or repeated item costs; detail = F1 (:func:`~mapkit.answers.normalize.match_line_list`)."""
+    m = match_line_list(extracted, ids, names, kind=kind)
+    if m.correct:
+        return Correctness(True, 1.0)
+    return Correctness(False, round(m.detail, 4), "; ".join((f"expected {item['answer_text']}", *m.notes)))
 
 
 def stops_detail(listed: Sequence[str] | None, gold: Mapping[str, Sequence[str]]) -> tuple[float, str]:

@@ -21,20 +21,17 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import match_name
-from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
     cached,
     choose_template,
     context,
-    item_rng,
     level_from_thresholds,
     line_paths,
-    pick,
     scene_and_graph,
 )
-from mapkit.questions.family import Asker, FamilyConfig
+from mapkit.questions.family import Asker, FamilyConfig, row_ids
 from mapkit.questions.registry import Family, register
 from mapkit.questions.strata import ride_length
 
@@ -115,13 +112,10 @@ def capacity(g: MetroGraph | Scene, config: ConnectingLineConfig) -> int:
 def generate(g: MetroGraph | Scene, seed: int, index: int, config: ConnectingLineConfig) -> dict[str, Any] | None:
     """Item ``index``: a pair drawn without repeats, in a drawn order."""
     ctx, g = scene_and_graph(g)
-    pool = _pool(g, config)
-    if not pool:
+    drawn = ASK.draw_pair(ctx, _pool(g, config), f"pool:{config.min_between}:{config.max_between}", seed, index)
+    if drawn is None:
         return None
-    a, b = pick(ctx, pool, NAME, f"pool:{config.min_between}:{config.max_between}", seed, index)
-    rng = item_rng(seed, NAME, index, city=ctx.city)
-    if rng.random() < 0.5:
-        a, b = b, a
+    a, b, rng = drawn
     if _truth_line(g, a, b) is None:  # a one-way service: ask in the direction its trains run
         a, b = b, a
     template = choose_template(rng, config.templates)
@@ -147,9 +141,7 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the one line serving both stations."""
     ctx, g = scene_and_graph(g)
-    a, b = item["mapkit"]["station_ids"]
-    if a not in g.stations or b not in g.stations:
-        raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
+    a, b = row_ids(item, g, 2, None)
     return _truth(ctx, a, b)
 
 

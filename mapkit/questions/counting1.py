@@ -32,7 +32,6 @@ from typing import Any
 from mapkit.answers.checks import Correctness, Given, stops_detail
 from mapkit.answers.extract import listed_stops
 from mapkit.answers.normalize import parse_choice
-from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     LEVELS,
@@ -40,14 +39,12 @@ from mapkit.questions.base import (
     cached,
     choose_template,
     context,
-    item_rng,
     level_from_thresholds,
     line_paths,
-    pick,
     rides_against_track,
     scene_and_graph,
 )
-from mapkit.questions.family import Asker, FamilyConfig
+from mapkit.questions.family import Asker, FamilyConfig, row_ids
 from mapkit.questions.registry import Family, register
 
 NAME = "Counting1"
@@ -240,13 +237,10 @@ def capacity(g: MetroGraph | Scene, config: Counting1Config) -> int:
 def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting1Config) -> dict[str, Any] | None:
     """Item ``index``: a pair drawn without repeats from the seeded pool, options from the item's rng."""
     ctx, g = scene_and_graph(g)
-    pool = _pool(g, config)
-    if not pool:
+    drawn = ASK.draw_pair(ctx, _pool(g, config), f"pairs:{config.min_stops}:{config.max_stops}", seed, index)
+    if drawn is None:
         return None
-    a, b = pick(ctx, pool, NAME, f"pairs:{config.min_stops}:{config.max_stops}", seed, index)
-    rng = item_rng(seed, NAME, index, city=ctx.city)
-    if rng.random() < 0.5:
-        a, b = b, a
+    a, b, rng = drawn
     stops, line_ids = _span_cached(ctx, a, b)  # type: ignore[misc]
     if not all(line_paths(g, lid, a, b) for lid in line_ids):
         # a one-way service rides only b -> a: ask in riding order (the plain wording says "from ... to")
@@ -290,9 +284,7 @@ def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[
     """Recount the stops between the row's two stations on the curated graph."""
     ctx, g = scene_and_graph(g)
     m = item["mapkit"]
-    a, b = m["station_ids"]
-    if a not in g.stations or b not in g.stations:
-        raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
+    a, b = row_ids(item, g, 2, None)
     sp = _span_cached(ctx, a, b)
     if sp is None:
         return None, "", {"error": "no unambiguous span between the two stations"}

@@ -19,18 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import check_count
-from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    level_from_thresholds,
-    scene_and_graph,
-    stratified,
-    template_for,
-)
-from mapkit.questions.family import Asker, FamilyConfig
+from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph, stratified, template_for
+from mapkit.questions.family import Asker, row_ids
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import station_strata
+from mapkit.questions.strata import LinesRangeConfig, station_strata
 
 NAME = "Counting2"
 VERSION = 1
@@ -51,13 +44,10 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
 @dataclass(frozen=True)
-class Counting2Config(FamilyConfig):
+class Counting2Config(LinesRangeConfig):
     """``min_lines``/``max_lines``: range of the right count; ``templates``: wordings drawn per item."""
 
     ASKER = ASK
-    BOUNDS = (("min_lines", "max_lines", 1),)
-    min_lines: int = 1
-    max_lines: int | None = None
     templates: tuple[str, ...] = ("reasonmap",)
 
 
@@ -95,9 +85,7 @@ def _gold(ctx: Any, lines: tuple[str, ...]) -> dict[str, Any]:
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the lines serving the row's station."""
     ctx, g = scene_and_graph(g)
-    (sid,) = item["mapkit"]["station_ids"]
-    if sid not in g.stations:
-        raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")
+    (sid,) = row_ids(item, g, 1, None)
     lines = g.lines_at(sid)
     return len(lines), str(len(lines)), _gold(ctx, lines)
 

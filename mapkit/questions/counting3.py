@@ -18,12 +18,7 @@ from typing import Any
 
 from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    level_from_thresholds,
-    scene_and_graph,
-    template_for,
-)
+from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph, template_for
 from mapkit.questions.family import Asker, templates_config
 from mapkit.questions.registry import Family, register
 

@@ -37,11 +37,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, make_dataclass
 from typing import Any, ClassVar
 
-from mapkit.errors import ConfigError
+from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, build_item, check_templates, context, pick, template_for
+from mapkit.questions.base import Scene, build_item, check_templates, context, item_rng, pick, template_for
 
-__all__ = ["Asker", "FamilyConfig", "pooled", "templates_config"]
+__all__ = ["Asker", "FamilyConfig", "pooled", "row_ids", "templates_config"]
 
 Item = dict[str, Any]
 
@@ -53,6 +53,15 @@ class Asker:
     name: str
     version: int
     templates: Mapping[str, str]
+
+    def draw_pair(self, scene: Scene, pool: Sequence[Any], tag: str, seed: int, index: int) -> tuple[Any, ...] | None:
+        """``(a, b, rng)``: pair ``index`` of ``pool`` (no repeats until it is used up) in an order drawn from
+        the item's own random stream ``rng`` (which the family draws on further); ``None`` for an empty pool."""
+        if not pool:
+            return None
+        a, b = pick(scene, pool, self.name, tag, seed, index)
+        rng = item_rng(seed, self.name, index, city=scene.city)
+        return (b, a, rng) if rng.random() < 0.5 else (a, b, rng)
 
     def template(self, config: Any, seed: int, index: int, scene: Scene) -> str:
         """The wording of item ``index`` (its own seeded draw; none when one wording is configured)."""
@@ -137,3 +146,29 @@ def pooled(
         return asker.item(scene, template, seed, index, fields, **row)
 
     return capacity, generate
+
+
+def row_ids(item: Item, g: MetroGraph, stations: int = 0, lines: int | None = 0) -> tuple[str, ...]:
+    """The row's ``stations`` station ids then ``lines`` line ids, each checked against ``g`` (the prologue
+    of every ``derive``); :class:`ItemError` naming the row otherwise. ``lines=None``: the line ids are
+    part of the answer (re-derived), so only the station ids are returned and checked.
+
+    >>> from mapkit.graph import toy_city
+    >>> row_ids({"mapkit": {"station_ids": ["a", "b"], "line_ids": ["red"]}}, toy_city(), 2, 1)
+    ('a', 'b', 'red')
+    >>> row_ids({"id": "x", "mapkit": {"station_ids": ["zz"], "line_ids": []}}, toy_city(), 1)
+    Traceback (most recent call last):
+    ...
+    mapkit.errors.ItemError: x: station id(s) ['zz'] not in the graph.
+    """
+    m = item["mapkit"]
+    sids, lids = tuple(m["station_ids"]), (tuple(m["line_ids"]) if lines is not None else ())
+    if len(sids) != stations or len(lids) != (lines or 0):
+        raise ItemError(f"{item.get('id')}: needs {stations} station id(s) and {lines} line id(s).")
+    bad = [s for s in sids if s not in g.stations]
+    if bad:
+        raise ItemError(f"{item.get('id')}: station id(s) {bad} not in the graph.")
+    bad = [x for x in lids if x not in g.lines]
+    if bad:
+        raise ItemError(f"{item.get('id')}: line id(s) {bad} not in the graph.")
+    return sids + lids

@@ -44,11 +44,7 @@ from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import colour_key, parse_colour
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    cached,
-    scene_and_graph,
-)
+from mapkit.questions.base import Scene, cached, scene_and_graph
 from mapkit.questions.family import Asker, FamilyConfig, pooled
 from mapkit.questions.maps import MapRender, current_render, item_render
 from mapkit.questions.registry import Family, register

@@ -17,14 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from mapkit.answers.checks import check_count
-from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    level_from_thresholds,
-    scene_and_graph,
-)
-from mapkit.questions.family import Asker, pooled, templates_config
+from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph
+from mapkit.questions.family import Asker, pooled, row_ids, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "line_stations_count"
@@ -68,9 +63,7 @@ def _truth(ctx: Any, lid: str) -> tuple[int, str, dict[str, Any]]:
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recount the line's stations."""
     ctx, g = scene_and_graph(g)
-    (lid,) = item["mapkit"]["line_ids"]
-    if lid not in g.lines:
-        raise ItemError(f"{item.get('id')}: line {lid!r} is not in the graph.")
+    (lid,) = row_ids(item, g, 0, 1)
     return _truth(ctx, lid)
 
 

@@ -1,8 +1,8 @@
 """lines_at (open-ended twin of Counting2/TorF2): which lines pass through a station?
 
 ``answer`` is null; ``answer_text`` lists the line names in the city's line order, comma-separated;
-any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn);
-stations whose line names contain a list separator are never asked.
+any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn); a line
+name holding a list separator ("Red & Blue Line") is read as one item of the answer.
 
 Difficulty: 1 line easy, 2 medium, 3+ hard. A wrong list earns its F1 with the right one as detail.
 
@@ -20,21 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mapkit.answers.checks import Correctness, Given
-from mapkit.answers.normalize import match_line_list, split_list
-from mapkit.errors import ItemError
+from mapkit.answers.checks import Correctness, Given, check_list
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    level_from_thresholds,
-    name_list,
-    scene_and_graph,
-    stratified,
-    template_for,
-)
-from mapkit.questions.family import Asker, FamilyConfig
+from mapkit.questions.base import Scene, level_from_thresholds, name_list, scene_and_graph, stratified, template_for
+from mapkit.questions.family import Asker, row_ids
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import station_strata
+from mapkit.questions.strata import LinesRangeConfig, station_strata
 
 NAME = "lines_at"
 VERSION = 1
@@ -55,23 +46,15 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
 @dataclass(frozen=True)
-class LinesAtConfig(FamilyConfig):
+class LinesAtConfig(LinesRangeConfig):
     """``min_lines``/``max_lines``: range of the number of lines; ``templates``: wordings drawn per item."""
 
     ASKER = ASK
-    BOUNDS = (("min_lines", "max_lines", 1),)
-    min_lines: int = 1
-    max_lines: int | None = None
     templates: tuple[str, ...] = ("boxed",)
 
 
-def _listable(ctx: Any, sid: str, lines: tuple[str, ...]) -> bool:
-    # a line name that splits as a list ("A, B") could not be scored as one item of the answer
-    return all(len(split_list(ctx.line_names[lid])) == 1 for lid in lines)
-
-
 def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
-    return station_strata(g, NAME, config.min_lines, config.max_lines, keep=_listable)
+    return station_strata(g, NAME, config.min_lines, config.max_lines)
 
 
 def capacity(g: MetroGraph | Scene, config: LinesAtConfig) -> int:
@@ -109,9 +92,7 @@ def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the lines serving the row's station."""
     ctx, g = scene_and_graph(g)
-    (sid,) = item["mapkit"]["station_ids"]
-    if sid not in g.stations:
-        raise ItemError(f"{item.get('id')}: station {sid!r} is not in the graph.")
+    (sid,) = row_ids(item, g, 1, None)
     return _truth(ctx, sid)
 
 
@@ -120,10 +101,7 @@ def check(item: dict[str, Any], extracted: str | None, given: Given | None = Non
     gold = item["mapkit"]["gold"]
     aliases = gold.get("line_aliases") or {}
     cands = {lid: [n, *aliases.get(lid, ())] for lid, n in zip(gold["lines"], gold["line_names"])}
-    m = match_line_list(extracted, gold["lines"], cands)
-    if m.correct:
-        return Correctness(True, 1.0)
-    return Correctness(False, round(m.detail, 4), "; ".join((f"expected {item['answer_text']}", *m.notes)))
+    return check_list(item, extracted, gold["lines"], cands)
 
 
 FAMILY = register(

@@ -33,12 +33,7 @@ from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import parse_box
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    cached,
-    level_from_thresholds,
-    scene_and_graph,
-)
+from mapkit.questions.base import Scene, cached, level_from_thresholds, scene_and_graph
 from mapkit.questions.family import Asker, FamilyConfig, pooled
 from mapkit.questions.maps import CROWDING_LEVELS, MapRender, crowding, current_render, item_render
 from mapkit.questions.registry import Family, register

@@ -23,17 +23,9 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import match_name
-from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    cached,
-    level_from_thresholds,
-    line_paths,
-    rides_against_track,
-    scene_and_graph,
-)
-from mapkit.questions.family import Asker, FamilyConfig, pooled
+from mapkit.questions.base import Scene, cached, level_from_thresholds, line_paths, rides_against_track, scene_and_graph
+from mapkit.questions.family import Asker, FamilyConfig, pooled, row_ids
 from mapkit.questions.registry import Family, register
 
 NAME = "next_station"
@@ -141,11 +133,7 @@ def _truth(ctx: Any, lid: str, a: str, b: str) -> tuple[None, str, dict[str, Any
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the next stop on the row's line towards its second station."""
     ctx, g = scene_and_graph(g)
-    m = item["mapkit"]
-    a, b = m["station_ids"]
-    (lid,) = m["line_ids"]
-    if a not in g.stations or b not in g.stations or lid not in g.lines:
-        raise ItemError(f"{item.get('id')}: station or line id not in the graph.")
+    a, b, lid = row_ids(item, g, 2, 1)
     return _truth(ctx, lid, a, b)
 
 

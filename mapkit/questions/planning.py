@@ -33,7 +33,7 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.routes import TEMPLATE_VARIANTS, check_route, extract_route, format_route_answer
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ConfigError
 from mapkit.graph.model import MetroGraph
 from mapkit.graph.oracle import MAX_ROUTES, oracle_for
 from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route
@@ -48,7 +48,7 @@ from mapkit.questions.base import (
     pick,
     scene_and_graph,
 )
-from mapkit.questions.family import Asker
+from mapkit.questions.family import Asker, row_ids
 from mapkit.questions.registry import Family, register
 
 NAME = "planning"
@@ -224,16 +224,8 @@ def render_route(ctx: Any, route: Route, variant: str) -> str:
 
     >>> from mapkit.graph import toy_city, best_routes
     >>> g = toy_city()
-    >>> print(render_route(context(g), best_routes(g, "a", "g")[0], "long_count"))
-    Route Name: Red Line
-    Departure Stop: A Station
-    Arrival Stop: C Station
-    Number of Via Stops: 1
-    --
-    Route Name: Blue Line
-    Departure Stop: C Station
-    Arrival Stop: G Station
-    Number of Via Stops: 0
+    >>> render_route(context(g), best_routes(g, "a", "g")[0], "long_count").count("Number of Via Stops")
+    2
     """
     # one formatter for the whole project: the scorer parses exactly what this writes
     return format_route_answer(ctx.graph, route, variant=TEMPLATE_VARIANTS.get(variant, variant))
@@ -276,9 +268,7 @@ def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[
     """Recompute every best route between the row's two stations."""
     ctx, g = scene_and_graph(g)
     m = item["mapkit"]
-    a, b = m["station_ids"]
-    if a not in g.stations or b not in g.stations:
-        raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
+    a, b = row_ids(item, g, 2, None)
     tc = float(m.get("gold", {}).get("transfer_cost", DEFAULT_TRANSFER_COST))
     oracle = oracle_for(g, tc)
     routes = oracle.best_routes(a, b)

@@ -1,5 +1,7 @@
 """Candidate pools shared by several question families (a family never imports another family).
 
+* :class:`LinesRangeConfig` - the config base of a family asked per station: ``min_lines``/``max_lines``
+  bound how many lines serve it;
 * :func:`station_strata` - askable stations by how many lines serve them (Counting2, lines_at);
 * :func:`ride_length` - fewest stops between two stations on one service of a line (TorF1's difficulty,
   connecting_line's pool).
@@ -12,13 +14,23 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import cached, context
+from mapkit.questions.family import FamilyConfig
 
-__all__ = ["ride_length", "station_strata"]
+__all__ = ["LinesRangeConfig", "ride_length", "station_strata"]
+
+
+@dataclass(frozen=True)
+class LinesRangeConfig(FamilyConfig):
+    """``min_lines``/``max_lines``: the range of lines serving an asked station (``max_lines=None``: no
+    bound); a subclass adds its ``ASKER`` and ``templates``."""
+
+    BOUNDS = (("min_lines", "max_lines", 1),)
+    min_lines: int = 1
+    max_lines: int | None = None
 
 
 def station_strata(
@@ -26,13 +38,8 @@ def station_strata(
     family: str,
     min_lines: int,
     max_lines: int | None,
-    keep: Callable[[Any, str, tuple[str, ...]], bool] | None = None,
 ) -> dict[int, list[str]]:
-    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family.
-
-    ``keep(ctx, station, lines)`` filters further (``lines_at`` drops stations whose line names
-    would not survive being listed).
-    """
+    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family."""
     ctx = context(g)
 
     def build() -> dict[int, list[str]]:
@@ -42,7 +49,7 @@ def station_strata(
             n = len(lines)
             if n < min_lines or (max_lines is not None and n > max_lines):
                 continue
-            if ctx.clean(sid, lines) and (keep is None or keep(ctx, sid, lines)):
+            if ctx.clean(sid, lines):
                 strata[min(n, 3)].append(sid)
         return strata
 

@@ -3,7 +3,8 @@
 Terminals are the first and last stations of every service of the line (a Y-shaped line has three).
 Lines with a loop service have no terminals and are never asked; nor are lines where a service ends
 at a station another service runs through (a short-turn: "terminal" would be ambiguous), or whose
-terminal names contain a list separator or are shared by several stations. ``answer_text`` lists the
+terminal names are shared by several stations (a name holding a list separator, Dubai's "e& Station",
+is read as one item of the answer). ``answer_text`` lists the
 terminals (main service first); any order is accepted.
 
 Difficulty: two terminals on a line of up to 15 stations easy, longer medium; three or more hard.
@@ -18,17 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mapkit.answers.checks import Correctness, Given
-from mapkit.answers.normalize import match_line_list, split_list
-from mapkit.errors import ItemError
+from mapkit.answers.checks import Correctness, Given, check_list
 from mapkit.graph.model import Line, MetroGraph
-from mapkit.questions.base import (
-    Scene,
-    cached,
-    name_list,
-    scene_and_graph,
-)
-from mapkit.questions.family import Asker, pooled, templates_config
+from mapkit.questions.base import Scene, cached, name_list, scene_and_graph
+from mapkit.questions.family import Asker, pooled, row_ids, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "terminals"
@@ -79,7 +73,7 @@ def _pool(ctx: Scene) -> list[str]:
         out = []
         for lid, ln in g.lines.items():
             ends = terminals_of(ln)
-            if ends and all(ctx.clean(s, (lid,)) and len(split_list(ctx.names[s])) == 1 for s in ends):
+            if ends and all(ctx.clean(s, (lid,)) for s in ends):
                 out.append(lid)
         return out
 
@@ -111,9 +105,7 @@ def _truth(ctx: Any, lid: str) -> tuple[None, str, dict[str, Any]]:
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute the line's terminals."""
     ctx, g = scene_and_graph(g)
-    (lid,) = item["mapkit"]["line_ids"]
-    if lid not in g.lines:
-        raise ItemError(f"{item.get('id')}: line {lid!r} is not in the graph.")
+    (lid,) = row_ids(item, g, 0, 1)
     return _truth(ctx, lid)
 
 
@@ -122,10 +114,7 @@ def check(item: dict[str, Any], extracted: str | None, given: Given | None = Non
     gold = item["mapkit"]["gold"]
     aliases = gold.get("aliases", {})
     names = {sid: [name, *aliases.get(sid, ())] for sid, name in zip(gold["terminals"], gold["terminal_names"])}
-    m = match_line_list(extracted, gold["terminals"], names, kind="station")
-    if m.correct:
-        return Correctness(True, 1.0)
-    return Correctness(False, round(m.detail, 4), "; ".join((f"expected {item['answer_text']}", *m.notes)))
+    return check_list(item, extracted, gold["terminals"], names, kind="station")
 
 
 FAMILY = register(

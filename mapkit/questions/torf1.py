@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Any
 
 from mapkit.answers.checks import check_yes_no
-from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
@@ -31,7 +30,7 @@ from mapkit.questions.base import (
     pick,
     scene_and_graph,
 )
-from mapkit.questions.family import Asker, templates_config
+from mapkit.questions.family import Asker, row_ids, templates_config
 from mapkit.questions.registry import Family, register
 from mapkit.questions.strata import ride_length
 
@@ -145,9 +144,7 @@ def _truth(ctx: Any, a: str, b: str) -> tuple[int, str, dict[str, Any]]:
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute whether the two stations share a line."""
     ctx, g = scene_and_graph(g)
-    a, b = item["mapkit"]["station_ids"]
-    if a not in g.stations or b not in g.stations:
-        raise ItemError(f"{item.get('id')}: station id(s) not in the graph.")
+    a, b = row_ids(item, g, 2, None)
     return _truth(ctx, a, b)
 
 

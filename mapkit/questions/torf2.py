@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Any
 
 from mapkit.answers.checks import check_yes_no
-from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
@@ -30,7 +29,7 @@ from mapkit.questions.base import (
     stratified,
     template_for,
 )
-from mapkit.questions.family import Asker, templates_config
+from mapkit.questions.family import Asker, row_ids, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "TorF2"
@@ -103,10 +102,7 @@ def _truth(ctx: Any, sid: str, lid: str) -> tuple[int, str, dict[str, Any]]:
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
     """Recompute whether the line serves the station."""
     ctx, g = scene_and_graph(g)
-    m = item["mapkit"]
-    (sid,), (lid,) = m["station_ids"], m["line_ids"]
-    if sid not in g.stations or lid not in g.lines:
-        raise ItemError(f"{item.get('id')}: station {sid!r} or line {lid!r} is not in the graph.")
+    sid, lid = row_ids(item, g, 1, 1)
     return _truth(ctx, sid, lid)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mapkit.questions.registry import get_family
 from mapkit.sources import load_city
 
@@ -15,22 +17,16 @@ def _first(kind: str, pred) -> dict:
     raise AssertionError(f"no {kind} item matched")
 
 
-def test_lines_at_repeats_and_unknown_lines_are_not_correct():
-    item = _first("lines_at", lambda it: len(it["mapkit"]["gold"]["lines"]) == 2)
-    fam = get_family("lines_at")
-    a, b = item["mapkit"]["gold"]["line_names"]
-    assert fam.check(item, f"{b}, {a}").correct
-    assert not fam.check(item, f"{a}, {b}, {a}").correct
-    assert not fam.check(item, f"{a}, {b}, Line 99").correct
-    assert 0 < fam.check(item, a).detail < 1
-
-
-def test_terminals_accept_any_order_but_not_repeats():
-    item = _first("terminals", lambda it: len(it["mapkit"]["gold"]["terminals"]) == 2)
-    fam = get_family("terminals")
-    a, b = item["mapkit"]["gold"]["terminal_names"]
-    assert fam.check(item, f"{b}, {a}").correct
-    assert not fam.check(item, f"{a}, {a}, {b}").correct
+@pytest.mark.parametrize(("family", "ids", "names"), [("lines_at", "lines", "line_names"),
+                                                       ("terminals", "terminals", "terminal_names")])
+def test_lists_in_any_order_but_no_repeats_or_unknown_items(family, ids, names):
+    item = _first(family, lambda it: len(it["mapkit"]["gold"][ids]) == 2)
+    check = get_family(family).check
+    a, b = item["mapkit"]["gold"][names]
+    assert check(item, f"{b}, {a}").correct
+    assert not check(item, f"{a}, {b}, {a}").correct and not check(item, f"{a}, {a}, {b}").correct
+    assert not check(item, f"{a}, {b}, Nowhere 99").correct
+    assert 0 < check(item, a).detail < 1
 
 
 def test_next_station_accepts_a_station_code_suffix_and_connecting_line_a_bare_number():

@@ -32,14 +32,19 @@ def _keys(text: str) -> frozenset[str]:
     return frozenset(station_key(x) for x in split_list(text))
 
 
-def wrong_answer(item: dict, others: list[dict]) -> str | None:
-    kind, text = item["type"], item["answer_text"]
+def flipped(kind: str, text: str) -> str | None:
+    """Another answer of the same form: the next option letter, the other of yes/no, the next count."""
     if kind == "Counting1":
         return "ABCD"[("ABCD".index(text) + 1) % 4]
     if kind in ("TorF1", "TorF2"):
         return "no" if text == "yes" else "yes"
-    if text.isdigit():
-        return str(int(text) + 1)
+    return str(int(text) + 1) if text.isdigit() else None
+
+
+def wrong_answer(item: dict, others: list[dict]) -> str | None:
+    kind, text = item["type"], item["answer_text"]
+    if flipped(kind, text) is not None:
+        return flipped(kind, text)
     if kind == "planning":
         legs = parse_route(text).legs
         # the same legs ridden backwards: every stop and line real, but the trip goes the wrong way
