@@ -14,7 +14,7 @@ without an arrow (:func:`oneway_edges`) and arrows that a label, marker or tag c
 Example:
     >>> from mapkit.graph.examples import oneway_city
     >>> sorted(oneway_edges(oneway_city()))[:2]
-    [('airport', ('junction', 't3')), ('airport', ('t2', 'junction'))]
+    [('airport', ('junction', 't2')), ('airport', ('junction', 't3'))]
 """
 
 from __future__ import annotations
