@@ -190,3 +190,11 @@ def test_real_one_way_services_carry_arrows(tmp_path, load_real):
         want = {(frm, to) for (lid, _), (frm, to) in oneway_edges(g).items() if lid == ln["id"]}
         assert want and {(a["from"], a["to"]) for a in ln["arrows"]} == want
         assert m["figures"]["arrows_missing"] == 0 and m["figures"]["arrow_overlaps"] == 0
+
+
+def test_svg_draws_the_same_arrows(tmp_path):
+    res = render_city(oneway_city(), tmp_path, svg=True)
+    svg = res.svg_path.read_text()
+    m = json.loads(res.manifest_path.read_text())
+    assert svg.count("<polygon") == sum(len(ln["arrows"]) for ln in m["lines"]) == 9
+    assert 'data-from="t3" data-to="t2"' in svg
