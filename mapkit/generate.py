@@ -433,7 +433,8 @@ def plan_items(
 
 
 def _answer_readable(item: dict[str, Any], scene: Scene) -> bool:
-    """Whether the scene's render (if any) shows the lines the item asks about distinctly."""
+    """Whether the scene's render (if any) shows the lines the item asks about distinctly (and, for a
+    one-way line, its direction)."""
     render = scene.render
     if render is None:
         return True
@@ -441,14 +442,14 @@ def _answer_readable(item: dict[str, Any], scene: Scene) -> bool:
 
     readable = render.caches.get("readable_lines")
     if readable is None:
-        readable = render.caches["readable_lines"] = _readable(render.manifest)
+        readable = render.caches["readable_lines"] = _readable(render.manifest, scene.graph)
     return item_lines_readable(item, scene.graph, readable)
 
 
-def _readable(manifest: dict[str, Any]) -> set[str]:
+def _readable(manifest: dict[str, Any], graph: MetroGraph) -> set[str]:
     from mapkit.render.gate import readable_lines
 
-    return readable_lines(manifest)
+    return readable_lines(manifest, graph)
 
 
 def item_at(

@@ -26,7 +26,7 @@ from mapkit.sources import load_city
 CITIES = ["synthetic:3", "synthetic:11:8", "synthetic:5:4", "rome", "lisboa"]
 
 ALL_RENDERED = {
-    "items": "0172d2fb893ba57820af44ce0af5acb069f7cccffaf0aa9d969a1b4efd306dc9",
+    "items": "d16865f5302182bfb6e7fce7aa122e40115ce6f95f3ec3d452de44df1e8635bb",
     "scores": "f06517288ddf1150fb12839c0214540918f3fe5bb24d2be1037b543601741de8",
 }
 TEMPLATED = {

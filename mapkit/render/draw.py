@@ -72,6 +72,10 @@ def draw_png(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> 
         else:
             d.rounded_rectangle((x0, y0, x1 - 1, y1 - 1), radius=(y1 - y0) // 2, fill=hex_rgb(t.fill),
                                 outline=outline, width=max(1, ss))
+    for a in geo.arrows:
+        # pillow's coordinates are pixel centres: shift by half a supersampled pixel, like the lines
+        d.polygon([(x * ss - 0.5, y * ss - 0.5) for x, y in a.points], fill=hex_rgb(geo.colors[a.line_id]),
+                  outline=hex_rgb(style.background), width=max(1, ss))
     if ss > 1:
         img = img.reduce(ss)
     d = ImageDraw.Draw(img)
@@ -171,6 +175,11 @@ def draw_svg(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> 
         asc = face.load(t.font_size).getmetrics()[0]
         out.append(f'<text x="{t.origin[0]:.2f}" y="{t.origin[1] + asc:.2f}" font-family="{escape(face.family)}" '
                    f'font-size="{t.font_size}" fill="{t.ink}">{escape(t.text)}</text>')
+
+    for a in geo.arrows:
+        p = " ".join(f"{x:.2f},{y:.2f}" for x, y in a.points)
+        out.append(f'<polygon points="{p}" fill="{geo.colors[a.line_id]}" stroke="{style.background}" '
+                   f'data-line="{escape(a.line_id)}" data-from="{escape(a.frm)}" data-to="{escape(a.to)}"/>')
 
     def text(x: float, y: float, s: str, family: str, size: int, halo: int = 0) -> str:
         h = (f' stroke="{style.background}" stroke-width="{2 * halo}" paint-order="stroke"' if halo else "")

@@ -77,6 +77,10 @@ class RenderFigures:
     indistinct_line_pairs: int = 0
     lines_unnamed: int = 0
     crossings_lower_bound: int = 0
+    # one-way services: every edge a line runs one way only carries a direction arrow, uncovered
+    oneway_edges: int = 0
+    arrows_missing: int = 0
+    arrow_overlaps: int = 0
 
     def to_dict(self) -> dict[str, int | float]:
         """The figures as a flat JSON-ready dict (the manifest's ``figures``)."""
@@ -110,6 +114,9 @@ def check(figures: RenderFigures, limits: GateLimits | None = None) -> list[str]
         (figures.indistinct_line_pairs, 0, f"pair{{s}} of lines that meet or run near each other {{is}} "
          f"less than ΔE {lim.min_line_delta_e:g} apart in colour without a tag on every run"),
         (figures.lines_unnamed, 0, "line{s} {is} named only in the legend, not on the line"),
+        (figures.arrows_missing, 0, "one-way edge{s} {is} drawn without a direction arrow"),
+        (figures.arrow_overlaps, 0,
+         "direction arrow{s} {is} covered by a label, marker, tag or another arrow, or on another strand"),
         (figures.legend_overlaps, lim.max_legend_overlaps, "label{s} or station{s} overlap{v} the legend"),
         (figures.stations_outside, lim.max_outside, "station{s} {is} outside the image"),
         (figures.labels_outside, lim.max_outside, "label{s} {is} outside the image"),
@@ -231,7 +238,41 @@ def measure(geo: MapGeometry, labels: dict[str, Label], limits: GateLimits | Non
         indistinct_line_pairs=indistinct,
         lines_unnamed=sum(1 for lid in geo.services if lid not in named),
         crossings_lower_bound=crossings_lower_bound(geo),
+        oneway_edges=len(geo.oneway),
+        arrows_missing=len(unmarked_oneway(geo)),
+        arrow_overlaps=_arrow_overlaps(geo, lab_geoms, mk, tag_geoms),
     )
+
+
+def unmarked_oneway(geo: MapGeometry) -> set[tuple[str, tuple[str, str]]]:
+    """One-way edges (``(line id, sorted edge)``) without an arrow pointing the way the line runs."""
+    marked = {(a.line_id, (min(a.frm, a.to), max(a.frm, a.to))) for a in geo.arrows
+              if geo.oneway.get((a.line_id, (min(a.frm, a.to), max(a.frm, a.to)))) == (a.frm, a.to)}
+    return set(geo.oneway) - marked
+
+
+def _arrow_overlaps(geo: MapGeometry, lab_geoms, mk, tag_geoms) -> int:  # noqa: ANN001
+    """Arrows a label, a marker, a tag or another arrow covers, or that touch a strand of another edge
+    (the chevron's own outline, not its box)."""
+    if not geo.arrows:
+        return 0
+    arrows = shapely.polygons([list(a.points) for a in geo.arrows])
+    hit: set[int] = set()
+    for others in (lab_geoms, mk, tag_geoms):
+        if len(others):
+            ai, _ = STRtree(others).query(arrows, predicate="intersects")
+            hit.update(ai.tolist())
+    aa, ab = STRtree(arrows).query(arrows, predicate="intersects")
+    hit.update(aa[aa != ab].tolist())
+    # a barb on another edge's strand reads as part of that line
+    if geo.segments:
+        segs = shapely.linestrings([[s.a, s.b] for s in geo.segments])
+        ai, si = STRtree(segs).query(arrows, predicate="dwithin", distance=geo.line_width / 2)
+        for i, j in zip(ai.tolist(), si.tolist()):
+            a, s = geo.arrows[i], geo.segments[j]
+            if {a.frm, a.to} != {s.u, s.v}:
+                hit.add(i)
+    return len(hit)
 
 
 def _label_distances(
@@ -261,50 +302,66 @@ def _label_distances(
 
 
 def unreadable_lines(geo: MapGeometry, limits: GateLimits | None = None) -> set[str]:
-    """Lines a reader cannot tell apart from a line they meet or run beside (see :func:`measure`)."""
+    """Lines a reader cannot tell apart from a line they meet or run beside (see :func:`measure`), and
+    one-way lines with an edge whose direction arrow is missing."""
     lim = limits or GateLimits()
     if not geo.segments:
         return set()
     tagged = _fully_tagged(geo)
     pairs = confusable_pairs(geo.segments, geo.colors, near_px=lim.line_near_px, min_delta_e=lim.min_line_delta_e)
-    return {lid for pair in pairs if not all(x in tagged for x in pair) for lid in pair}
+    # a one-way line whose direction is not drawn on every one-way edge cannot be ridden from the picture
+    return ({lid for pair in pairs if not all(x in tagged for x in pair) for lid in pair}
+            | {lid for lid, _ in unmarked_oneway(geo)})
 
 
-def readable_lines(manifest: dict) -> set[str]:
-    """The ids of the lines a render lets a reader identify: the hook the line-asking question families
-    consult (a line question about a render is asked only when its lines are in here).
+def readable_lines(manifest: dict, graph=None) -> set[str]:  # noqa: ANN001
+    """The ids of the lines a render lets a reader identify and ride: the hook the line-asking question
+    families consult (a line question about a render is asked only when its lines are in here).
 
-    Manifests written before lines carried ``readable`` count every line as readable.
+    A line is readable when the manifest says so (``readable``: told apart from its neighbours, and for a
+    one-way line an arrow on every one-way edge). Manifests written before lines carried ``readable``
+    count every line as readable; given the ``graph``, a one-way line of a manifest written before
+    arrows were drawn (no ``arrows`` key) does not count.
 
     Example:
         >>> sorted(readable_lines({"lines": [{"id": "1", "readable": True}, {"id": "2", "readable": False},
         ...                                  {"id": "3"}]}))
         ['1', '3']
     """
-    return {ln["id"] for ln in manifest.get("lines", []) if ln.get("readable", True)}
+    oneway = {lid for lid, ln in graph.lines.items() if ln.oneway} if graph is not None else set()
+    return {ln["id"] for ln in manifest.get("lines", [])
+            if ln.get("readable", True) and (ln["id"] not in oneway or "arrows" in ln)}
 
 
 STATION_LINE_FAMILIES = frozenset({"counting2", "torf1"})
 """Families whose answer is about every line at their stations (not only the ``line_ids`` they name)."""
 
+ROUTE_FAMILIES = frozenset({"planning"})
+"""Families whose answer may ride any line of the city (a route): a one-way line anywhere must show its
+direction, or a reader would plan a ride against it."""
+
 
 def item_lines_readable(item: dict, graph, readable: set[str]) -> bool:  # noqa: ANN001
     """Whether every line an item's answer depends on is in ``readable`` (:func:`readable_lines`):
-    its ``mapkit.line_ids`` and, for :data:`STATION_LINE_FAMILIES`, the lines at its stations.
+    its ``mapkit.line_ids``; for :data:`STATION_LINE_FAMILIES`, the lines at its stations; for
+    :data:`ROUTE_FAMILIES`, every one-way line of the city as well. Family names are matched without case.
 
     Example:
         >>> from mapkit.graph import toy_city
-        >>> item = {"type": "counting2", "mapkit": {"line_ids": [], "station_ids": ["b"]}}
+        >>> item = {"type": "Counting2", "mapkit": {"line_ids": [], "station_ids": ["b"]}}
         >>> g = toy_city()
         >>> item_lines_readable(item, g, {"red", "blue", "green"}), item_lines_readable(item, g, {"red"})
         (True, False)
     """
     m = item.get("mapkit", {})
     need = set(m.get("line_ids") or ())
-    if item.get("type") in STATION_LINE_FAMILIES:
+    family = str(item.get("type", "")).lower()
+    if family in STATION_LINE_FAMILIES:
         for sid in m.get("station_ids") or ():
             if sid in graph.stations:
                 need.update(graph.lines_at(sid))
+    if family in ROUTE_FAMILIES:
+        need.update(lid for lid, ln in graph.lines.items() if ln.oneway)
     return need <= readable
 
 

@@ -31,6 +31,7 @@ from shapely import STRtree, box
 from shapely.geometry import LineString
 
 from mapkit.graph.model import MetroGraph
+from mapkit.render.arrows import Arrow, build_arrows, oneway_edges
 from mapkit.render.fonts import FontChain
 from mapkit.render.layout import Layout
 from mapkit.render.style import RenderStyle
@@ -114,6 +115,9 @@ class MapGeometry:
     fonts: FontChain
     tags: list[Tag] = field(default_factory=list)  # line names drawn on the lines (mapkit.render.tags)
     confusable: set[frozenset[str]] = field(default_factory=set)  # line pairs a reader could mix up
+    arrows: list[Arrow] = field(default_factory=list)  # direction chevrons on one-way edges (mapkit.render.arrows)
+    # (line id, sorted edge) -> (from, to): every edge a line runs one way only, arrow or not
+    oneway: dict[tuple[str, tuple[str, str]], tuple[str, str]] = field(default_factory=dict)
 
 
 # --- colours -----------------------------------------------------------------------------
@@ -289,12 +293,15 @@ def build_geometry(
     tags = (build_tags(graph, centers, services, {s: m.radius for s, m in markers.items()}, colors,
                        {lid for pair in confusable for lid in pair}, style.font_size, fonts)
             if style.line_tags else [])
+    arrows = (build_arrows(graph, services, {s: m.radius for s, m in markers.items()}, centers,
+                           np.array([t.bbox for t in tags], dtype=float), style.line_width, segments)
+              if style.direction_arrows else [])
     legend = _legend(graph, style, legend_rows, legend_box) if legend_box is not None else None
     return MapGeometry(
         width=int(width), height=int(height), scale=float(scale), centers=centers, markers=markers,
         colors=colors, services=services, segments=segments, legend=legend,
         line_width=float(style.line_width), layout_method=layout.method, fonts=fonts, tags=tags,
-        confusable=confusable,
+        confusable=confusable, arrows=arrows, oneway=oneway_edges(graph),
     )
 
 

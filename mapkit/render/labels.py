@@ -323,8 +323,10 @@ def _static_costs(
     np.add.at(cost, ci[foreign], COST_MARKER)
     cost += COST_AMBIGUOUS * _ambiguous(ids, geo, boxes, cs)
     cost += COST_MARKER * _nearer_other(ids, geo, boxes, cs)
-    if geo.tags:
-        tboxes = shapely.box(*np.array([t.bbox for t in geo.tags], dtype=float).T)
+    # line tags and direction arrows: a label over one hides what the reader needs from the line
+    marks = [t.bbox for t in geo.tags] + [a.bbox for a in geo.arrows]
+    if marks:
+        tboxes = shapely.box(*np.array(marks, dtype=float).T)
         ci, _ = STRtree(tboxes).query(plain)
         np.add.at(cost, ci, COST_MARKER)
     if geo.legend is not None:

@@ -409,11 +409,11 @@ class _Untangler:
     Stress plus octilinear snapping leaves a few defects that a person notices at once: a
     short spur folded over a neighbouring line, or a line doubling back in a tight V with no
     room for a label. Each is local, so it is repaired by moving a few stations: single
-    stations of degree one or two to octilinear spots around their neighbours, and pendant
-    paths (a spur out to a terminus) rotated about the station they hang from. A move is
-    kept only when it lowers a cost that counts crossings, acute bends along a line,
-    stations too close to each other or to an edge, and departures from the octilinear
-    directions.
+    stations of degree one or two to octilinear spots around their neighbours, pendant
+    paths (a spur out to a terminus) rotated about the station they hang from, and one end
+    of each of two crossing edges exchanged (:meth:`swap_crossings`). A move is kept only
+    when it lowers a cost that counts crossings, acute bends along a line, stations too close
+    to each other or to an edge, and departures from the octilinear directions.
     """
 
     W_CROSS = 10.0
@@ -612,9 +612,37 @@ class _Untangler:
                     options.append(2 * mid - self.P[v])  # mirror across the chord
                     options.append(mid)
                 changed |= self.try_positions([v], [o[None] for o in options])
+            changed |= self.swap_crossings()
             if not changed:
                 break
         return self.P
+
+    def crossing_pairs(self) -> list[tuple[int, int]]:
+        """Index pairs of edges (no shared station) whose segments cross, in edge order."""
+        P, E = self.P, self.E
+        A, B = P[E[:, 0]], P[E[:, 1]]
+        a, b = A[:, None], B[:, None]
+        c, d = A[None], B[None]
+        cross = (_turn(c, d, a) * _turn(c, d, b) < 0) & (_turn(a, b, c) * _turn(a, b, d) < 0)
+        i, j = np.nonzero(np.triu(cross, 1))
+        return [(int(x), int(y)) for x, y in zip(i, j)]
+
+    def swap_crossings(self) -> bool:
+        """For each crossing of two edges, try exchanging the positions of one end of each: two stations
+        put on the wrong sides of each other by the stress layout swap back (kept only if cheaper)."""
+        changed = False
+        for k, m in self.crossing_pairs():
+            (u1, v1), (u2, v2) = self.E[k].tolist(), self.E[m].tolist()
+            if not _segments_cross(self.P[u1], self.P[v1], self.P[u2][None], self.P[v2][None])[0]:
+                continue  # an earlier swap already undid it
+            for a, b in ((u1, u2), (u1, v2), (v1, u2), (v1, v2)):
+                if a == b:
+                    continue
+                S = [a, b]
+                if self.try_positions(S, [self.P[[b, a]].copy()]):
+                    changed = True
+                    break
+        return changed
 
 
 def _untangle(P: np.ndarray, edges: np.ndarray, triples: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -88,6 +88,11 @@ def build_manifest(
         tags.setdefault(t.line_id, []).append(
             {"text": t.text, "center": [_r(t.center[0]), _r(t.center[1])], "bbox": _box(t.bbox),
              "run": [list(e) for e in t.run]})
+    arrows: dict[str, list[dict[str, Any]]] = {}
+    for a in geo.arrows:
+        arrows.setdefault(a.line_id, []).append(
+            {"from": a.frm, "to": a.to, "center": [_r(a.center[0]), _r(a.center[1])], "bbox": _box(a.bbox),
+             "points": [[_r(x), _r(y)] for x, y in a.points]})
     lines = [
         {
             "id": ln.id,
@@ -95,7 +100,10 @@ def build_manifest(
             "color": geo.colors[ln.id],
             "polylines": [[[_r(x), _r(y)] for x, y in poly] for poly in geo.services[ln.id]],
             "tags": tags.get(ln.id, []),
-            # False: a line a reader cannot tell from a neighbour (same colour, no tag on every run);
+            # one chevron per edge the line runs one way only, pointing from -> to
+            "arrows": arrows.get(ln.id, []),
+            # False: a line a reader cannot tell from a neighbour (same colour, no tag on every run),
+            # or a one-way line with an edge whose arrow is missing;
             # line questions are not asked about it (mapkit.render.gate.readable_lines)
             "readable": ln.id not in unreadable,
         }

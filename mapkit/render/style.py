@@ -66,6 +66,8 @@ class RenderStyle:
     stations are about ``station_spacing`` pixels apart; given, the map is fitted into them.
     ``layout``: ``auto`` uses station coordinates when every station has them, otherwise a
     schematic layout computed from the topology; ``schematic`` forces the latter.
+    ``line_tags``: line names on the lines; ``direction_arrows``: a chevron on every edge a line runs one
+    way only (without them the gate refuses a map with one-way services).
     """
 
     name: str = "default"
@@ -90,6 +92,7 @@ class RenderStyle:
     layout: str = "auto"
     octilinear: bool = True
     line_tags: bool = True
+    direction_arrows: bool = True
 
     def __post_init__(self) -> None:
         problems = []

@@ -249,13 +249,14 @@ def load_reasonmap_city(
 
     # 2. stations
     printed = _printed_aliases(cur, set(names_of))
+    hints = _geo_hints(cur, set(names_of))
     stations = []
     for sid, names in names_of.items():
         display = cur.station_names.get(sid, names[0])
         aliases = sorted((set(names) | raw_names_of_id[sid]) - {display})
         aliases += sorted(k for k, v in cur.aliases.items() if v in names and k not in aliases and k != display)
         aliases += [a for a in printed.get(sid, ()) if a not in aliases and a != display]
-        stations.append(Station(sid, display, tuple(aliases)))
+        stations.append(Station(sid, display, tuple(aliases), coords=hints.get(sid)))
     for sid in cur.station_names:
         if sid not in names_of:
             raise cur.fail(f"station_names names id {sid!r}, which no station has.", f"station_names.{sid}")
@@ -374,6 +375,16 @@ def _printed_aliases(cur: _Curator, known: set[str]) -> dict[str, list[str]]:
                     hint="Merge two stations with `aliases` (raw names) instead.",
                 )
             out.setdefault(sid, []).append(name)
+    return out
+
+
+def _geo_hints(cur: _Curator, known: set[str]) -> dict[str, tuple[float, float]]:
+    """``geo_hints``: station -> rough ``[x east, y south]`` position (any unit), for a few stations, so the
+    schematic layout is turned the way the city lies (:func:`mapkit.render.layout.layout_city`)."""
+    out: dict[str, tuple[float, float]] = {}
+    for ref, xy in cur.cur.get("geo_hints", {}).items():
+        sid = _resolve_known(cur, known, ref, f"geo_hints.{ref}")
+        out[sid] = (float(xy[0]), float(xy[1]))
     return out
 
 

@@ -194,3 +194,36 @@ def test_shanghai_is_drawn_the_right_way_round(load_real):
     at = {s.name: p[s.id] for s in g.stations.values()}
     assert at["浦东国际机场站"][0] > at["人民广场站"][0] > at["虹桥2号航站楼站"][0]  # Pudong east, Hongqiao west
     assert at["上海南站"][1] > at["人民广场站"][1] > at["宝山路站"][1]  # south below, north above (y down)
+
+
+def test_untangler_swaps_two_stations_put_on_the_wrong_sides_of_each_other():
+    """Two parallel lines whose middle stations the stress layout exchanged cross twice; swapping the two
+    back removes both crossings (a single-station move cannot: each station is pinned by its line)."""
+    import numpy as np
+
+    from mapkit.render.layout import _Untangler
+
+    P = np.array([[0, 0], [1, 1], [2, 0], [0, 1], [1, 0], [2, 1]], dtype=float) * 2.0
+    edges = np.array([[0, 1], [1, 2], [3, 4], [4, 5]])
+    triples = np.array([[0, 1, 2], [3, 4, 5]])
+    u = _Untangler(P, edges, triples, np.full(4, 2.0))
+    assert len(u.crossing_pairs()) == 2
+    assert u.swap_crossings()
+    assert u.crossing_pairs() == []
+    # stations exchanged places, nothing else moved: the same six spots, each line straight again
+    assert sorted(map(tuple, u.P.tolist())) == sorted(map(tuple, P.tolist()))
+    assert all(len({y for _, y in u.P[list(t)].tolist()}) == 1 for t in triples)
+
+
+def test_new_york_is_turned_north_up_by_its_curated_geo_hints(load_real):
+    """The curation's rough positions of a few stations turn the schematic layout: 59 St-Columbus Circle
+    north of 14 St-Union Sq (issue 14 saw it drawn south), Queens east, Coney Island south."""
+    from mapkit.render.layout import layout_city
+
+    g = load_real("new-york")
+    assert sum(s.coords is not None for s in g.stations.values()) >= 10
+    P = layout_city(g).positions  # y grows downwards
+    assert P["59-st-columbus-circle-station"][1] < P["14-st-union-sq-station"][1]
+    assert P["flushing-main-st-station"][0] > P["times-sq-42-st-station"][0]
+    assert P["coney-island-stillwell-av-station"][1] > P["atlantic-av-barclays-ctr-station"][1]
+    assert P["161-st-yankee-stadium-station"][1] < P["times-sq-42-st-station"][1]
