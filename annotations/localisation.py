@@ -12,7 +12,9 @@
    its sha256 against the overlay) and writes a render manifest beside it (``layout: coords``, a square
    marker of ``marker_radius`` around each position; labels are not annotated, so a label box is the
    marker box), so :mod:`mapkit.questions.maps` reads the real map like a rendered one.
-4. :func:`generate_on_map` asks the visual families (``localise``, ``station_at_point``) about it; the
+4. :func:`overlay_coords` gives the positions to the render layout (``mapkit render --positions``), so a
+   drawn map follows the real map's geography (x right = east, y down = south);
+5. :func:`generate_on_map` asks the visual families (``localise``, ``station_at_point``) about it; the
    items validate with ``mapkit validate`` like any other.
 """
 
@@ -39,6 +41,7 @@ __all__ = [
     "apply_positions",
     "generate_on_map",
     "load_positions",
+    "overlay_coords",
     "positions_from_export",
     "validate_positions",
     "write_localisation",
@@ -286,7 +289,12 @@ def validate_positions(doc: Any, graph: MetroGraph, *, source: object = "<positi
 
     validate_document(doc, "map-positions", source=source)
     if doc["city"] != graph.city:
-        raise DataFileError(f"the positions are for {doc['city']!r}, not {graph.city!r}.", path=source)
+        raise DataFileError(
+            f"the positions are for {doc['city']!r}, not {graph.city!r}.",
+            path=source,
+            location="$.city",
+            hint=f"Use them with the city they were read off ({doc['city_ref']}), or pull that city's project.",
+        )
     seen = set()
     for i, st in enumerate(doc["stations"]):
         where = f"$.stations[{i}]"
@@ -321,6 +329,24 @@ def load_positions(
     g = _graph(str(doc["city_ref"]), data_dir, graphs)
     validate_positions(doc, g, source=path)
     return doc, g
+
+
+def overlay_coords(path: str | os.PathLike[str], graph: MetroGraph) -> dict[str, tuple[float, float]]:
+    """The positions of the overlay at ``path``, validated against ``graph``, as layout coordinates.
+
+    Pixels of the real map (x right = east, y down = south) are already in the frame of
+    :func:`mapkit.render.layout.layout_city` (``[x east, y south]``, any unit), so they pass unchanged:
+    a station the reviewers placed west of another is drawn west of it. An overlay for another city,
+    or one naming a station the graph lacks, raises :class:`DataFileError` naming the file and station.
+
+    Example::
+
+        graph = load_city("geneva", data_dir=data)
+        render_city(graph, "maps/", coords=overlay_coords("geneva.positions.json", graph))
+    """
+    doc = load_document(path)
+    validate_positions(doc, graph, source=path)
+    return {st["id"]: (float(st["center"][0]), float(st["center"][1])) for st in doc["stations"]}
 
 
 def apply_positions(

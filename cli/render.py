@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
             "mapkit render --city synthetic:7 --out maps/ --style-seed 3 --width 2048 --height 2048 --svg",
             "mapkit render --city demo --out maps/ --styles default,seed-1,seed-2",
             "mapkit render --all-cities --out maps/ --workers 4",
+            "mapkit render --city geneva --positions geneva.positions.json --out maps/ --data-dir DATA",
         ),
     )(render)
 
@@ -58,6 +59,11 @@ def render(
             "--workers", show_default=False, help="With --all-cities: processes that draw (default: every core)."
         ),
     ] = None,
+    positions: Annotated[
+        Path | None,
+        typer.Option("--positions", help="A station-positions overlay (`mapkit annotate pull`): the layout "
+                     "follows where its stations lie on the real map."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     from mapkit.errors import ConfigError, LegibilityError
@@ -67,8 +73,10 @@ def render(
     from mapkit.sources import load_city
 
     if all_cities:
-        if city or svg or styles:
-            raise ConfigError("--all-cities draws every city (PNG + manifest): drop --city, --svg and --styles.")
+        if city or svg or styles or positions:
+            raise ConfigError(
+                "--all-cities draws every city (PNG + manifest): drop --city, --svg, --styles and --positions."
+            )
         _render_all(out_dir, seed, style_seed, width, height, force, data_dir, workers)
         return
     if city is None:
@@ -77,9 +85,14 @@ def render(
         raise ConfigError("--styles and --style-seed exclude each other: list the seed in --styles (seed-N).")
     check_output_dir(out_dir, flag="--out")
     graph = load_city(city, data_dir=data_dir)
+    coords = None
+    if positions is not None:
+        from mapkit.annotations.localisation import overlay_coords
+
+        coords = overlay_coords(positions, graph)
     if styles is not None:
         done = render_styles(graph, out_dir, parse_styles(styles), seed=seed, force=force, svg=svg,
-                             width=width, height=height)
+                             width=width, height=height, coords=coords)
         table = Table(title=f"render: {graph.city}, {len(done)} styles")
         for col in ("style", "image", "size", "gate"):
             table.add_column(col)
@@ -90,7 +103,7 @@ def render(
         return
     style = style_from_seed(style_seed).with_size(width, height)
     try:
-        res = render_city(graph, out_dir, style=style, seed=seed, force=force, svg=svg)
+        res = render_city(graph, out_dir, style=style, seed=seed, force=force, svg=svg, coords=coords)
     except LegibilityError as e:
         out.print(_figures_table(graph.city, e.figures.to_dict(), GateLimits()))  # type: ignore[attr-defined]
         out.print("legibility gate: FAILED")

@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from mapkit.render.fonts import font_chain
 from mapkit.render.gate import GateLimits, RenderFigures, check, measure
 from mapkit.render.geometry import build_geometry
 from mapkit.render.labels import SMALL_FACTOR, place_labels, text_height
-from mapkit.render.layout import Layout, layout_city
+from mapkit.render.layout import Layout, layout_city, station_coords
 from mapkit.render.manifest import MANIFEST_FORMAT, build_manifest, load_manifest, write_manifest
 from mapkit.render.style import DEFAULT_STYLE, RenderStyle, style_from_seed
 
@@ -103,14 +104,16 @@ def render_city(
     name: str | None = None,
     svg: bool = False,
     limits: GateLimits | None = None,
+    coords: Mapping[str, tuple[float, float]] | None = None,
 ) -> RenderResult:
     """Draw ``graph`` to ``out_dir/<name>.png`` with its manifest ``out_dir/<name>.json``.
 
     ``seed`` drives the schematic layout; ``style`` every visual choice (default
     :data:`DEFAULT_STYLE`; :func:`style_from_seed` gives variations). ``name`` defaults to
-    the city's slug. A render that fails the legibility gate raises
-    :class:`~mapkit.errors.LegibilityError` (with ``.figures``) and writes nothing, unless
-    ``force`` is true. Same graph, seed and style give byte-identical files.
+    the city's slug. ``coords`` places stations from outside the graph (``[x east, y south]``, e.g. a
+    reviewed positions overlay; see :func:`~mapkit.render.layout.layout_city`). A render that fails
+    the legibility gate raises :class:`~mapkit.errors.LegibilityError` (with ``.figures``) and
+    writes nothing, unless ``force`` is true. Same graph, seed and style give byte-identical files.
 
     Example:
         >>> import tempfile
@@ -130,10 +133,10 @@ def render_city(
     auto_size = style.width is None and style.height is None
     # a computed (coordinate-free) layout is one of many: when growing the canvas is not enough,
     # the next layout seeds are tried in order, so the outcome stays deterministic
-    fixed_layout = all(st.coords is not None for st in graph.stations.values())
+    fixed_layout = len(station_coords(graph, coords)) == len(graph.stations)
     reseeds = AUTO_RESEED_ATTEMPTS if auto_size and not fixed_layout else 0
     for layout_seed in range(seed, seed + reseeds + 1):
-        layout = layout_city(graph, seed=layout_seed, mode=style.layout, octilinear=style.octilinear)
+        layout = layout_city(graph, seed=layout_seed, mode=style.layout, octilinear=style.octilinear, coords=coords)
         spacing = style.station_spacing
         font_sizes = [style.font_size] if auto_size else _font_sizes(style, fonts, limits)
         for attempt in range(AUTO_GROW_ATTEMPTS + 1 if auto_size else len(font_sizes)):

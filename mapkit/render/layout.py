@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -66,10 +67,21 @@ class Layout:
     seed: int
 
 
-def layout_city(graph: MetroGraph, *, seed: int = 0, mode: str = "auto", octilinear: bool = True) -> Layout:
+def layout_city(
+    graph: MetroGraph,
+    *,
+    seed: int = 0,
+    mode: str = "auto",
+    octilinear: bool = True,
+    coords: Mapping[str, tuple[float, float]] | None = None,
+) -> Layout:
     """Positions for every station of ``graph`` (see the module docstring for the methods).
 
     ``mode``: ``auto`` (coordinates when every station has them), ``coords`` or ``schematic``.
+    ``coords``: station positions from outside the graph (``[x east, y south]``, e.g. a reviewed
+    positions overlay, :func:`mapkit.annotations.localisation.overlay_coords`); they take the place of
+    the stations' own ``coords``, so an overlay for some stations turns a computed layout the way the
+    city lies, and one for every station is drawn as it is. The graph (and its hash) is unchanged.
 
     Example:
         >>> from mapkit.graph import toy_city
@@ -78,25 +90,26 @@ def layout_city(graph: MetroGraph, *, seed: int = 0, mode: str = "auto", octilin
         True
     """
     ids = list(graph.stations)
-    has_coords = all(s.coords is not None for s in graph.stations.values())
+    known = station_coords(graph, coords)
+    has_coords = len(known) == len(ids)
     if mode == "auto":
         mode = "coords" if has_coords else "schematic"
     if mode == "coords":
         if not has_coords:
-            missing = [s.id for s in graph.stations.values() if s.coords is None]
+            missing = [sid for sid in ids if sid not in known]
             raise ConfigError(
                 f"{graph.city}: layout 'coords' needs coordinates for every station; "
                 f"{len(missing)} have none (e.g. {missing[0]!r}).",
                 hint="Use the schematic layout (style layout='schematic' or 'auto').",
             )
-        X = np.array([s.coords for s in graph.stations.values()], dtype=float)
+        X = np.array([known[sid] for sid in ids], dtype=float)
         edges = _edge_index(graph.graph, ids)
         X = _normalise(X, edges)
         # gentler than for schematic layouts: coordinates are the truth, only fix real crowding
         X = _separate(X, edges, MIN_STATION_DISTANCE * 0.6, MIN_STATION_EDGE_DISTANCE * 0.6)
     elif mode == "schematic":
         with single_threaded_blas():
-            X = _schematic(graph, ids, seed, octilinear)
+            X = _schematic(graph, ids, seed, octilinear, known)
     else:
         raise ConfigError(f"Unknown layout mode {mode!r}; use auto, coords or schematic.")
     X = np.round(X - X.min(axis=0), 6)  # rounding: identical bytes even if the last ulp differs
@@ -106,7 +119,28 @@ def layout_city(graph: MetroGraph, *, seed: int = 0, mode: str = "auto", octilin
 # --- schematic ---------------------------------------------------------------------------
 
 
-def _schematic(graph: MetroGraph, ids: list[str], seed: int, octilinear: bool) -> np.ndarray:
+def station_coords(
+    graph: MetroGraph, coords: Mapping[str, tuple[float, float]] | None = None
+) -> dict[str, tuple[float, float]]:
+    """The stations' known positions: their own ``coords``, replaced or completed by ``coords``.
+
+    Example:
+        >>> from mapkit.graph import toy_city
+        >>> g = toy_city()
+        >>> station_coords(g, {"a": (9.0, 9.0)})["a"], station_coords(g)["a"] == g.stations["a"].coords
+        ((9.0, 9.0), True)
+    """
+    out = {sid: st.coords for sid, st in graph.stations.items() if st.coords is not None}
+    for sid, xy in (coords or {}).items():
+        if sid not in graph.stations:
+            raise ConfigError(f"{graph.city}: a position is given for {sid!r}, which is not a station of the city.")
+        out[sid] = (float(xy[0]), float(xy[1]))
+    return out
+
+
+def _schematic(
+    graph: MetroGraph, ids: list[str], seed: int, octilinear: bool, known: Mapping[str, tuple[float, float]]
+) -> np.ndarray:
     index = {sid: i for i, sid in enumerate(ids)}
     X = np.zeros((len(ids), 2))
     comps = graph.components()  # largest first, deterministic order
@@ -124,7 +158,7 @@ def _schematic(graph: MetroGraph, ids: list[str], seed: int, octilinear: bool) -
             lengths = _edge_lengths(graph, sub, members, edges)
             P = _stress_layout(_distances(len(members), edges, lengths), rng)
             P = _orient(P, seed, rng)
-            P = _align_to_geography(P, graph, members)
+            P = _align_to_geography(P, graph, members, known)
             if octilinear:
                 triples = _line_triples(graph, {s: i for i, s in enumerate(members)})
                 P = _octilinearize(P, edges, lengths, triples)
@@ -263,16 +297,19 @@ def compass_hints(names: dict[str, str]) -> list[tuple[str, str, tuple[float, fl
     return out
 
 
-def _align_to_geography(P: np.ndarray, graph: MetroGraph, members: list[str]) -> np.ndarray:
+def _align_to_geography(
+    P: np.ndarray, graph: MetroGraph, members: list[str], coords: Mapping[str, tuple[float, float]]
+) -> np.ndarray:
     """Turn (and if need be mirror) a computed layout to agree with what is known of the geography.
 
-    Hints: stations that carry coordinates (a curation overlay may give some, not all) and compass
+    Hints: stations with known positions (``coords``: a curation's ``geo_hints``, a native file's
+    coordinates or a positions overlay may give some, not all) and compass
     words in names (:func:`compass_hints`). The best orthogonal map (rotation or reflection) is the
     orthogonal Procrustes solution; with fewer than :data:`MIN_HINTS` hints the layout is left alone.
     """
     pos = {s: i for i, s in enumerate(members)}
     A = np.zeros((2, 2))
-    known = [(pos[s], graph.stations[s].coords) for s in members if graph.stations[s].coords is not None]
+    known = [(pos[s], coords[s]) for s in members if s in coords]
     pairs = [(pos[a], pos[b], d) for a, b, d in compass_hints({s: graph.stations[s].name for s in members})]
     if len(known) < MIN_HINTS and len(pairs) < MIN_HINTS:
         return P

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ def render_styles(
     svg: bool = False,
     width: int | None = None,
     height: int | None = None,
+    coords: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[Any]:
     """Render ``graph`` once per style as ``<slug>--<style name>`` in ``out_dir``; the results in order.
 
@@ -82,7 +83,7 @@ def render_styles(
     stem = slugify(graph.city)
     return [
         render_city(graph, out_dir, style=s.with_size(width, height), seed=seed, force=force, svg=svg,
-                    name=f"{stem}--{s.name}")
+                    name=f"{stem}--{s.name}", coords=coords)
         for s in styles
     ]
 
