@@ -42,6 +42,7 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import colour_key, parse_colour
+from mapkit.colour import delta_e
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import Scene, cached, scene_and_graph
@@ -56,11 +57,27 @@ NAMED_COLOURS: dict[str, str] = {
     # typical metro-map colours rather than the extreme CSS ones ("blue" is not #0000ff), so that the
     # nearest name is the one a person would say; checked against every line colour of the ReasonMap
     # cities and every render palette (tests/questions/test_visual_families.py)
-    "red": "#e31a1c", "dark red": "#8b1a1a", "salmon": "#f07470", "orange": "#f7941d", "yellow": "#fdd000",
-    "beige": "#cdb48c", "brown": "#8b5a2b", "olive": "#8c8c1a", "light green": "#8cc63f", "green": "#1fa040",
-    "dark green": "#0f6b3a", "teal": "#0a9a96", "light blue": "#5bb8e6", "blue": "#1f6fc0",
-    "dark blue": "#1b2a80", "purple": "#8a3fa0", "lavender": "#b4a2d6", "pink": "#f287b7",
-    "magenta": "#cc1f85", "grey": "#9a9a9a", "black": "#222222",
+    "red": "#e31a1c",
+    "dark red": "#8b1a1a",
+    "salmon": "#f07470",
+    "orange": "#f7941d",
+    "yellow": "#fdd000",
+    "beige": "#cdb48c",
+    "brown": "#8b5a2b",
+    "olive": "#8c8c1a",
+    "light green": "#8cc63f",
+    "green": "#1fa040",
+    "dark green": "#0f6b3a",
+    "teal": "#0a9a96",
+    "light blue": "#5bb8e6",
+    "blue": "#1f6fc0",
+    "dark blue": "#1b2a80",
+    "purple": "#8a3fa0",
+    "lavender": "#b4a2d6",
+    "pink": "#f287b7",
+    "magenta": "#cc1f85",
+    "grey": "#9a9a9a",
+    "black": "#222222",
 }
 """The answer vocabulary: name -> the colour it stands for (``#rrggbb``)."""
 
@@ -85,14 +102,77 @@ _LATIN_COLOUR_WORDS = frozenset(
     {colour_key(w) for n in NAMED_COLOURS for w in n.split()} - {"light", "dark"}
     | {colour_key(s) for syn in SYNONYMS.values() for s in syn}
     | {  # colour words of the ReasonMap cities' languages (Lisbon's lines are Azul, Amarela, Verde, Vermelha)
-        colour_key(w) for w in (
-        "white", "gold", "golden", "cyan", "aqua", "indigo", "crimson", "scarlet", "amber", "bronze", "copper",
-        "emerald", "ruby", "jade", "rojo", "roja", "rouge", "rosso", "rossa", "rot", "vermelho", "vermelha",
-        "azul", "blau", "bleu", "blu", "verde", "vert", "grun", "gruen", "amarillo", "amarela", "amarelo",
-        "jaune", "gelb", "giallo", "gialla", "naranja", "laranja", "arancione", "morado", "roxo", "roxa", "viola",
-        "lila", "gris", "grau", "cinza", "grigio", "negro", "noir", "schwarz", "nero", "preto", "blanco",
-        "blanc", "weiß", "weiss", "bianco", "branco", "marrón", "marron", "braun", "rosa", "rose", "oro", "plata",
-        "prata", "grün",
+        colour_key(w)
+        for w in (
+            "white",
+            "gold",
+            "golden",
+            "cyan",
+            "aqua",
+            "indigo",
+            "crimson",
+            "scarlet",
+            "amber",
+            "bronze",
+            "copper",
+            "emerald",
+            "ruby",
+            "jade",
+            "rojo",
+            "roja",
+            "rouge",
+            "rosso",
+            "rossa",
+            "rot",
+            "vermelho",
+            "vermelha",
+            "azul",
+            "blau",
+            "bleu",
+            "blu",
+            "verde",
+            "vert",
+            "grun",
+            "gruen",
+            "amarillo",
+            "amarela",
+            "amarelo",
+            "jaune",
+            "gelb",
+            "giallo",
+            "gialla",
+            "naranja",
+            "laranja",
+            "arancione",
+            "morado",
+            "roxo",
+            "roxa",
+            "viola",
+            "lila",
+            "gris",
+            "grau",
+            "cinza",
+            "grigio",
+            "negro",
+            "noir",
+            "schwarz",
+            "nero",
+            "preto",
+            "blanco",
+            "blanc",
+            "weiß",
+            "weiss",
+            "bianco",
+            "branco",
+            "marrón",
+            "marron",
+            "braun",
+            "rosa",
+            "rose",
+            "oro",
+            "plata",
+            "prata",
+            "grün",
         )
     }
 )
@@ -132,99 +212,6 @@ class LineColourConfig(FamilyConfig):
     def check(self) -> None:
         if self.hex_tolerance < 0 or self.name_margin < 0 or self.max_name_distance <= 0:
             raise ConfigError(f"{NAME}: hex_tolerance and name_margin must be >= 0, max_name_distance > 0.")
-
-
-# --- colour science (sRGB -> CIELAB, D65) -------------------------------------------------------------
-
-
-def hex_rgb(code: str) -> tuple[int, int, int]:
-    """``#rrggbb`` -> ``(r, g, b)``.
-
-    >>> hex_rgb("#e41a1c")
-    (228, 26, 28)
-    """
-    h = code.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-def rgb_lab(rgb: Sequence[int]) -> tuple[float, float, float]:
-    """CIELAB ``(L, a, b)`` of an sRGB colour (D65 white).
-
-    >>> [round(v, 1) for v in rgb_lab((255, 0, 0))], round(rgb_lab((255, 255, 255))[0], 3)
-    ([53.2, 80.1, 67.2], 100.0)
-    """
-
-    def linear(c: float) -> float:
-        c /= 255.0
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (linear(c) for c in rgb)
-    x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047
-    y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
-    z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883
-
-    def f(t: float) -> float:
-        return t ** (1 / 3) if t > (6 / 29) ** 3 else t / (3 * (6 / 29) ** 2) + 4 / 29
-
-    fx, fy, fz = f(x), f(y), f(z)
-    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
-
-
-def delta_e(a: str | Sequence[int], b: str | Sequence[int]) -> float:
-    """CIEDE2000 colour difference of two sRGB colours (``#rrggbb`` or ``(r, g, b)``): about 1 is just
-    noticeable, 10 a clearly different shade, 30+ a different colour.
-
-    CIEDE2000 rather than plain Euclidean CIELAB (CIE76): CIE76 overstates differences of saturated
-    colours and puts a dusky violet such as #6b5b95 nearer "blue" than "purple".
-
-    >>> round(delta_e("#e41a1c", "#e41a1c"), 6), round(delta_e("#e41a1c", "#377eb8"))
-    (0.0, 49)
-    """
-    return delta_e_lab(
-        rgb_lab(hex_rgb(a) if isinstance(a, str) else a), rgb_lab(hex_rgb(b) if isinstance(b, str) else b)
-    )
-
-
-def delta_e_lab(lab1: Sequence[float], lab2: Sequence[float]) -> float:
-    """CIEDE2000 difference of two CIELAB colours (Sharma, Wu and Dalal's formulation).
-
-    >>> round(delta_e_lab((50, 2.6772, -79.7751), (50, 0, -82.7485)), 4)  # their test pair 1
-    2.0425
-    >>> round(delta_e_lab((50, 2.5, 0), (73, 25, -18)), 4)  # their test pair 35
-    27.1492
-    """
-    l1, a1, b1 = lab1
-    l2, a2, b2 = lab2
-    c_mean = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - math.sqrt(c_mean**7 / (c_mean**7 + 25.0**7)))
-    a1p, a2p = (1 + g) * a1, (1 + g) * a2
-    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
-    h1p = math.degrees(math.atan2(b1, a1p)) % 360 if c1p else 0.0
-    h2p = math.degrees(math.atan2(b2, a2p)) % 360 if c2p else 0.0
-    dl, dc = l2 - l1, c2p - c1p
-    dh = 0.0
-    if c1p * c2p:
-        dh = h2p - h1p
-        dh = dh - 360 if dh > 180 else dh + 360 if dh < -180 else dh
-    d_big_h = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh / 2))
-    l_mean, cp_mean = (l1 + l2) / 2, (c1p + c2p) / 2
-    if not c1p * c2p:
-        h_mean = h1p + h2p
-    elif abs(h1p - h2p) <= 180:
-        h_mean = (h1p + h2p) / 2
-    else:
-        h_mean = (h1p + h2p + 360) / 2 if h1p + h2p < 360 else (h1p + h2p - 360) / 2
-    t = (1 - 0.17 * math.cos(math.radians(h_mean - 30)) + 0.24 * math.cos(math.radians(2 * h_mean))
-         + 0.32 * math.cos(math.radians(3 * h_mean + 6)) - 0.20 * math.cos(math.radians(4 * h_mean - 63)))
-    d_theta = 30 * math.exp(-(((h_mean - 275) / 25) ** 2))
-    r_c = 2 * math.sqrt(cp_mean**7 / (cp_mean**7 + 25.0**7))
-    s_l = 1 + 0.015 * (l_mean - 50) ** 2 / math.sqrt(20 + (l_mean - 50) ** 2)
-    s_c = 1 + 0.045 * cp_mean
-    s_h = 1 + 0.015 * cp_mean * t
-    r_t = -math.sin(math.radians(2 * d_theta)) * r_c
-    return math.sqrt(
-        (dl / s_l) ** 2 + (dc / s_c) ** 2 + (d_big_h / s_h) ** 2 + r_t * (dc / s_c) * (d_big_h / s_h)
-    )
 
 
 def nearest_names(code: str, margin: float = 0.0) -> list[tuple[str, float]]:
@@ -284,8 +271,10 @@ def _pool(ctx: Scene, config: LineColourConfig) -> list[str]:
 
     def build() -> list[str]:
         return [
-            lid for lid in g.lines
-            if lid in render.lines and render.lines[lid]["polylines"]
+            lid
+            for lid in g.lines
+            if lid in render.lines
+            and render.lines[lid]["polylines"]
             and not names_a_colour(ctx.line_names[lid])
             and nearest_names(render.lines[lid]["color"])[0][1] <= config.max_name_distance
         ]
@@ -318,15 +307,19 @@ def _truth(render: MapRender, lid: str, tolerance: float, margin: float) -> tupl
     names = [n for n, _ in near]
     # half the distance to the nearest other line: no code can be right for two lines
     tol = round(min(tolerance, _nearest_other(render, lid) / 2), 3)
-    return None, names[0], {
-        "hex": code,
-        "name": names[0],
-        "names": spellings(names),
-        "name_distance": round(near[0][1], 3),
-        "hex_tolerance": tol,
-        "name_margin": margin,
-        "map": render.gold(),
-    }
+    return (
+        None,
+        names[0],
+        {
+            "hex": code,
+            "name": names[0],
+            "names": spellings(names),
+            "name_distance": round(near[0][1], 3),
+            "hex_tolerance": tol,
+            "name_margin": margin,
+            "map": render.gold(),
+        },
+    )
 
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
@@ -363,7 +356,14 @@ def check(item: dict[str, Any], extracted: str | None, given: Given | None = Non
 
 FAMILY = register(
     Family(
-        name=NAME, version=VERSION, config_cls=LineColourConfig, generate=generate, derive=derive, check=check,
-        capacity=capacity, description="the colour a line is drawn in on the rendered map", needs_render=True,
+        name=NAME,
+        version=VERSION,
+        config_cls=LineColourConfig,
+        generate=generate,
+        derive=derive,
+        check=check,
+        capacity=capacity,
+        description="the colour a line is drawn in on the rendered map",
+        needs_render=True,
     )
 )

@@ -14,18 +14,12 @@ from mapkit.schemas import load_schema, schema_errors
 from PIL import Image
 
 from mapkit.answers.normalize import parse_box, parse_colour
+from mapkit.colour import delta_e, hex_rgb
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph import toy_city
 from mapkit.questions import families, get_family
 from mapkit.questions.base import ITEM_KEYS, context
-from mapkit.questions.line_colour import (
-    NAMED_COLOURS,
-    SYNONYMS,
-    delta_e,
-    hex_rgb,
-    names_a_colour,
-    nearest_names,
-)
+from mapkit.questions.line_colour import NAMED_COLOURS, SYNONYMS, names_a_colour, nearest_names
 from mapkit.questions.localise import box_iou, format_box
 from mapkit.questions.maps import load_render
 from mapkit.questions.station_at_point import StationAtPointConfig, station_at
