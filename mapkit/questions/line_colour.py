@@ -57,27 +57,11 @@ NAMED_COLOURS: dict[str, str] = {
     # typical metro-map colours rather than the extreme CSS ones ("blue" is not #0000ff), so that the
     # nearest name is the one a person would say; checked against every line colour of the ReasonMap
     # cities and every render palette (tests/questions/test_visual_families.py)
-    "red": "#e31a1c",
-    "dark red": "#8b1a1a",
-    "salmon": "#f07470",
-    "orange": "#f7941d",
-    "yellow": "#fdd000",
-    "beige": "#cdb48c",
-    "brown": "#8b5a2b",
-    "olive": "#8c8c1a",
-    "light green": "#8cc63f",
-    "green": "#1fa040",
-    "dark green": "#0f6b3a",
-    "teal": "#0a9a96",
-    "light blue": "#5bb8e6",
-    "blue": "#1f6fc0",
-    "dark blue": "#1b2a80",
-    "purple": "#8a3fa0",
-    "lavender": "#b4a2d6",
-    "pink": "#f287b7",
-    "magenta": "#cc1f85",
-    "grey": "#9a9a9a",
-    "black": "#222222",
+    "red": "#e31a1c", "dark red": "#8b1a1a", "salmon": "#f07470", "orange": "#f7941d", "yellow": "#fdd000",
+    "beige": "#cdb48c", "brown": "#8b5a2b", "olive": "#8c8c1a", "light green": "#8cc63f", "green": "#1fa040",
+    "dark green": "#0f6b3a", "teal": "#0a9a96", "light blue": "#5bb8e6", "blue": "#1f6fc0",
+    "dark blue": "#1b2a80", "purple": "#8a3fa0", "lavender": "#b4a2d6", "pink": "#f287b7",
+    "magenta": "#cc1f85", "grey": "#9a9a9a", "black": "#222222",
 }
 """The answer vocabulary: name -> the colour it stands for (``#rrggbb``)."""
 
@@ -102,77 +86,14 @@ _LATIN_COLOUR_WORDS = frozenset(
     {colour_key(w) for n in NAMED_COLOURS for w in n.split()} - {"light", "dark"}
     | {colour_key(s) for syn in SYNONYMS.values() for s in syn}
     | {  # colour words of the ReasonMap cities' languages (Lisbon's lines are Azul, Amarela, Verde, Vermelha)
-        colour_key(w)
-        for w in (
-            "white",
-            "gold",
-            "golden",
-            "cyan",
-            "aqua",
-            "indigo",
-            "crimson",
-            "scarlet",
-            "amber",
-            "bronze",
-            "copper",
-            "emerald",
-            "ruby",
-            "jade",
-            "rojo",
-            "roja",
-            "rouge",
-            "rosso",
-            "rossa",
-            "rot",
-            "vermelho",
-            "vermelha",
-            "azul",
-            "blau",
-            "bleu",
-            "blu",
-            "verde",
-            "vert",
-            "grun",
-            "gruen",
-            "amarillo",
-            "amarela",
-            "amarelo",
-            "jaune",
-            "gelb",
-            "giallo",
-            "gialla",
-            "naranja",
-            "laranja",
-            "arancione",
-            "morado",
-            "roxo",
-            "roxa",
-            "viola",
-            "lila",
-            "gris",
-            "grau",
-            "cinza",
-            "grigio",
-            "negro",
-            "noir",
-            "schwarz",
-            "nero",
-            "preto",
-            "blanco",
-            "blanc",
-            "weiß",
-            "weiss",
-            "bianco",
-            "branco",
-            "marrón",
-            "marron",
-            "braun",
-            "rosa",
-            "rose",
-            "oro",
-            "plata",
-            "prata",
-            "grün",
+        colour_key(w) for w in (
+        "white", "gold", "golden", "cyan", "aqua", "indigo", "crimson", "scarlet", "amber", "bronze", "copper",
+        "emerald", "ruby", "jade", "rojo", "roja", "rouge", "rosso", "rossa", "rot", "vermelho", "vermelha",
+        "azul", "blau", "bleu", "blu", "verde", "vert", "grun", "gruen", "amarillo", "amarela", "amarelo",
+        "jaune", "gelb", "giallo", "gialla", "naranja", "laranja", "arancione", "morado", "roxo", "roxa", "viola",
+        "lila", "gris", "grau", "cinza", "grigio", "negro", "noir", "schwarz", "nero", "preto", "blanco",
+        "blanc", "weiß", "weiss", "bianco", "branco", "marrón", "marron", "braun", "rosa", "rose", "oro", "plata",
+        "prata", "grün",
         )
     }
 )
@@ -271,10 +192,8 @@ def _pool(ctx: Scene, config: LineColourConfig) -> list[str]:
 
     def build() -> list[str]:
         return [
-            lid
-            for lid in g.lines
-            if lid in render.lines
-            and render.lines[lid]["polylines"]
+            lid for lid in g.lines
+            if lid in render.lines and render.lines[lid]["polylines"]
             and not names_a_colour(ctx.line_names[lid])
             and nearest_names(render.lines[lid]["color"])[0][1] <= config.max_name_distance
         ]
@@ -307,19 +226,15 @@ def _truth(render: MapRender, lid: str, tolerance: float, margin: float) -> tupl
     names = [n for n, _ in near]
     # half the distance to the nearest other line: no code can be right for two lines
     tol = round(min(tolerance, _nearest_other(render, lid) / 2), 3)
-    return (
-        None,
-        names[0],
-        {
-            "hex": code,
-            "name": names[0],
-            "names": spellings(names),
-            "name_distance": round(near[0][1], 3),
-            "hex_tolerance": tol,
-            "name_margin": margin,
-            "map": render.gold(),
-        },
-    )
+    return None, names[0], {
+        "hex": code,
+        "name": names[0],
+        "names": spellings(names),
+        "name_distance": round(near[0][1], 3),
+        "hex_tolerance": tol,
+        "name_margin": margin,
+        "map": render.gold(),
+    }
 
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:
@@ -356,14 +271,7 @@ def check(item: dict[str, Any], extracted: str | None, given: Given | None = Non
 
 FAMILY = register(
     Family(
-        name=NAME,
-        version=VERSION,
-        config_cls=LineColourConfig,
-        generate=generate,
-        derive=derive,
-        check=check,
-        capacity=capacity,
-        description="the colour a line is drawn in on the rendered map",
-        needs_render=True,
+        name=NAME, version=VERSION, config_cls=LineColourConfig, generate=generate, derive=derive, check=check,
+        capacity=capacity, description="the colour a line is drawn in on the rendered map", needs_render=True,
     )
 )
