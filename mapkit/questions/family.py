@@ -51,7 +51,7 @@ from mapkit.questions.base import (
     template_for,
 )
 
-__all__ = ["Asker", "FamilyConfig", "pooled", "pooled_strata", "row_ids", "templates_config"]
+__all__ = ["Asker", "FamilyConfig", "paired", "pooled", "pooled_strata", "row_ids", "templates_config"]
 
 Item = dict[str, Any]
 
@@ -185,6 +185,34 @@ def pooled_strata(
             return None
         _, chosen = stratified(scene, dict(groups), asker.name, seed, index, strict=strict)
         return _ask_item(asker, ask, scene, chosen, config, seed, index)
+
+    return capacity, generate
+
+
+PairAsk = Callable[[Scene, Any, Any, Any, Any], "tuple[str, Mapping[str, Any], dict[str, Any]]"]
+
+
+def paired(
+    asker: Asker, pool: Pool, tag: Callable[[Any], str], ask: PairAsk
+) -> tuple[Callable[[MetroGraph | Scene, Any], int], Callable[[MetroGraph | Scene, int, int, Any], Item | None]]:
+    """``(capacity, generate)`` of a family that asks about a pair of stations of a pool per item.
+
+    Item ``i`` takes pair ``i`` of a seeded permutation of ``pool(scene, config)`` in an order drawn
+    from its own random stream (:meth:`Asker.draw_pair`); ``ask(scene, a, b, rng, config)`` draws the
+    rest from that stream (options, the wording) and returns ``(template, wording fields, build_item
+    keywords)``. ``tag(config)`` names the permutation (one per config that changes the pool).
+    """
+
+    def capacity(g: MetroGraph | Scene, config: Any) -> int:
+        return len(pool(context(g), config))
+
+    def generate(g: MetroGraph | Scene, seed: int, index: int, config: Any) -> Item | None:
+        scene = context(g)
+        drawn = asker.draw_pair(scene, pool(scene, config), tag(config), seed, index)
+        if drawn is None:
+            return None
+        template, fields, row = ask(scene, *drawn, config)
+        return asker.item(scene, template, seed, index, fields, **row)
 
     return capacity, generate
 
