@@ -266,16 +266,24 @@ def test_los_angeles_long_beach_loop_has_the_pacific_av_anaheim_edge(load_raw, l
 # --- Rome -----------------------------------------------------------------------------------------
 
 
+def _branch_fixed(load_raw, load_real, city, line, false_edge, fork, ends):
+    """The raw file has ``false_edge``; the curated ``line`` has two services that fork at ``fork[0]``
+    (towards ``fork[1]`` and ``fork[2]``) and end at ``ends``; the false edge is gone."""
+    assert has_edge(load_raw(city), *false_edge)
+    g = load_real(city)
+    ln = g.line(line)
+    assert len(ln.branches) == 2
+    assert not has_edge(g, *false_edge)
+    assert ln.id in edge_lines(g, fork[0], fork[1])
+    assert ln.id in edge_lines(g, fork[0], fork[2])
+    assert {g.stations[br.stations[-1]].name for br in ln.branches} == ends
+    return g
+
+
 def test_rome_line_b_has_the_jonio_branch_without_a_false_edge(load_raw, load_real):
-    assert has_edge(load_raw("rome"), "Rebibbia Station", "S. Agnese Annibaliano Station")
-    g = load_real("rome")
-    b = g.line("Line B")
-    assert len(b.branches) == 2
-    assert not has_edge(g, "Rebibbia Station", "S. Agnese Annibaliano Station")
-    assert b.id in edge_lines(g, "Bologna Station", "S. Agnese Annibaliano Station")
-    assert b.id in edge_lines(g, "Bologna Station", "Tiburtina Station")
-    ends = {g.stations[br.stations[-1]].name for br in b.branches}
-    assert ends == {"Rebibbia Station", "Jonio Station"}
+    g = _branch_fixed(load_raw, load_real, "rome", "Line B", ("Rebibbia Station", "S. Agnese Annibaliano Station"),
+                      ("Bologna Station", "S. Agnese Annibaliano Station", "Tiburtina Station"),
+                      {"Rebibbia Station", "Jonio Station"})  # fmt: skip
     assert stops_between(g, "Termini Station", "Jonio Station", "Line B").count == 6
     with pytest.raises(NotOnSameLineError):
         stops_between(g, "Rebibbia Station", "Jonio Station", "Line B")
@@ -288,15 +296,9 @@ def test_rome_line_b_has_the_jonio_branch_without_a_false_edge(load_raw, load_re
 
 
 def test_hangzhou_line_3_branches_at_xixi_wetland_south(load_raw, load_real):
-    assert has_edge(load_raw("hangzhou"), "吴山前村站", "留下站")
-    g = load_real("hangzhou")
-    ln = g.line("Line 3")
-    assert len(ln.branches) == 2
-    assert not has_edge(g, "吴山前村站", "留下站")
-    assert ln.id in edge_lines(g, "西溪湿地南站", "留下站")
-    assert ln.id in edge_lines(g, "西溪湿地南站", "洪园站")
-    ends = {g.stations[br.stations[-1]].name for br in ln.branches}
-    assert ends == {"吴山前村站", "石马站"}
+    g = _branch_fixed(load_raw, load_real, "hangzhou", "Line 3", ("吴山前村站", "留下站"),
+                      ("西溪湿地南站", "留下站", "洪园站"),
+                      {"吴山前村站", "石马站"})  # fmt: skip
     assert g.station("创明路").name == "创明路站"
 
 
