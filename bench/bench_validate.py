@@ -54,6 +54,7 @@ def line(name: str, r: dict[str, float]) -> str:
 
 def extract(rev: str, into: Path) -> Path:
     """The tree of ``rev`` in ``into`` (importable: ``mapkit.schemas`` linked as the build maps it)."""
+    into.mkdir(parents=True)
     tar = into / "tree.tar"
     with tar.open("wb") as fh:
         subprocess.run(["git", "-C", str(REPO), "archive", rev], stdout=fh, check=True)

@@ -26,7 +26,6 @@ from mapkit.questions.base import (
     Scene,
     cached,
     choose_template,
-    context,
     level_from_thresholds,
     line_paths,
     scene_and_graph,
@@ -77,8 +76,8 @@ def _truth_line(g: MetroGraph, a: str, b: str) -> str | None:
     return common[0]
 
 
-def _pool(g: MetroGraph, config: ConnectingLineConfig) -> list[tuple[str, str]]:
-    ctx = context(g)
+def _pool(ctx: Scene, config: ConnectingLineConfig) -> list[tuple[str, str]]:
+    g = ctx.graph
 
     def build() -> list[tuple[str, str]]:
         if len(g.lines) < 2:
@@ -114,9 +113,7 @@ def _ask(ctx: Scene, a: str, b: str, rng: Any, config: ConnectingLineConfig) -> 
     }  # fmt: skip
 
 
-capacity, generate = paired(
-    ASK, lambda ctx, config: _pool(ctx.graph, config), lambda c: f"pool:{c.min_between}:{c.max_between}", _ask
-)
+capacity, generate = paired(ASK, _pool, lambda c: f"pool:{c.min_between}:{c.max_between}", _ask)
 """Capacity: the pairs joined by exactly one line; item ``index``: a pair drawn without repeats, in a
 drawn order."""
 

@@ -38,7 +38,6 @@ from mapkit.questions.base import (
     Scene,
     cached,
     choose_template,
-    context,
     level_from_thresholds,
     line_paths,
     rides_against_track,
@@ -164,8 +163,8 @@ def defensible_counts(g: MetroGraph, a: str, b: str, line_ids: tuple[str, ...] |
     return out
 
 
-def _pool(g: MetroGraph, config: Counting1Config) -> list[tuple[str, str]]:
-    ctx = context(g)
+def _pool(ctx: Scene, config: Counting1Config) -> list[tuple[str, str]]:
+    g = ctx.graph
 
     def build() -> list[tuple[str, str]]:
         seen: dict[tuple[str, str], None] = {}
@@ -251,9 +250,7 @@ def _ask(ctx: Scene, a: str, b: str, rng: Any, config: Counting1Config) -> tuple
     }  # fmt: skip
 
 
-capacity, generate = paired(
-    ASK, lambda ctx, config: _pool(ctx.graph, config), lambda c: f"pairs:{c.min_stops}:{c.max_stops}", _ask
-)
+capacity, generate = paired(ASK, _pool, lambda c: f"pairs:{c.min_stops}:{c.max_stops}", _ask)
 """Capacity: the countable station pairs (each asked once per cycle); item ``index``: a pair drawn
 without repeats from the seeded pool, options from the item's rng."""
 

@@ -125,14 +125,22 @@ def test_beijing_ring_lines_are_loops(load_real, load_raw, line, first, last):
     assert stops_between(g, first, last, line).count == 0  # the short way round is the closing edge
 
 
+def _merged(load_raw, load_real, city, spelling, name, lines):
+    """Two stations of the raw file (``spelling``, ``name``) are one curated station named ``name``,
+    served by ``lines``; returns the graph and the station."""
+    raw = load_raw(city)
+    assert raw.station(spelling).id != raw.station(name).id
+    g = load_real(city)
+    st = g.station(spelling)
+    assert st.id == g.station(name).id
+    assert st.name == name
+    assert line_names_at(g, name) == lines
+    return g, st
+
+
 def test_beijing_xidan_is_one_station_on_lines_1_and_4(load_raw, load_real):
-    raw = load_raw("beijing")
-    assert raw.station("西单").id != raw.station("西单站").id
-    g = load_real("beijing")
-    st = g.station("西单")
-    assert st.id == g.station("西单站").id
-    assert st.name == "西单站" and "西单" in st.aliases
-    assert line_names_at(g, "西单站") == {"Line 1", "Line 4"}
+    g, st = _merged(load_raw, load_real, "beijing", "西单", "西单站", {"Line 1", "Line 4"})
+    assert "西单" in st.aliases
     assert g.station_ids_named("西单") == (st.id,)
 
 
@@ -225,13 +233,8 @@ def test_singapore_expo_is_on_the_east_west_line_branch(load_raw, load_real):
 
 
 def test_los_angeles_little_tokyo_variants_are_one_station(load_raw, load_real):
-    raw = load_raw("los_angeles")
-    assert raw.station("Little Tokyo/Arts Dist Station").id != raw.station("Little Tokyo/Arts District Station").id
-    g = load_real("los_angeles")
-    st = g.station("Little Tokyo/Arts Dist Station")
-    assert st.id == g.station("Little Tokyo/Arts District Station").id
-    assert st.name == "Little Tokyo/Arts District Station"
-    assert line_names_at(g, st.name) == {"Line A", "Line E"}
+    g, st = _merged(load_raw, load_real, "los_angeles", "Little Tokyo/Arts Dist Station",
+                    "Little Tokyo/Arts District Station", {"Line A", "Line E"})  # fmt: skip
     assert has_edge(g, "Historic Broadway Station", st.name) and has_edge(g, st.name, "Pico/Aliso Station")
 
 
