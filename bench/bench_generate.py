@@ -1,19 +1,18 @@
-"""Generation and validation benchmark: a million items over every city, in one process.
+"""Generation and validation benchmark: per core against reasoning-gym, then on every core, in one run.
 
-1. ``write_items`` over every known city and every question family, ``n`` per (city, type) so the
-   total reaches ``--items`` (repeats allowed: small cities offer fewer distinct questions; a repeat
-   costs exactly what a new item costs); wall time, CPU time, items/s, file size.
-2. ``validate_items`` on that file: schema + every answer re-derived from the graph; items/s.
-3. Peak RSS of the process (``ru_maxrss``) after each phase.
-4. reasoning-gym's ``shortest_path`` generator side by side (items/s for generation + JSONL write of
-   ``--gym-items`` items), or a clear note when reasoning-gym is not installed.
-
-Targets: 1,000,000 items generated and written in < 30 s, validation >= 50,000 items/s, RSS < 400 MB.
-The machine's other load shows in wall time, not in CPU time: both are printed.
+1. Per core, side by side (CPU seconds of this process, so the machine's other load does not count):
+   reasoning-gym's ``shortest_path`` (generate + write JSONL) and mapkit ``write_items`` with one
+   worker on one city (``--city``, default beijing), on every city, and on every family over every
+   city; items/s per core and the ratio to reasoning-gym (target >= 2).
+2. End to end (wall time): the same all-cities run with 1 and N workers (``--workers``, default every
+   core), checked byte-identical.
+3. ``--items`` (default 1,000,000) items over every city and family to JSONL with N workers: wall
+   time (target <= 15 s on 2 cores), peak RSS of the parent and of the largest worker (target
+   <= 400 MB), then ``validate`` with 1 and N workers.
 
 Usage:
     python bench/bench_generate.py --data-dir ../shared/data/reasonmap
-    python bench/bench_generate.py --items 200000 --gym-items 20000
+    python bench/bench_generate.py --items 200000 --per-core-items 40000   # a shorter run
 
 Example (the per-type count for a target total):
     >>> per_type(1_000_000, cities=30, types=11)
@@ -23,6 +22,7 @@ Example (the per-type count for a target total):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -38,92 +38,123 @@ def per_type(total: int, *, cities: int, types: int) -> int:
     return math.ceil(total / (cities * types))
 
 
-def rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size so far, in MB (Linux reports KiB): this process, or its largest child."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
-def _clock() -> tuple[float, float]:
-    return time.perf_counter(), time.process_time()
+def _cpu_rate(fn) -> tuple[int, float, float]:
+    """(items, CPU s, wall s) of ``fn()``, which returns the number of items it made."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    n = fn()
+    return n, time.process_time() - c0, time.perf_counter() - w0
 
 
-def bench_mapkit(total: int, out: Path, data_dir: str | None) -> dict[str, float]:
-    from mapkit.generate import write_items
-    from mapkit.questions import families
-    from mapkit.sources import known_cities
-    from mapkit.validate import validate_items
-
-    cities = list(known_cities(data_dir))
-    n = per_type(total, cities=len(cities), types=len(families()))
-    w0, c0 = _clock()
-    summary = write_items(out, cities, n_per_type=n, repeats=True, data_dir=data_dir)
-    w1, c1 = _clock()
-    gen = {"items": summary.total, "wall": w1 - w0, "cpu": c1 - c0, "rss": rss_mb(), "bytes": out.stat().st_size}
-    rep = validate_items(out, data_dir=data_dir)
-    w2, c2 = _clock()
-    val = {"items": rep.total, "wall": w2 - w1, "cpu": c2 - c1, "rss": rss_mb(), "failing": rep.failing}
-    return {
-        "cities": len(cities), "n_per_type": n,
-        **{f"gen_{k}": v for k, v in gen.items()}, **{f"val_{k}": v for k, v in val.items()},
-        "shortfalls": len(summary.shortfalls),
-    }
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
-def bench_reasoning_gym(count: int, out: Path) -> dict[str, float] | str:
-    try:
-        import reasoning_gym
-    except ImportError:
-        return "reasoning-gym is not installed (pip install reasoning-gym): skipped"
-    w0, c0 = _clock()
+def gym_items(count: int, out: Path) -> int:
+    import reasoning_gym
+
     ds = reasoning_gym.create_dataset("shortest_path", size=count, seed=1)
     with out.open("w", encoding="utf-8") as fh:
         for item in ds:
             fh.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
-    w1, c1 = _clock()
-    from importlib.metadata import version  # the module's __version__ lags the distribution's
-
-    return {"items": count, "wall": w1 - w0, "cpu": c1 - c0, "version": version("reasoning-gym")}
+    return count
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mapkit.generate import write_items
+    from mapkit.parallel import available_cores
+    from mapkit.questions import families
+    from mapkit.sources import known_cities
+    from mapkit.validate import validate_items
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--items", type=int, default=1_000_000, help="target number of mapkit items")
-    ap.add_argument("--gym-items", type=int, default=50_000, help="reasoning-gym shortest_path items")
+    ap.add_argument("--items", type=int, default=1_000_000, help="items of the big run (all cities, N workers)")
+    ap.add_argument("--per-core-items", type=int, default=100_000, help="items of each per-core run")
+    ap.add_argument("--city", default="beijing", help="the single-city run's city")
+    ap.add_argument("--workers", type=int, default=available_cores(), help="N (default: every core)")
     ap.add_argument("--data-dir", default=os.environ.get("MAPKIT_DATA"), help="ReasonMap data (default $MAPKIT_DATA)")
-    ap.add_argument("--keep", type=Path, help="keep the generated JSONL at this path")
     args = ap.parse_args(argv)
+    try:
+        from importlib.metadata import version
+
+        import reasoning_gym  # noqa: F401
+
+        gym_version = version("reasoning-gym")
+    except ImportError:
+        gym_version = None
+    d = args.data_dir
+    cities = list(known_cities(d))
+    fams = list(families())
+    checks: list[tuple[str, bool, str]] = []
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = args.keep or Path(tmp) / "items.jsonl"
-        m = bench_mapkit(args.items, out, args.data_dir)
-        gym = bench_reasoning_gym(args.gym_items, Path(tmp) / "gym.jsonl")
+        t = Path(tmp)
 
-    gen_rate = m["gen_items"] / m["gen_wall"]
-    val_rate = m["val_items"] / m["val_wall"]
-    print(f"mapkit: {m['cities']} cities x all families, n={m['n_per_type']} per (city, type), one process")
-    print(
-        f"  generate+write: {m['gen_items']:,} items in {m['gen_wall']:.1f} s wall ({m['gen_cpu']:.1f} s CPU) "
-        f"= {gen_rate:,.0f} items/s wall, {m['gen_items'] / m['gen_cpu']:,.0f} items/s CPU; "
-        f"{m['gen_bytes'] / 1e6:,.0f} MB; peak RSS {m['gen_rss']:.0f} MB"
-    )
-    print(
-        f"  validate:       {m['val_items']:,} items in {m['val_wall']:.1f} s wall ({m['val_cpu']:.1f} s CPU) "
-        f"= {val_rate:,.0f} items/s wall, {m['val_items'] / m['val_cpu']:,.0f} items/s CPU; "
-        f"{m['val_failing']} disagreeing; peak RSS {m['val_rss']:.0f} MB"
-    )
-    if isinstance(gym, str):
-        print(f"reasoning-gym: {gym}")
-    else:
-        print(
-            f"reasoning-gym {gym['version']} shortest_path: {gym['items']:,} items generated+written in "
-            f"{gym['wall']:.2f} s wall ({gym['cpu']:.2f} s CPU) = {gym['items'] / gym['wall']:,.0f} items/s"
-        )
-    per_million = m["gen_wall"] * 1_000_000 / m["gen_items"]
-    checks = [
-        ("1,000,000 items < 30 s", per_million < 30, f"{per_million:.1f} s per million (wall)"),
-        ("validation >= 50,000 items/s", val_rate >= 50_000, f"{val_rate:,.0f}/s wall"),
-        ("RSS < 400 MB", m["val_rss"] < 400, f"{m['val_rss']:.0f} MB"),
-    ]
+        def mk(path: Path, cs: list[str], n: int, workers: int = 1, types: list[str] | None = None) -> int:
+            return write_items(path, cs, n_per_type=n, repeats=True, data_dir=d, types=types, workers=workers).total
+
+        # 1. per core, side by side ------------------------------------------------------------------
+        print(f"per core (CPU time, one process), {args.per_core_items:,} items per run")
+        gym_rate = None
+        if gym_version is None:
+            print("  reasoning-gym: not installed (pip install -e '.[bench]'): no ratio")
+        else:
+            n, cpu, _ = _cpu_rate(lambda: gym_items(args.per_core_items // 4, t / "gym.jsonl"))
+            gym_rate = n / cpu
+            print(f"  reasoning-gym {gym_version} shortest_path: {gym_rate:10,.0f} items/s")
+        runs = [
+            (f"mapkit {args.city}, every family", [args.city], per_type(args.per_core_items, cities=1, types=len(fams)),
+             None),
+            ("mapkit every city, every family", cities, per_type(args.per_core_items, cities=len(cities),
+                                                                 types=len(fams)), None),
+        ]
+        runs += [(f"  {f}", cities, per_type(args.per_core_items // 4, cities=len(cities), types=1), [f]) for f in fams]
+        for label, cs, n, types in runs:
+            if label.startswith("  ") and label == f"  {fams[0]}":
+                print("  every city, one family:")
+            made, cpu, _ = _cpu_rate(lambda cs=cs, n=n, types=types: mk(t / "pc.jsonl", cs, n, types=types))
+            ratio = f"  {made / cpu / gym_rate:5.2f}x reasoning-gym" if gym_rate else ""
+            print(f"  {label:<36} {made / cpu:10,.0f} items/s ({made:,} items){ratio}")
+            if gym_rate and not label.startswith("  "):
+                checks.append((f"per core >= 2x reasoning-gym ({label})", made / cpu >= 2 * gym_rate,
+                               f"{made / cpu / gym_rate:.2f}x"))
+
+        # 2. end to end, 1 and N workers ---------------------------------------------------------------
+        n = per_type(args.per_core_items * 2, cities=len(cities), types=len(fams))
+        print(f"end to end (wall time), every city and family, n={n} per (city, type)")
+        digests = {}
+        for w in sorted({1, args.workers}):
+            kids = _children_cpu()
+            made, cpu, wall = _cpu_rate(lambda w=w: mk(t / f"e2e{w}.jsonl", cities, n, workers=w))
+            cpu += _children_cpu() - kids
+            digests[w] = hashlib.sha256((t / f"e2e{w}.jsonl").read_bytes()).hexdigest()
+            print(f"  {w} worker(s): {made:,} items in {wall:.1f} s = {made / wall:,.0f} items/s "
+                  f"({cpu:.1f} CPU s over all processes; {cpu / wall:.2f} cores busy on average)")
+        checks.append(("same bytes for 1 and N workers", len(set(digests.values())) == 1, digests[1][:16]))
+
+        # 3. the big run ------------------------------------------------------------------------------
+        n = per_type(args.items, cities=len(cities), types=len(fams))
+        big = t / "items.jsonl"
+        made, _, wall = _cpu_rate(lambda: mk(big, cities, n, workers=args.workers))
+        per_million = wall * 1_000_000 / made
+        print(f"{made:,} items to JSONL with {args.workers} workers: {wall:.1f} s ({made / wall:,.0f} items/s), "
+              f"{big.stat().st_size / 1e6:,.0f} MB; peak RSS parent {rss_mb():.0f} MB, "
+              f"largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+        checks.append((f"1,000,000 items <= 15 s ({args.workers} workers)", per_million <= 15,
+                       f"{per_million:.1f} s per million"))
+        checks.append(("RSS <= 400 MB", max(rss_mb(), rss_mb(resource.RUSAGE_CHILDREN)) <= 400,
+                       f"{max(rss_mb(), rss_mb(resource.RUSAGE_CHILDREN)):.0f} MB"))
+        for w in sorted({1, args.workers}):
+            w0 = time.perf_counter()
+            rep = validate_items(big, data_dir=d, workers=w)
+            wall = time.perf_counter() - w0
+            print(f"validate with {w} worker(s): {rep.total:,} rows in {wall:.1f} s = {rep.total / wall:,.0f} rows/s; "
+                  f"{rep.failing} disagreeing")
     for name, ok, value in checks:
         print(f"  [{'ok' if ok else 'MISS'}] {name}: {value}")
     return 0

@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
         "mapkit data pull --city beijing --city oslo",
         "mapkit data pull --dest ./reasonmap --from ../shared/data/reasonmap",
         "mapkit data pull --from https://mirror.example.org/reasonmap/",
+        "mapkit data pull --fonts",
     ),
 )
 def pull(
@@ -53,12 +54,30 @@ def pull(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    fonts: Annotated[
+        bool,
+        typer.Option(
+            "--fonts",
+            help="Instead of the data: fetch the pinned CJK + Latin font (WenQuanYi Micro Hei, from PyPI, "
+            "sha256-verified) into the user cache ($MAPKIT_FONT_DIR); rendering uses it when the system has "
+            "no font for a name. --dest: the font folder; --from: a folder/URL holding the pinned wheel.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     from mapkit.data import resolve_data_dir
     from mapkit.datapull import pull_data
-    from mapkit.errors import DownloadError
+    from mapkit.errors import ConfigError, DownloadError
     from mapkit.io import check_output_dir
+
+    if fonts:
+        if city:
+            raise ConfigError("--city does not apply to --fonts (the font covers every city).")
+        from mapkit.fontpull import font_cache_dir
+
+        check_output_dir(dest if dest is not None else font_cache_dir(), flag="--dest")
+        _pull_fonts(dest, source, quiet)
+        return
 
     check_output_dir(resolve_data_dir(dest), flag="--dest")  # before any download
     report = pull_data(
@@ -98,6 +117,15 @@ def _print_pull(report) -> None:  # noqa: ANN001
 
     if report.dest.resolve() != resolve_data_dir(None).resolve():
         out.print(f"Use it with --data-dir {report.dest} or `export {ENV_VAR}={report.dest}`.", soft_wrap=True)
+
+
+def _pull_fonts(dest: Path | None, source: str | None, quiet: bool) -> None:
+    from mapkit.fontpull import PINNED_FONT, pull_fonts
+
+    report = pull_fonts(dest=dest, source=source, progress=not quiet)
+    verb = f"fetched ({report.bytes_downloaded:,} bytes)" if report.downloaded else "already there (verified)"
+    out.print(f"font {PINNED_FONT.file_name}: {verb} -> {report.path}", soft_wrap=True)
+    out.print(f"source: {report.source}; licence: {PINNED_FONT.license}.", soft_wrap=True)
 
 
 @data_app.command(

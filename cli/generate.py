@@ -15,6 +15,7 @@ from rich.table import Table
 from mapkit.errors import ConfigError
 from mapkit.generate import SIZE_GUARD_BYTES, GenerateSpec, write_items
 from mapkit.io import check_output_dir, check_output_file
+from mapkit.parallel import available_cores
 from mapkit.questions import get_family
 from mapkit.sources import known_cities
 
@@ -25,7 +26,8 @@ FLAGS = {
     "cities": "--city", "types": "--types", "n_per_type": "--n", "seed": "--seed", "preset": "--preset",
     "repeats": "--allow-repeats", "skip_broken": "--skip-broken", "render": "--render", "render_dir": "--render-dir",
     "style_seed": "--style-seed", "render_force": "--force-render", "data_dir": "--data-dir",
-    "allow_empty": "--allow-empty", "max_bytes": "--yes",
+    "allow_empty": "--allow-empty", "max_bytes": "--yes", "workers": "--workers",
+    "engine": "--engine", "ray_address": "--ray-address",
 }
 """Which flag sets which :class:`~mapkit.generate.GenerateSpec` field (library errors name the fields)."""
 
@@ -42,6 +44,8 @@ def register(app: typer.Typer) -> None:
             "mapkit generate --all-cities --types planning --n 40 --out out/planning.jsonl",
             "mapkit generate --city demo --render --out out/demo.jsonl",
             "mapkit generate --city beijing --render --style-seed 3 --render-dir out/maps/style-3 --out out/b.jsonl",
+            "mapkit generate --all-cities --n 2000 --workers 4 --out out/all.jsonl",
+            "mapkit generate --all-cities --n 20000 --engine ray --ray-address auto --out out/all.jsonl",
         ),
     )(generate)
 
@@ -116,6 +120,25 @@ def generate(
     allow_empty: AllowEmptyOpt = False,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", show_default=False,
+            help="Processes that generate (default: every core). The file is byte-identical for every value.",
+        ),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="`local` (--workers processes) or `ray` (Ray tasks; pip install 'mapkit[scale]'). "
+            "Same bytes either way.",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="With --engine ray: the cluster to join (auto, ray://host:10001); "
+                     "default: a local Ray started for the run."),
+    ] = None,
 ) -> None:
     check_output_file(out_path, flag="--out")
     if render:
@@ -141,7 +164,8 @@ def generate(
         spec = GenerateSpec(
             cities, types=_types(types), n_per_type=n, seed=seed, preset=preset, data_dir=data_dir,
             repeats=repeats, skip_broken=skip_broken, render=render, render_dir=render_dir,
-            style_seed=style_seed, render_force=force_render,
+            style_seed=style_seed, render_force=force_render, workers=available_cores() if workers is None else workers,
+            engine=engine, ray_address=ray_address,
         )
         summary = write_items(
             out_path, spec, progress=progress, allow_empty=allow_empty,

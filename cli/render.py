@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import CityOpt, DataDirOpt, JsonOpt, SeedOpt, StyleSeedOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, SeedOpt, StyleSeedOpt, examples
 from rich.table import Table
 
 
@@ -20,12 +20,12 @@ def register(app: typer.Typer) -> None:
             "mapkit render --city beijing --out maps/ --data-dir ../shared/data/reasonmap",
             "mapkit render --city synthetic:7 --out maps/ --style-seed 3 --width 2048 --height 2048 --svg",
             "mapkit render --city demo --out maps/ --styles default,seed-1,seed-2",
+            "mapkit render --all-cities --out maps/ --workers 4",
         ),
     )(render)
 
 
 def render(
-    city: CityOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for <city>.png and <city>.json.")],
     seed: SeedOpt = 0,
     style_seed: StyleSeedOpt = None,
@@ -43,6 +43,18 @@ def render(
                      "(written as <city>--<style>.png)."),
     ] = None,
     data_dir: DataDirOpt = None,
+    city: Annotated[
+        str | None, typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.")
+    ] = None,
+    all_cities: Annotated[
+        bool, typer.Option("--all-cities", help="Every known ReasonMap city, into <out>/<country>/<city>.png.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", show_default=False, help="With --all-cities: processes that draw (default: every core)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     from mapkit.errors import ConfigError, LegibilityError
@@ -51,6 +63,13 @@ def render(
     from mapkit.render.robustness import parse_styles, render_styles
     from mapkit.sources import load_city
 
+    if all_cities:
+        if city or svg or styles:
+            raise ConfigError("--all-cities draws every city (PNG + manifest): drop --city, --svg and --styles.")
+        _render_all(out_dir, seed, style_seed, width, height, force, data_dir, workers)
+        return
+    if city is None:
+        raise ConfigError("Give --city CITY or --all-cities.")
     if styles is not None and style_seed is not None:
         raise ConfigError("--styles and --style-seed exclude each other: list the seed in --styles (seed-N).")
     check_output_dir(out_dir, flag="--out")
@@ -95,6 +114,42 @@ def _print_summary(city: str, res, limits) -> None:  # noqa: ANN001
         out.print("legibility gate: passed")
         return
     out.print("legibility gate: FAILED (written anyway: --force)")
+
+
+def _render_all(out_dir, seed, style_seed, width, height, force, data_dir, workers) -> None:  # noqa: ANN001
+    from mapkit.cli.console import err
+    from mapkit.cli.options import as_flags
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from mapkit.errors import LegibilityError
+    from mapkit.parallel import available_cores
+    from mapkit.render.batch import render_cities
+    from mapkit.sources import known_cities
+
+    cities = list(known_cities(data_dir))
+    with as_flags({"workers": "--workers"}), Progress(
+        TextColumn("[bold]render[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("cities", total=len(cities))
+        results = render_cities(
+            cities, out_dir, data_dir=data_dir, seed=seed, style_seed=style_seed, width=width, height=height,
+            force=force, workers=available_cores() if workers is None else workers,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
+    table = Table(title=f"render: {len(results)} cities -> {out_dir}")
+    for col in ("city", "map", "gate"):
+        table.add_column(col)
+    for r in results:
+        gate = "passed" if r.ok else (r.error or "FAILED (--force): " + "; ".join(r.failures))
+        table.add_row(r.city, str(r.png) if r.png else "-", gate)
+    out.print(table)
+    bad = [r.city for r in results if not r.ok]
+    if bad:
+        raise LegibilityError(
+            f"{len(bad)} of {len(results)} cities were not drawn legibly: {', '.join(bad)}.",
+            hint="--force keeps a map that fails the gate (the manifest records the failures).",
+        )
 
 
 def _figures_table(city: str, figures: dict, limits) -> Table:  # noqa: ANN001

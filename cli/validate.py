@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import DataDirOpt, JsonOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, as_flags, examples
 from rich.table import Table
 
 from mapkit.errors import ValidationFailedError
@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
             "mapkit validate out/demo.jsonl",
             "mapkit validate out/plus.jsonl --report out/validation.json --data-dir ../shared/data/reasonmap",
             "mapkit validate ReasonMap-Plus/test.jsonl --format reasonmap-plus",
+            "mapkit validate out/all.jsonl --workers 4",
         ),
     )(validate)
 
@@ -38,14 +39,26 @@ def validate(
         str, typer.Option("--format", help="`mapkit` (canonical items) or `reasonmap-plus` (published layout).")
     ] = "mapkit",
     data_dir: DataDirOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", show_default=False,
+            help="Processes that check (default: every core; a mapkit JSONL file is split at line boundaries). "
+            "The report is the same for every value.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     from mapkit.io import check_output_file
+    from mapkit.parallel import available_cores
     from mapkit.validate import validate_items
 
     if report is not None:
         check_output_file(report, flag="--report")
-    rep = validate_items(path, data_dir=data_dir, report=report, fmt=fmt)
+    with as_flags({"workers": "--workers"}):
+        rep = validate_items(
+            path, data_dir=data_dir, report=report, fmt=fmt, workers=available_cores() if workers is None else workers
+        )
     if as_json:
         out.print_json(data=rep.to_dict())
     else:

@@ -33,6 +33,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from importlib import resources
@@ -195,13 +196,20 @@ class _NotThere(Exception):
 
 
 class _Source:
-    """Where files come from: upstream, a base URL or a local folder; ``open`` yields a byte stream."""
+    """Where files come from: upstream, a base URL or a local folder; ``open`` yields a byte stream.
 
-    def __init__(self, source: str | None) -> None:
+    ``upstream`` maps a relative path to its URL when no ``source`` is given (default: the pinned
+    ReasonMap revisions; :mod:`mapkit.fontpull` passes the font's PyPI URL), ``upstream_label`` names it.
+    """
+
+    def __init__(
+        self, source: str | None, upstream: Callable[[str], str] = upstream_url, upstream_label: str | None = None
+    ) -> None:
         self.folder: Path | None = None
         self.base: str | None = None
+        self.upstream = upstream
         if source is None:
-            self.label = f"{REASONMAP_REPO}@{REASONMAP_REV} + {REWARDMAP_REPO}@{REWARDMAP_REV}"
+            self.label = upstream_label or f"{REASONMAP_REPO}@{REASONMAP_REV} + {REWARDMAP_REPO}@{REWARDMAP_REV}"
             return
         try:
             parts = urllib.parse.urlsplit(source)
@@ -241,7 +249,7 @@ class _Source:
             return self.base + urllib.parse.quote(rel)
         if self.folder is not None:
             return str(self.folder / rel)
-        return upstream_url(rel)
+        return self.upstream(rel)
 
     def open(self, rel: str) -> IO[bytes]:
         """A readable stream of ``rel``; raises _NotThere or DownloadError."""

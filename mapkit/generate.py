@@ -41,7 +41,7 @@ from typing import Any
 from mapkit.coverage import gate_capacities, not_asked_notes
 from mapkit.errors import ConfigError, EmptyResultError, LegibilityError, MapkitError, OutputTooLargeError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import dumps_canonical, write_jsonl
+from mapkit.io import atomic_writer, dumps_canonical, write_jsonl
 from mapkit.presets import PRESETS, REASONMAP_CITIES, check_preset, preset_cities, preset_quotas, preset_types
 from mapkit.presets import reasonmap_plus_quotas as reasonmap_plus_quotas
 from mapkit.questions import PLUS_TYPES as PLUS_TYPES  # re-exported: older imports
@@ -155,6 +155,12 @@ class GenerateSpec:
     items_dir: str | os.PathLike[str] | None = None
     style_seed: int | None = None
     render_force: bool = False
+    workers: int = 1
+    """Processes that generate (:mod:`mapkit.parallel`); the file is the same bytes for every value."""
+    engine: str = "local"
+    """``local`` (processes of this machine, ``workers``) or ``ray`` (Ray tasks, :mod:`mapkit.ray_engine`)."""
+    ray_address: str | None = None
+    """With ``engine="ray"``: the cluster to join (``auto``, ``ray://host:10001``); default a local Ray."""
 
     @classmethod
     def of(cls, spec: GenerateSpec | Sequence[CityLike] | None = None, **fields: Any) -> GenerateSpec:
@@ -165,6 +171,12 @@ class GenerateSpec:
 
     def check(self) -> None:
         """Raise :class:`ConfigError` naming the parameter when values contradict each other."""
+        if self.workers < 1:
+            raise ConfigError(f"`workers` must be 1 or more (got {self.workers}).")
+        if self.engine not in ("local", "ray"):
+            raise ConfigError(f"`engine` must be local or ray (got {self.engine!r}).")
+        if self.ray_address is not None and self.engine != "ray":
+            raise ConfigError("`ray_address` needs `engine` ray.")
         if self.n_per_type is not None and self.n_per_type < 0:
             raise ConfigError(f"`n_per_type` must be zero or more (got {self.n_per_type}).")
         check_preset(self.preset)
@@ -258,6 +270,25 @@ class GenerationSummary:
         self.by_split[item["mapkit"]["split"]] += 1
         self.difficulty[t][item["difficulty_question"]] += 1
         self.balance[t][balance_key(item)] += 1
+
+    def merge(self, other: GenerationSummary) -> None:
+        """Add another summary's counts (a shard's, from a worker) to this one.
+
+        >>> a, b = GenerationSummary(), GenerationSummary()
+        >>> b.add({"type": "TorF1", "city": "x", "mapkit": {"split": "train"}, "difficulty_question": "easy",
+        ...        "answer": 1, "answer_text": "yes"})
+        >>> a.merge(b); a.merge(b); a.total, dict(a.balance["TorF1"])
+        (2, {'yes': 2})
+        """
+        self.total += other.total
+        self.by_type.update(other.by_type)
+        self.by_city.update(other.by_city)
+        self.by_split.update(other.by_split)
+        for t, c in other.difficulty.items():
+            self.difficulty[t].update(c)
+        for t, c in other.balance.items():
+            self.balance[t].update(c)
+        self.shortfalls.extend(other.shortfalls)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for reports)."""
@@ -373,7 +404,11 @@ def plan_items(
     loaded = _load(cities, spec.data_dir, spec.skip_broken)
     renders = _render_maps(loaded, opts) if opts is not None else [None] * len(loaded)
     scenes = {ref: context(g).with_render(r, city_ref=ref) for (ref, g), r in zip(loaded, renders)}
-    caps = {ref: {t: get_family(t).capacity(scenes[ref], cfgs[t]) for t in names} for ref, _ in loaded}
+    if spec.repeats and preset is None:
+        # nothing reads the capacities: leave each city's pools to be built when (and where) its items are
+        caps: dict[str, dict[str, int | None]] = {ref: dict.fromkeys(names) for ref, _ in loaded}
+    else:
+        caps = {ref: {t: get_family(t).capacity(scenes[ref], cfgs[t]) for t in names} for ref, _ in loaded}
     gated = gate_capacities(loaded, caps)  # families a city's incomplete graph cannot answer for its map
     n_per_type = 100 if spec.n_per_type is None else spec.n_per_type
     if preset is not None:
@@ -416,6 +451,18 @@ def _readable(manifest: dict[str, Any]) -> set[str]:
     return readable_lines(manifest)
 
 
+def item_at(
+    gen: Callable[..., dict[str, Any] | None], scene: Scene, seed: int, i: int, cfg: Any
+) -> dict[str, Any] | None:
+    """Item ``i`` of a family (``gen``: its ``generate``) in ``scene``, or ``None`` when the family skips the
+    index or the render does not let a reader tell the asked lines apart: the one rule of every runner
+    (one process here, the shards of :mod:`mapkit.parallel`)."""
+    item = gen(scene, seed, i, cfg)
+    if item is not None and not _answer_readable(item, scene):
+        return None
+    return item
+
+
 def _run(
     plan: list[tuple[Scene, PlanEntry]], seed: int, cfgs: Mapping[str, Any], shortfalls: list[str] | None
 ) -> Iterator[dict[str, Any]]:
@@ -431,10 +478,8 @@ def _run(
         if entry.distinct is not None:
             limit = min(limit, entry.distinct)  # past the capacity a family may repeat a question
         while made < entry.n and i < limit:
-            item = gen(scene, seed, i, cfg)
+            item = item_at(gen, scene, seed, i, cfg)
             i += 1
-            if item is not None and not _answer_readable(item, scene):
-                item = None  # the render does not let a reader tell the asked lines apart
             if item is not None:
                 made += 1
                 yield item
@@ -556,13 +601,7 @@ def write_items(
         if scene.render is not None:
             summary.maps.append(scene.render.figure)
 
-    def rows() -> Iterator[dict[str, Any]]:
-        add = summary.add
-        for item in _run(plan, spec.seed, cfgs, summary.shortfalls):
-            add(item)
-            if progress is not None and summary.total % 2000 == 0:
-                progress(summary.total, total)
-            yield item
+    def check_not_empty() -> None:
         if summary.total == 0 and not allow_empty:
             # raised inside the atomic writer: the empty temp file is removed, nothing is written
             raise EmptyResultError(
@@ -570,8 +609,31 @@ def write_items(
                 hint="Try other `types` or `cities`, or allow an empty file (`allow_empty`).",
             )
 
-    with no_gc():
-        write_jsonl(path, rows())
+    if spec.engine == "ray":
+        from mapkit.ray_engine import run_sharded_ray
+
+        with atomic_writer(path, "wb") as fh:
+            run_sharded_ray(plan, spec.seed, cfgs, summary, fh.write, address=spec.ray_address, progress=progress)
+            check_not_empty()
+    elif spec.workers > 1:
+        from mapkit.parallel import run_sharded
+
+        with atomic_writer(path, "wb") as fh:
+            run_sharded(plan, spec.seed, cfgs, summary, fh.write, workers=spec.workers, progress=progress)
+            check_not_empty()
+    else:
+
+        def rows() -> Iterator[dict[str, Any]]:
+            add = summary.add
+            for item in _run(plan, spec.seed, cfgs, summary.shortfalls):
+                add(item)
+                if progress is not None and summary.total % 2000 == 0:
+                    progress(summary.total, total)
+                yield item
+            check_not_empty()
+
+        with no_gc():
+            write_jsonl(path, rows())
     if progress is not None:
         progress(summary.total, total)
     summary.seconds = time.perf_counter() - t0

@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,6 +26,11 @@ from typing import IO, Any
 import yaml
 
 from mapkit.errors import DataFileError, OutputPathError
+
+try:  # the fast encoder; the stdlib one gives the same bytes (checked line by line where they could differ)
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; a platform without its wheel still works
+    orjson = None  # type: ignore[assignment]
 
 
 def dumps_canonical(obj: Any) -> str:
@@ -101,22 +107,61 @@ def write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """:func:`dumps_canonical`'s encoder, built once (``json.dumps`` with options builds one per call)."""
 
+_SMALL_DECIMAL = re.compile(rb"0\.0000")
+_SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])(?<=[0-9]e-[0-9])")  # literal prefix first: a fast scan
+
+
+def _orjson_may_differ(data: bytes) -> bool:
+    """Where orjson's bytes can differ from the stdlib's: floats in [1e-7, 1e-4) (orjson ``0.00005``,
+    stdlib ``5e-05``) and one-digit negative exponents (``1e-7`` / ``1e-07``). Text that merely looks
+    so (a name such as ``Rue 8e-9``) costs a re-encode, never a wrong byte."""
+    return _SMALL_DECIMAL.search(data) is not None or _SHORT_EXPONENT.search(data) is not None
+
+
+def dumps_lines(rows: list[Any]) -> bytes:
+    r"""The JSONL bytes of ``rows``: each row as :func:`dumps_canonical` UTF-8, one per line.
+
+    orjson when installed (about 3x faster), byte for byte what the stdlib writes: rows orjson cannot
+    encode (an int beyond 64 bits, a non-string key) and lines whose float spelling could differ fall
+    back to the stdlib encoder. (Not-a-number floats, which no item holds and JSON has no spelling
+    for, come out as ``null`` instead of ``NaN``.)
+
+    >>> dumps_lines([{"a": 5e-05, "b": "é"}, {"c": [1, 2.5]}]).decode()
+    '{"a":5e-05,"b":"é"}\n{"c":[1,2.5]}\n'
+    """
+    if not rows:
+        return b""
+    if orjson is not None:
+        try:
+            parts = [orjson.dumps(r) for r in rows]
+        except TypeError:  # orjson.JSONEncodeError: big int, non-str key, ...: the stdlib decides
+            parts = None
+        if parts is not None:
+            out = b"\n".join(parts) + b"\n"
+            if not _orjson_may_differ(out):
+                return out
+            fix = _ENCODER.encode
+            parts = [fix(r).encode() if _orjson_may_differ(b) else b for r, b in zip(rows, parts)]
+            return b"\n".join(parts) + b"\n"
+    encode = _ENCODER.encode
+    return ("\n".join([encode(r) for r in rows]) + "\n").encode()
+
 
 def write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]], *, batch: int = 512) -> int:
-    """Stream ``rows`` to ``path`` as JSONL atomically (one :func:`dumps_canonical` line each, written in
-    batches of ``batch`` lines: the generation hot path); returns the number written."""
-    encode = _ENCODER.encode
+    """Stream ``rows`` to ``path`` as JSONL atomically (one :func:`dumps_canonical` line each, encoded and
+    written in batches of ``batch`` lines by :func:`dumps_lines`: the generation hot path); returns the
+    number written."""
     n = 0
-    with atomic_writer(path) as fh:
-        buf: list[str] = []
+    with atomic_writer(path, "wb") as fh:
+        buf: list[dict[str, Any]] = []
         for row in rows:
-            buf.append(encode(row))
+            buf.append(row)
             if len(buf) >= batch:
-                fh.write("\n".join(buf) + "\n")
+                fh.write(dumps_lines(buf))
                 n += len(buf)
                 buf.clear()
         if buf:
-            fh.write("\n".join(buf) + "\n")
+            fh.write(dumps_lines(buf))
             n += len(buf)
     return n
 

@@ -355,19 +355,28 @@ class NameIndex:
 
     Build it with :func:`name_index` when the same candidates resolve many names (a city graph
     scored for many responses): a lookup is then a few dict hits instead of keying every name.
+    It also holds the candidates that contain a list separator ("e& Station", "Elephant and
+    Castle"), so that :func:`split_list` keeps them whole.
     """
 
     kind: str
     ids_by_key: Mapping[str, tuple[str, ...]]
     negatable: bool = False
     """Some candidate name itself contains a negation word (then such a word is no contradiction)."""
+    joined: frozenset[tuple[str, tuple[str, ...]]] = frozenset()
+    """(key, separators) of every candidate name that a plain list split would cut in pieces."""
+    max_parts: int = 1
+    """Most pieces any of those names falls into (1 when there is none)."""
 
     def resolve(self, text: str) -> list[str]:
         """Ids that ``text`` names, strictest key first (see :func:`resolve_name`); none when the text
         also denies or hedges (:func:`negated`)."""
         if not self.negatable and negated(text):
             return []
-        for key in _keys(text, self.kind):
+        keys = _keys(text, self.kind)
+        if self.joined and _separators(text):  # "Elephant & Castle" for "Elephant and Castle"
+            keys = (*keys, *_keys(_canonical(text), self.kind))
+        for key in keys:
             hits = self.ids_by_key.get(key)
             if hits:
                 return list(hits)
@@ -379,9 +388,13 @@ def name_index(candidates: Mapping[str, Iterable[str]], *, kind: str = "station"
 
     >>> name_index({"l2": ["Line 2"]}, kind="line").resolve("2号线")
     ['l2']
+    >>> sorted(name_index({"ec": ["Elephant and Castle"]}).joined), name_index({"u": ["Union"]}).joined
+    ([('elephantcastle', ('&',))], frozenset())
     """
     out: dict[str, list[str]] = {}
     negatable = False
+    joined: set[tuple[str, tuple[str, ...]]] = set()
+    max_parts = 1
     for cid, names in candidates.items():
         for n in names:
             negatable = negatable or negated(n)
@@ -389,7 +402,17 @@ def name_index(candidates: Mapping[str, Iterable[str]], *, kind: str = "station"
                 ids = out.setdefault(key, [])
                 if cid not in ids:
                     ids.append(cid)
-    return NameIndex(kind, {k: tuple(v) for k, v in out.items()}, negatable)
+            seps = _separators(n)
+            if seps:
+                # keyed as written with canonical separators too: "Elephant & Castle" names it
+                keys = _keys(_canonical(n), kind)
+                joined.update((key, seps) for key in keys)
+                max_parts = max(max_parts, len(seps) + 1)
+                for key in keys:
+                    ids = out.setdefault(key, [])
+                    if cid not in ids:
+                        ids.append(cid)
+    return NameIndex(kind, {k: tuple(v) for k, v in out.items()}, negatable, frozenset(joined), max_parts)
 
 
 def resolve_name(
@@ -410,18 +433,74 @@ def resolve_name(
     return index.resolve(text)
 
 
-def split_list(text: str | None) -> list[str]:
+_LIST_SEP = re.compile(r"(\s*(?:[,;，；、\n&]|\band\b)\s*)")
+# separators a name may be written with interchangeably: "A & B" is "A and B", "A，B" is "A, B"
+_SEP_CLASS = {"and": "&", "，": ",", "、": ",", "；": ";"}
+
+
+def _sep_class(sep: str) -> str:
+    sep = sep.strip() or "\n"
+    return _SEP_CLASS.get(sep, sep)
+
+
+@lru_cache(maxsize=1 << 16)
+def _separators(name: str) -> tuple[str, ...]:
+    # cached: every candidate name of a city is checked whenever an index of it is built
+    return tuple(_sep_class(sep) for sep in _LIST_SEP.split(name)[1::2])
+
+
+_CANONICAL_SEP = {"&": " & ", ",": ", ", ";": "; ", "\n": "\n"}
+
+
+def _canonical(text: str) -> str:
+    # one spelling per separator class, so "e and Station" and "e& Station" share their keys
+    return _LIST_SEP.sub(lambda m: _CANONICAL_SEP[_sep_class(m.group(1))], text)
+
+
+def _item(text: str) -> str:
+    return text.strip(" .'\"")
+
+
+def split_list(text: str | None, names: NameIndex | None = None) -> list[str]:
     """Items of a list answer: split on commas, semicolons, "and", "&", "、", line breaks.
+
+    With ``names`` (the candidates the answer may name), a run of pieces that spells one candidate
+    containing a separator is kept as one item, longest first: the run's strictest key must be a
+    key of that name and its separators the name's ("&" = "and", "，" and "、" = ","; keys are taken
+    with one spelling per separator, so "Elephant & Castle" also names "Elephant and Castle"). So a map's
+    "e& Station" or "Elephant and Castle" is one item, while "Line 1 and Line 2" stays two unless a
+    line is really called that (then the list is ambiguous and the name wins).
 
     >>> split_list("[Line 1, Line 2 and Line 4]")
     ['Line 1', 'Line 2', 'Line 4']
     >>> split_list("1号线、2号线")
     ['1号线', '2号线']
+    >>> idx = name_index({"e": ["e& Station"], "u": ["Union"], "ec": ["Elephant and Castle"]})
+    >>> split_list("Union, e& Station and Elephant and Castle", idx)
+    ['Union', 'e& Station', 'Elephant and Castle']
     """
     s = clean_answer(text)
     s = s.strip("[]{}()")
-    parts = re.split(r"\s*(?:[,;，；、\n&]|\band\b)\s*", s)
-    return [p.strip(" .'\"") for p in parts if p and p.strip(" .'\"")]
+    pieces = _LIST_SEP.split(s)
+    if names is None or not names.joined:
+        return [_item(p) for p in pieces[::2] if p and _item(p)]
+    parts, seps = pieces[::2], pieces[1::2]
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        end = i
+        for j in range(min(len(parts) - 1, i + names.max_parts - 1), i, -1):
+            span = _item("".join(p + q for p, q in zip(parts[i:j], seps[i:j])) + parts[j])
+            sig = tuple(_sep_class(q) for q in seps[i:j])
+            if span and (_keys(_canonical(span), names.kind)[0], sig) in names.joined:
+                end = j
+                break
+        if end > i:
+            out.append(span)
+        elif _item(parts[i]):
+            out.append(_item(parts[i]))
+        i = end + 1
+    return out
 
 
 def set_overlap(predicted: Iterable[str], gold: Iterable[str]) -> float:
@@ -469,7 +548,8 @@ def match_line_list(
     """Score an order-insensitive list answer (lines, or stations with ``kind="station"``).
 
     ``candidates`` maps every id the answer may name (the gold ones and, ideally, the other lines
-    of the city) to its names and aliases. Correct = the resolved set equals the gold set with no
+    of the city) to its names and aliases; a candidate whose name holds a separator ("e& Station")
+    is read as one item (see :func:`split_list`). Correct = the resolved set equals the gold set with no
     unrecognised or repeated item; ``detail`` = F1 overlap, unrecognised and repeated items counting
     as wrong ones.
 
@@ -486,7 +566,7 @@ def match_line_list(
     found: list[str] = []
     unknown: list[str] = []
     repeated: list[str] = []
-    for item in split_list(text):
+    for item in split_list(text, index):
         ids = index.resolve(item)
         if len(ids) != 1:
             unknown.append(item)

@@ -59,6 +59,7 @@ __all__ = [
     "parse_route",
     "route_variant",
     "verify_route",
+    "via_names",
 ]
 
 VARIANTS = ("short", "via_count", "via_stops")
@@ -76,6 +77,8 @@ class AnswerLeg:
     arrival: str
     via_count: int | None = None
     via_stops: tuple[str, ...] | None = None
+    via_text: str | None = field(default=None, repr=False, compare=False)
+    """The ``Via Stops:`` value as written, re-split by :func:`via_names` against known names."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,28 @@ def _value(raw: str) -> str:
     return raw.replace("**", "").strip().strip(",;|").strip()
 
 
-def parse_route(text: str | None) -> ParsedRoute:
+def _split_via(value: str, stations: NameIndex | None) -> tuple[str, ...]:
+    return tuple(s for s in split_list(value, stations) if s.casefold() not in ("none", "-", "n/a"))
+
+
+def via_names(leg: AnswerLeg, stations: NameIndex | None) -> tuple[str, ...] | None:
+    """The leg's via stops, with the names in ``stations`` that hold a separator kept whole.
+
+    >>> from mapkit.answers.normalize import name_index
+    >>> leg = parse_route("Route Name: G\\nDeparture Stop: A\\nArrival Stop: B\\nVia Stops: U, e& Station").legs[0]
+    >>> leg.via_stops, via_names(leg, name_index({"e": ["e& Station"]}))
+    (('U', 'e', 'Station'), ('U', 'e& Station'))
+    """
+    if leg.via_text is None or stations is None or not stations.joined:
+        return leg.via_stops
+    return _split_via(leg.via_text, stations)
+
+
+def parse_route(text: str | None, *, stations: NameIndex | None = None) -> ParsedRoute:
     """Split a route answer into legs; a leg starts at ``Route Name:``.
+
+    ``stations`` (the city's station names) keeps a via stop whose name holds a list separator
+    ("e& Station") as one stop; without it, :func:`via_names` can re-split a leg later.
 
     >>> p = parse_route("Route Name: Line 1\\nDeparture Stop: A\\nArrival Stop: B\\nNumber of Via Stops: 2")
     >>> p.legs[0], p.ok
@@ -161,7 +184,8 @@ def parse_route(text: str | None) -> ParsedRoute:
                 problems.append(f"leg {len(legs)}: Number of Via Stops {value!r} is not a number")
             leg[key] = n
         elif key == "via_stops":
-            leg[key] = tuple(s for s in split_list(value) if s.casefold() not in ("none", "-", "n/a"))
+            leg[key] = _split_via(value, stations)
+            leg["via_text"] = value
         else:
             if not value:
                 problems.append(f"leg {len(legs)}: empty {m.group(1)}")
@@ -182,6 +206,7 @@ def parse_route(text: str | None) -> ParsedRoute:
                 leg.get("arrival", ""),
                 leg.get("via_count"),
                 leg.get("via_stops"),
+                leg.get("via_text"),
             )
         )
     return ParsedRoute(tuple(out), tuple(dict.fromkeys(problems)), stray)
@@ -537,14 +562,15 @@ def _match_via(
     g: MetroGraph, leg: AnswerLeg, paths: Sequence[tuple[str, ...]], lid: str, variant: str
 ) -> tuple[tuple[str, ...], bool, str | None]:
     """The path the leg rides (by its via info when given) and whether that info is right."""
-    if leg.via_stops is not None:
+    via = via_names(leg, _graph_indexes(g)[0])
+    if via is not None:
         ids: list[str | None] = []
-        for name in leg.via_stops:
+        for name in via:
             ids.append(_pick(_station_candidates(g, name), lid, g, None))
         for p in paths:
             if tuple(ids) == p:
                 return p, True, None
-        return paths[0], False, f"via stops {', '.join(leg.via_stops) or 'none'} are not the stops ridden past"
+        return paths[0], False, f"via stops {', '.join(via) or 'none'} are not the stops ridden past"
     if leg.via_count is not None:
         for p in paths:
             if len(p) == leg.via_count:
@@ -688,7 +714,8 @@ def _verify_on_gold(item: Mapping[str, Any], parsed: ParsedRoute, variant: str, 
             if leg.via_count is not None:
                 via_ok[i] = leg.via_count == len(via)
             elif leg.via_stops is not None:
-                via_ok[i] = [station_index.resolve(s)[:1] for s in leg.via_stops] == [[v] for v in via]
+                named = via_names(leg, station_index) or ()
+                via_ok[i] = [station_index.resolve(s)[:1] for s in named] == [[v] for v in via]
             elif variant != "short":
                 via_ok[i] = False
     valid = parsed.ok and matched is not None and all(via_ok) and dep_ok and arr_ok

@@ -19,10 +19,10 @@ from typing import Any
 
 from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, context, level_from_thresholds, scene_and_graph
+from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph
 from mapkit.questions.family import Asker, pooled_strata, row_ids, templates_config
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import LinesRangeConfig, station_strata
+from mapkit.questions.strata import LinesRangeConfig, lines_range_strata
 
 NAME = "Counting2"
 VERSION = 1
@@ -45,8 +45,7 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 Counting2Config = templates_config("Counting2Config", ASK, "reasonmap", base=LinesRangeConfig)
 
 
-def _strata(g: MetroGraph | Scene, config: Any) -> dict[int, list[str]]:
-    return station_strata(context(g).graph, NAME, config.min_lines, config.max_lines)
+_strata = lines_range_strata(NAME)
 
 
 def _ask(ctx: Scene, sid: str, config: Any) -> tuple[dict, dict[str, Any]]:

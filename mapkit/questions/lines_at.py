@@ -1,8 +1,8 @@
 """lines_at (open-ended twin of Counting2/TorF2): which lines pass through a station?
 
 ``answer`` is null; ``answer_text`` lists the line names in the city's line order, comma-separated;
-any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn);
-stations whose line names contain a list separator are never asked.
+any order is accepted. Stations are drawn like Counting2 (strata 1 / 2 / 3+ lines in turn); a line
+name holding a list separator ("Red & Blue Line") is read as one item of the answer.
 
 Difficulty: 1 line easy, 2 medium, 3+ hard. A wrong list earns its F1 with the right one as detail.
 
@@ -20,12 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 from mapkit.answers.checks import Correctness, Given, check_list
-from mapkit.answers.normalize import split_list
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, context, level_from_thresholds, name_list, scene_and_graph
+from mapkit.questions.base import Scene, level_from_thresholds, name_list, scene_and_graph
 from mapkit.questions.family import Asker, pooled_strata, row_ids, templates_config
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import LinesRangeConfig, station_strata
+from mapkit.questions.strata import LinesRangeConfig, lines_range_strata
 
 NAME = "lines_at"
 VERSION = 1
@@ -48,13 +47,7 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 LinesAtConfig = templates_config("LinesAtConfig", ASK, "boxed", base=LinesRangeConfig)
 
 
-def _listable(ctx: Any, sid: str, lines: tuple[str, ...]) -> bool:
-    # a line name that splits as a list ("A, B") could not be scored as one item of the answer
-    return all(len(split_list(ctx.line_names[lid])) == 1 for lid in lines)
-
-
-def _strata(g: MetroGraph | Scene, config: Any) -> dict[int, list[str]]:
-    return station_strata(context(g).graph, NAME, config.min_lines, config.max_lines, keep=_listable)
+_strata = lines_range_strata(NAME)
 
 
 def _ask(ctx: Scene, sid: str, config: Any) -> tuple[dict, dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 * :class:`LinesRangeConfig` - the config base of a family asked per station: ``min_lines``/``max_lines``
   bound how many lines serve it;
-* :func:`station_strata` - askable stations by how many lines serve them (Counting2, lines_at);
+* :func:`station_strata` - askable stations by how many lines serve them (Counting2, lines_at), and
+  :func:`lines_range_strata` - the same as a family's ``strata(scene, config)`` for ``pooled_strata``;
 * :func:`ride_length` - fewest stops between two stations on one service of a line (TorF1's difficulty,
   connecting_line's pool).
 
@@ -22,7 +23,7 @@ from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import cached, context
 from mapkit.questions.family import FamilyConfig
 
-__all__ = ["LinesRangeConfig", "ride_length", "station_strata"]
+__all__ = ["LinesRangeConfig", "lines_range_strata", "ride_length", "station_strata"]
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,8 @@ def station_strata(
     family: str,
     min_lines: int,
     max_lines: int | None,
-    keep: Callable[[Any, str, tuple[str, ...]], bool] | None = None,
 ) -> dict[int, list[str]]:
-    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family.
-
-    ``keep(ctx, station, lines)`` filters further (``lines_at`` drops stations whose line names
-    would not survive being listed).
-    """
+    """Askable stations by how many lines serve them (1, 2, 3+), cached per graph and family."""
     ctx = context(g)
 
     def build() -> dict[int, list[str]]:
@@ -56,11 +52,27 @@ def station_strata(
             n = len(lines)
             if n < min_lines or (max_lines is not None and n > max_lines):
                 continue
-            if ctx.clean(sid, lines) and (keep is None or keep(ctx, sid, lines)):
+            if ctx.clean(sid, lines):
                 strata[min(n, 3)].append(sid)
         return strata
 
     return cached(ctx, (family, "strata", min_lines, max_lines), build)
+
+
+def lines_range_strata(family: str) -> Callable[[Any, LinesRangeConfig], dict[int, list[str]]]:
+    """``strata(scene or graph, config)`` of a family asked per station within ``config``'s line range.
+
+    >>> from types import SimpleNamespace
+    >>> from mapkit.graph import toy_city
+    >>> strata = lines_range_strata("demo")
+    >>> {k: len(v) for k, v in strata(toy_city(), SimpleNamespace(min_lines=2, max_lines=None)).items()}
+    {1: 0, 2: 2, 3: 0}
+    """
+
+    def strata(g: Any, config: LinesRangeConfig) -> dict[int, list[str]]:
+        return station_strata(context(g).graph, family, config.min_lines, config.max_lines)
+
+    return strata
 
 
 def ride_length(g: MetroGraph, line: str, a: str, b: str) -> int | None:

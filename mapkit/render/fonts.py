@@ -4,11 +4,15 @@ A :class:`FontChain` is an ordered list of font faces; each label is drawn with 
 face whose character coverage includes every character of the label. Coverage comes from
 fontconfig (``fc-list``/``fc-query`` charsets) when it is installed, and otherwise from a
 glyph probe (a missing character renders as the font's ``.notdef`` box). Faces come from
-``$MAPKIT_FONT`` (a path), the style's ``font`` (a family name or a path), fontconfig, and
-known install paths of DejaVu, WenQuanYi Zen Hei and Noto CJK.
+``$MAPKIT_FONT`` (a path), the style's ``font`` (a family name or a path), fontconfig, known
+install paths of DejaVu, WenQuanYi Zen Hei and Noto CJK, and last the pinned font that
+``mapkit data pull --fonts`` puts in the user cache (:mod:`mapkit.fontpull`): a machine that only
+ran pip renders with that one. ``MAPKIT_SYSTEM_FONTS=0`` skips the system's fonts (fontconfig and
+the known paths), so maps are drawn with ``$MAPKIT_FONT``/the pulled font alone - the same pixels
+on every machine.
 
 A name that no face can draw raises :class:`~mapkit.errors.FontNotFoundError` naming the
-characters and the package to install.
+characters, the package to install and the pull command.
 
 Example:
     >>> chain = font_chain(["Red Line", "Zürich HB"])
@@ -29,11 +33,14 @@ from pathlib import Path
 from PIL import ImageFont
 
 from mapkit.errors import FontNotFoundError
+from mapkit.fontpull import cached_fonts
 
 FONT_ENV = "MAPKIT_FONT"
+SYSTEM_FONTS_ENV = "MAPKIT_SYSTEM_FONTS"
 
 INSTALL_HINT = (
-    "Install a font that covers them, e.g. `apt-get install fonts-wqy-zenhei fontconfig` "
+    "Run `mapkit data pull --fonts` (a pinned CJK + Latin font into the user cache, used when the "
+    "system has none), or install a font that covers them, e.g. `apt-get install fonts-wqy-zenhei fontconfig` "
     "(Chinese) or `apt-get install fonts-dejavu-core` (Latin and accents), "
     f"or point ${FONT_ENV} at a .ttf/.otf/.ttc file that has them."
 )
@@ -154,13 +161,17 @@ def _candidates(prefer: str | None) -> list[FontFace]:
             if face is None:
                 raise FontNotFoundError(f"Font {ref!r} was not found.", hint=INSTALL_HINT)
             faces.append(face)
-    for path, index in KNOWN_FONTS:
-        if os.path.isfile(path):
-            faces.append(FontFace(path, index, _family(path, index)))
-    for fam in FC_FAMILIES:
-        face = _fc_match(fam)
-        if face is not None:
-            faces.append(face)
+    if system_fonts_enabled():
+        for path, index in KNOWN_FONTS:
+            if os.path.isfile(path):
+                faces.append(FontFace(path, index, _family(path, index)))
+        for fam in FC_FAMILIES:
+            face = _fc_match(fam)
+            if face is not None:
+                faces.append(face)
+    # last: the pulled font, so a machine with system fonts draws exactly what it drew before a pull
+    for p in cached_fonts():
+        faces.append(FontFace(str(p), 0, _family(str(p), 0)))
     seen: set[tuple[str, int]] = set()
     out = []
     for f in faces:
@@ -169,6 +180,17 @@ def _candidates(prefer: str | None) -> list[FontFace]:
             seen.add(key)
             out.append(f)
     return out
+
+
+def system_fonts_enabled() -> bool:
+    """False when ``$MAPKIT_SYSTEM_FONTS`` is ``0``/``no``/``false``/``off`` (use only the explicit and pulled fonts).
+
+    >>> os.environ[SYSTEM_FONTS_ENV] = "0"; system_fonts_enabled()
+    False
+    >>> del os.environ[SYSTEM_FONTS_ENV]; system_fonts_enabled()
+    True
+    """
+    return os.environ.get(SYSTEM_FONTS_ENV, "1").strip().lower() not in ("0", "no", "false", "off")
 
 
 def _face_from_ref(ref: str) -> FontFace | None:

@@ -6,8 +6,6 @@ back through :mod:`mapkit.scoring`. A name is refused (with the reason) when it
 * is empty, or has no letter or digit at all;
 * spans several lines or holds a control character (tab, NUL, a bidi override...);
 * holds markup that answer extraction reads as structure: a backslash or a brace (``\\boxed{``);
-* holds a list separator the scorer splits lists on: ``,``, ``&``, ``;``, ``、``, ``，``, ``；`` or
-  the word "and" (``Elephant and Castle`` would be read as two stops);
 * looks like a field of a route answer (``Departure Stop:``, ``Via Stops:``, `` --``) or is
   "None" (read as "no via stops");
 * is longer than :data:`MAX_NAME_LENGTH` characters.
@@ -15,11 +13,16 @@ back through :mod:`mapkit.scoring`. A name is refused (with the reason) when it
 Refusing, rather than escaping, keeps every written name identical to the map's and the gold
 answer's text; the ReasonMap data and the curation files shipped with mapkit pass these rules.
 
+List separators are allowed: real maps print "e& Station", "Elephant and Castle" or "Harbour,
+North". The scorer splits a list answer (lines, terminals, via stops) only after it has kept the
+known names that contain ``,`` ``&`` ``;`` ``、`` ``，`` ``；`` or "and" whole
+(:func:`mapkit.answers.normalize.split_list`).
+
 Example:
     >>> name_problem("Jay St-MetroTech") is None, name_problem("Queen's Park") is None
     (True, True)
-    >>> name_problem("A & B")
-    "contains '&', which the scorer reads as a list separator"
+    >>> name_problem("e& Station") is None, name_problem("Elephant and Castle") is None
+    (True, True)
     >>> name_problem("Line\\n2")
     'spans several lines'
 """
@@ -37,8 +40,6 @@ MAX_NAME_LENGTH = 200
 _LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _BIDI = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MARKUP = {"\\": "a backslash", "{": "'{'", "}": "'}'"}
-_SEPARATORS = (",", "&", ";", "、", "，", "；")
-_AND = re.compile(r"\band\b", re.I)
 _ROUTE_FIELD = re.compile(
     r"(route\s*name|departure\s*stop|arrival\s*stop|number\s*of\s*via\s*stops|via\s*stops)\s*\**\s*[:：]|\s-{2,}",
     re.I,
@@ -69,11 +70,6 @@ def name_problem(name: object) -> str | None:
     for ch, what in _MARKUP.items():
         if ch in name:
             return f"contains {what}, which breaks \\boxed{{}} answers and prompts"
-    for sep in _SEPARATORS:
-        if sep in name:
-            return f"contains {sep!r}, which the scorer reads as a list separator"
-    if _AND.search(name):
-        return "contains the word 'and', which the scorer reads as a list separator (write '+' instead)"
     m = _ROUTE_FIELD.search(name)
     if m:
         return f"contains {m.group(0).strip()!r}, which reads as a field of a route answer"
@@ -87,10 +83,10 @@ def name_problem(name: object) -> str | None:
 def check_name(name: object, *, kind: str, path: object, location: str | None = None) -> None:
     """Raise :class:`DataFileError` naming ``path`` and ``location`` when ``name`` breaks a rule.
 
-    >>> check_name("A & B", kind="station name", path="city.yaml", location="$.lines[0]")  # doctest: +ELLIPSIS
+    >>> check_name("A {B}", kind="station name", path="city.yaml", location="$.lines[0]")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    mapkit.errors.DataFileError: city.yaml ($.lines[0]): the station name 'A & B' contains '&', which ...
+    mapkit.errors.DataFileError: city.yaml ($.lines[0]): the station name 'A {B}' contains '{', which ...
     """
     why = name_problem(name)
     if why is not None:

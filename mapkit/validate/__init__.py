@@ -44,9 +44,11 @@ from typing import Any
 
 from mapkit.errors import ConfigError, DataFileError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import write_json
+from mapkit.io import utf8_error, write_json
+from mapkit.parallel import map_ordered
 from mapkit.questions.base import no_gc as _no_gc
 from mapkit.schemas import Checker, checker, compile_checker
+from mapkit.validate import ranges
 from mapkit.validate.checks import check_row
 from mapkit.validate.loaders import Graphs, Maps, jsonl_rows
 from mapkit.validate.plus import check_plus_row, plus_rows
@@ -65,13 +67,18 @@ def validate_items(
     report: str | os.PathLike[str] | None = None,
     fmt: str = "mapkit",
     graphs: Mapping[str, MetroGraph] | None = None,
+    workers: int = 1,
 ) -> ValidationReport:
     """Check every row of ``path`` against the curated graphs; write the JSON report to ``report``.
 
     ``graphs`` maps a city reference (``mapkit.city_ref``, or the ``city`` column) to a graph to use
     instead of loading it (tests, cities built in memory). Never raises for a wrong row: the
     report lists it. Raises :class:`~mapkit.errors.DataFileError` for an unreadable file.
+    ``workers`` > 1 checks a ``mapkit`` JSONL file in line-aligned byte ranges on forked processes
+    (:mod:`mapkit.validate.ranges`); the report is the same as one process's.
     """
+    if workers < 1:
+        raise ConfigError(f"`workers` must be 1 or more (got {workers}).")
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown format {fmt!r}; formats: {', '.join(FORMATS)}.")
     p = Path(path)
@@ -81,11 +88,24 @@ def validate_items(
     rep = ValidationReport(path=str(p), format=fmt)
     gs = Graphs(data_dir, graphs)
     out = Collector(rep)
-    rows = jsonl_rows(p) if fmt == "mapkit" else plus_rows(p)
-    schema = checker("item")
-    maps = Maps(p.parent)
-    with _no_gc():
-        _loop(rows, fmt, gs, out, schema, rep, maps)
+    tasks = ranges.byte_ranges(p, workers) if fmt == "mapkit" and workers > 1 else []
+    if len(tasks) > 1:
+        ranges.STATE.update(path=p, data_dir=data_dir, graphs=graphs, loop=_loop)
+        try:
+            lines = 0
+            for part, n_lines in map_ordered(ranges.validate_range, tasks, workers=workers):
+                if part is None:
+                    raise utf8_error(p)
+                ranges.merge_report(rep, part, lines)
+                lines += n_lines
+        finally:
+            ranges.STATE.clear()
+    else:
+        rows = jsonl_rows(p) if fmt == "mapkit" else plus_rows(p)
+        schema = checker("item")
+        maps = Maps(p.parent)
+        with _no_gc():
+            _loop(rows, fmt, gs, out, schema, rep, maps)
     gs.close()
     rep.seconds = time.perf_counter() - t0
     if report is not None:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +79,13 @@ class Maps:
 def jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed row or None, error) for each non-blank line of a JSONL file."""
     # iter_lines: bad bytes or an unreadable path raise an error naming the file and the byte
+    return parse_lines(iter_lines(path))
+
+
+def parse_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str | None]]:
+    """:func:`jsonl_rows` of numbered lines from anywhere (a byte range of the file, in a worker)."""
     loads = json.loads
-    for lineno, line in iter_lines(path):
+    for lineno, line in lines:
         if not line.strip():
             continue
         try:

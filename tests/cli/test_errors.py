@@ -340,7 +340,7 @@ BAD_NAMES = {
     "newline": ("Upper\nLower", "spans several lines"),
     "boxed": ("Final \\boxed{A}", "backslash"),
     "brace": ("Br}ace", "'}'"),
-    "ampersand": ("Smith & Wesson", "'&'"),
+    "none": ("None", "'no stops'"),
     "control": ("Tab\there", "control character U+0009"),
     "route field": ("Arrival Stop: Here", "field of a route answer"),
 }

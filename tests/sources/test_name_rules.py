@@ -36,11 +36,6 @@ REFUSED = {
     "Back\\": "a backslash",
     "Br{ace": "'{'",
     "Br}ace": "'}'",
-    "A & B": "'&'",
-    "Smith, Wesson": "','",
-    "Semi;colon": "';'",
-    "一号线、二": "'、'",
-    "Elephant and Castle": "the word 'and'",
     "Route Name: X": "field of a route answer",
     "Via Stops:": "field of a route answer",
     "North -- South": "field of a route answer",
@@ -54,6 +49,8 @@ ACCEPTED = [
     "Queen's Park", "St. John's Wood", "Jay St-MetroTech", "Köln Messe/Deutz", "北京西站", "Conca d'Oro",
     "Union (North)", "Plus+Sign", "Ürümqi Süd", "Dollar$ Mall", "7 Av", "Andover",
     "<answer>x</answer>", "Final answer: X", "Quote\"d", "Star*s",
+    # list separators: the scorer keeps known names whole before it splits a list answer
+    "e& Station", "Elephant and Castle", "Harbour, North", "Semi;colon", "一号线、二", "A & B",
 ]
 
 
@@ -103,7 +100,7 @@ def test_gold_answers_naming_accepted_names_score_full_marks(tmp_path, name):
 @pytest.mark.parametrize(
     ("doc_change", "location"),
     [
-        (lambda d: d["lines"][0]["stations"].__setitem__(1, "A & B"), "$.lines[0].stations[1]"),
+        (lambda d: d["lines"][0]["stations"].__setitem__(1, "A {B}"), "$.lines[0].stations[1]"),
         (lambda d: d["lines"][1].__setitem__("name", "Blue\nLine"), "$.lines[1].name"),
         (lambda d: d.__setitem__("city", "  "), "$.city"),
         (lambda d: d.__setitem__("city", "../escape"), "$.city"),
@@ -141,18 +138,18 @@ def test_reasonmap_station_and_line_names_are_checked(tmp_path):
     with pytest.raises(DataFileError, match=r"line 'L1', station #2\): the station name 'B \\\\boxed\{C\}'"):
         load_reasonmap_city(bad_station, curation={})
     bad_line = folder / "l.json"
-    bad_line.write_text(json.dumps({"L1 & L2": ["A", "B"]}))
-    with pytest.raises(DataFileError, match="the line name 'L1 & L2' contains '&'"):
+    bad_line.write_text(json.dumps({"L1 -- L2": ["A", "B"]}))
+    with pytest.raises(DataFileError, match="the line name 'L1 -- L2' contains '--'"):
         load_reasonmap_city(bad_line, curation={})
 
 
 @pytest.mark.parametrize(
     ("curation", "where"),
     [
-        ({"renames": {"A": "A; B"}}, "renames.A"),
+        ({"renames": {"A": "None"}}, "renames.A"),
         ({"aliases": {"Alpha\nBeta": "A"}}, "aliases.Alpha\nBeta"),
         ({"station_names": {"a": "{A}"}}, "station_names.a"),
-        ({"new_stations": {"Elephant and Castle": "why"}}, "new_stations.Elephant and Castle"),
+        ({"new_stations": {"Via Stops: X": "why"}}, "new_stations.Via Stops: X"),
     ],
 )
 def test_curation_names_are_checked(tmp_path, curation, where):
@@ -184,4 +181,4 @@ def test_every_shipped_curation_and_real_city_passes(load_real):
 
 def test_the_name_rules_are_documented():
     text = (Path(__file__).resolve().parents[2] / "docs" / "curation.md").read_text(encoding="utf-8")
-    assert "## Names" in text and "Elephant and Castle" in text
+    assert "## Names" in text and "Elephant and Castle" in text and "e& Station" in text

@@ -1,0 +1,92 @@
+"""The same generation shards as Ray tasks: ``mapkit generate --engine ray [--ray-address ADDR]``.
+
+:mod:`mapkit.parallel` cuts a plan into shards (a city x family entry and a range of item indices)
+and merges their JSONL bytes in plan order; here each shard is a Ray task instead of a forked worker,
+so a run can use every core of a Ray cluster. The plan (graphs and rendered maps, without their
+per-city pools) is put in Ray's object store once and read once per Ray worker process; the driver
+writes the shards' bytes in plan order, so the file is byte-identical to a one-process run.
+
+Ray is optional (``pip install 'mapkit[scale]'``) and imported only here. Without an address a
+local Ray instance is started for the run and shut down after; ``address`` (``ray://host:10001`` or
+``auto``) joins a running cluster, whose nodes need mapkit (same version) installed. With
+``render``, the maps are drawn by the driver (the items point at them; the tasks read the drawn
+manifests from the plan, not from disk).
+
+Example (a cluster run, docs/questions.md):
+    ray start --head --port 6379                       # on the head node
+    ray start --address HEAD:6379                      # on every other node
+    mapkit generate --all-cities --n 20000 --engine ray --ray-address auto --out out/all.jsonl
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mapkit.errors import ConfigError
+from mapkit.parallel import _STATE, SHARD_ITEMS, _merge, _run_shard, shards
+from mapkit.questions.base import release
+
+if TYPE_CHECKING:
+    from mapkit.generate import GenerationSummary, PlanEntry
+    from mapkit.parallel import Shard
+    from mapkit.questions.base import Scene
+
+__all__ = ["run_sharded_ray"]
+
+_PLANS: dict[str, Any] = {}
+"""Plans already read by this Ray worker process, by object id (one read per process, not per task)."""
+
+
+def _ray_shard(boxed: list[Any], shard: Shard) -> tuple[Shard, bytes, GenerationSummary]:
+    import ray
+
+    ref = boxed[0]  # boxed in a list, so Ray hands over the reference, not the value, on every task
+    key = ref.hex()
+    if _STATE.get("key") != key:
+        plan, seed, cfgs = _PLANS.get(key) or ray.get(ref)
+        _PLANS.clear()
+        _PLANS[key] = (plan, seed, cfgs)
+        _STATE.clear()
+        _STATE.update(key=key, plan=plan, seed=seed, cfgs=cfgs)
+    return _run_shard(shard)
+
+
+def run_sharded_ray(
+    plan: Sequence[tuple[Scene, PlanEntry]],
+    seed: int,
+    cfgs: Mapping[str, Any],
+    summary: GenerationSummary,
+    write: Callable[[bytes], Any],
+    *,
+    address: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    size: int | None = None,
+) -> None:
+    """:func:`mapkit.parallel.run_sharded` with Ray tasks; starts (and stops) a local Ray without ``address``."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError(
+            "`engine` ray needs Ray, which is not installed.", hint="pip install 'mapkit[scale]' (or pip install ray)."
+        ) from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    futures: list[Any] = []
+    try:
+        for scene, _ in plan:
+            release(scene)  # ship graphs and maps, not the pools (each worker builds what its shards need)
+        ref = ray.put((list(plan), seed, dict(cfgs)))
+        work = shards([e for _, e in plan], size=size or SHARD_ITEMS)
+        task = ray.remote(_ray_shard)
+        futures = [task.remote([ref], s) for s in work]
+        total = sum(e.n for _, e in plan)
+        _merge(plan, seed, cfgs, work, (ray.get(f) for f in futures), summary, write, progress, total)
+    except BaseException:
+        for f in futures:
+            ray.cancel(f, force=True)
+        raise
+    finally:
+        if started:
+            ray.shutdown()

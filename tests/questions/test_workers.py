@@ -1,0 +1,112 @@
+"""`--workers N`: the same bytes and the same summary for every N; Ctrl-C leaves no file behind."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from mapkit.cli.app import main
+
+from mapkit import parallel
+from mapkit.errors import ConfigError
+from mapkit.generate import GenerateSpec, plan_items, write_items
+from mapkit.parallel import shards
+
+CITIES = ["new_york", "miami", "rome"]  # New York's planning spaces its picks; Miami offers few questions
+
+
+def _summary(s) -> dict:
+    d = s.to_dict()
+    del d["seconds"], d["path"]
+    return d
+
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    # a handful of items per shard: entries split over several shards and workers, skips and top-ups in play
+    monkeypatch.setattr(parallel, "SHARD_ITEMS", 7)
+
+
+def test_output_is_identical_for_1_2_and_3_workers(tmp_path, reasonmap_dir, small_shards):
+    digests, summaries = {}, {}
+    for w in (1, 2, 3):
+        out = tmp_path / f"w{w}.jsonl"
+        s = write_items(out, CITIES, n_per_type=25, seed=5, data_dir=reasonmap_dir, workers=w)
+        digests[w] = hashlib.sha256(out.read_bytes()).hexdigest()
+        summaries[w] = _summary(s)
+    assert digests[1] == digests[2] == digests[3]
+    assert summaries[1] == summaries[2] == summaries[3]
+    plan = plan_items(GenerateSpec(CITIES, n_per_type=25, data_dir=reasonmap_dir))
+    per_entry = [s.entry for s in shards([e for _, e in plan], size=7)]
+    assert max(per_entry.count(k) for k in set(per_entry)) >= 4  # entries split over several shards
+
+
+def test_rendered_maps_and_visual_families_are_identical(tmp_path, small_shards):
+    got = {}
+    for w in (1, 3):
+        out = tmp_path / f"w{w}" / "items.jsonl"
+        s = write_items(out, ["synthetic:3"], n_per_type=20, seed=2, render=True, workers=w)
+        assert {"localise", "line_colour", "station_at_point"} <= set(s.by_type)
+        got[w] = (out.read_bytes(), _summary(s))
+    assert got[1] == got[3]
+
+
+def test_repeats_and_a_preset_are_identical_too(tmp_path, reasonmap_dir, small_shards):
+    a = write_items(tmp_path / "a.jsonl", ["beijing", "sydney"], types=["planning", "TorF1"], n_per_type=60,
+                    repeats=True, data_dir=reasonmap_dir, workers=1)
+    b = write_items(tmp_path / "b.jsonl", ["beijing", "sydney"], types=["planning", "TorF1"], n_per_type=60,
+                    repeats=True, data_dir=reasonmap_dir, workers=3)
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert _summary(a) == _summary(b)
+    three = ["beijing", "rome", "sydney"]
+    p1 = write_items(tmp_path / "p1.jsonl", three, preset="reasonmap-plus", data_dir=reasonmap_dir, workers=1)
+    p2 = write_items(tmp_path / "p2.jsonl", three, preset="reasonmap-plus", data_dir=reasonmap_dir, workers=2)
+    assert (tmp_path / "p1.jsonl").read_bytes() == (tmp_path / "p2.jsonl").read_bytes()
+    assert p1.total == p2.total > 100
+
+
+def test_progress_reaches_the_total(tmp_path, small_shards):
+    seen = []
+    s = write_items(tmp_path / "i.jsonl", ["synthetic:3"], n_per_type=30, workers=2,
+                    progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (s.total, s.total) and len(seen) > 5
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_workers_must_be_positive(tmp_path, capsys):
+    never = tmp_path / "never.jsonl"
+    with pytest.raises(ConfigError, match="`workers` must be 1 or more"):
+        write_items(never, ["demo"], workers=0)
+    assert main(["generate", "--workers", "0", "--out", str(never)]) == 2
+    assert "--workers must be 1 or more" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_leaves_no_partial_output(tmp_path, reasonmap_dir):
+    out = tmp_path / "items.jsonl"
+    env = {**os.environ, "MAPKIT_DATA": str(reasonmap_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mapkit.cli.app", "generate", "--city", "beijing", "--city", "shanghai", "--city",
+         "rome", "--n", "20000", "--allow-repeats", "--workers", "2", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".items.jsonl.*.tmp")) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        time.sleep(0.5)  # the workers are busy now
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err.decode()[-2000:]
+    assert "Traceback" not in err.decode()
+    assert list(tmp_path.iterdir()) == []
