@@ -99,6 +99,8 @@ class FamilyConfig:
 
     ASKER: ClassVar[Asker]
     BOUNDS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+    INTERVALS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """``(field, interval)``: the field's value must lie in the interval, written ``(0, 1]`` or ``[0, 1)``."""
 
     def __post_init__(self) -> None:
         name = self.ASKER.name
@@ -106,11 +108,26 @@ class FamilyConfig:
             lo, hi = getattr(self, lo_name), getattr(self, hi_name)
             if lo < floor or (hi is not None and hi < lo):
                 raise ConfigError(f"{name}: need {floor} <= {lo_name} <= {hi_name} (got {lo}, {hi}).")
+        for fld, interval in self.INTERVALS:
+            if not in_interval(getattr(self, fld), interval):
+                raise ConfigError(f"{name}: {fld} must be in {interval} (got {getattr(self, fld)}).")
         self.check()
         check_templates(name, self.templates, tuple(self.ASKER.templates))  # type: ignore[attr-defined]
 
     def check(self) -> None:
         """Further checks of a subclass (raise :class:`ConfigError` naming the field)."""
+
+
+def in_interval(value: float, interval: str) -> bool:
+    """``value`` lies in ``interval`` (``(low, high]`` style; ``inf`` allowed).
+
+    >>> in_interval(1.0, "(0, 1]"), in_interval(1.0, "[0, 1)"), in_interval(0.0, "[0, inf)")
+    (True, False, True)
+    """
+    low, high = (float(x) for x in interval[1:-1].split(","))
+    above = value >= low if interval[0] == "[" else value > low
+    below = value <= high if interval[-1] == "]" else value < high
+    return above and below
 
 
 def templates_config(
