@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import err, human_size, out
-from mapkit.cli.options import DataDirOpt, examples
+from mapkit.cli.options import AllowEmptyOpt, DataDirOpt, JsonOpt, examples
 from rich.table import Table
 
 from mapkit.errors import ConfigError
@@ -80,9 +80,7 @@ def export(
             "write (without it they are kept, and edited mapkit files are refused).",
         ),
     ] = False,
-    allow_empty: Annotated[
-        bool, typer.Option("--allow-empty", help="Export an items file with no items (otherwise an error).")
-    ] = False,
+    allow_empty: AllowEmptyOpt = False,
     verify_reproduce: Annotated[
         bool,
         typer.Option(
@@ -91,7 +89,7 @@ def export(
             "Reproduce section (default: on).",
         ),
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of a table.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import err, out
-from mapkit.cli.options import DataDirOpt, JsonOpt, SeedOpt, as_flags, examples
+from mapkit.cli.options import AllowEmptyOpt, DataDirOpt, JsonOpt, SeedOpt, StyleSeedOpt, as_flags, examples
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -109,10 +109,7 @@ def generate(
             help="With --render: where the maps go (default: maps/ beside --out; must be that folder or inside it).",
         ),
     ] = None,
-    style_seed: Annotated[
-        int | None,
-        typer.Option("--style-seed", help="With --render: vary palette, font size, line width and markers."),
-    ] = None,
+    style_seed: StyleSeedOpt = None,
     force_render: Annotated[
         bool,
         typer.Option("--force-render", help="With --render: keep a map that fails the legibility gate."),
@@ -120,9 +117,7 @@ def generate(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Write even when the projected file is over the 1 GB size guard.")
     ] = False,
-    allow_empty: Annotated[
-        bool, typer.Option("--allow-empty", help="Write an empty file instead of failing when no item is generated.")
-    ] = False,
+    allow_empty: AllowEmptyOpt = False,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
     workers: Annotated[

@@ -28,6 +28,15 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; same seed and
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print the summary as one JSON object on stdout instead of a table.")
 ]
+StyleSeedOpt = Annotated[
+    Optional[int],  # noqa: UP045 - typer needs Optional at runtime on 3.10
+    typer.Option(
+        "--style-seed", help="Vary palette, font size, line width and markers from this seed (generate: with --render)."
+    ),
+]
+AllowEmptyOpt = Annotated[
+    bool, typer.Option("--allow-empty", help="Accept no items instead of failing (an empty file or dataset).")
+]
 
 
 @contextlib.contextmanager

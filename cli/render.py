@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import DataDirOpt, JsonOpt, SeedOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, SeedOpt, StyleSeedOpt, examples
 from rich.table import Table
 
 
@@ -29,10 +29,7 @@ def register(app: typer.Typer) -> None:
 def render(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for <city>.png and <city>.json.")],
     seed: SeedOpt = 0,
-    style_seed: Annotated[
-        int | None,
-        typer.Option("--style-seed", help="Vary palette, font size, line width and markers from this seed."),
-    ] = None,
+    style_seed: StyleSeedOpt = None,
     width: Annotated[
         int | None, typer.Option("--width", help="Image width in pixels (default: sized from the city).")
     ] = None,

@@ -7,18 +7,13 @@ the format's writer (:data:`mapkit.export.formats.FORMATS`). The folder appears 
 export succeeded.
 
 Example:
-    >>> import json, tempfile, pathlib
+    >>> import tempfile, pathlib
     >>> from PIL import Image
+    >>> from mapkit.generate import write_items
+    >>> from mapkit.graph import toy_city
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> Image.new("RGB", (8, 8), "white").save(d / "toy.png")
-    >>> item = {"id": "toyville:TorF1:0:0", "country": "nowhere", "city": "toyville",
-    ...         "station_1": "A Station", "station_2": "B Station",
-    ...         "figure": "./maps/nowhere/toyville.png", "json": "./stations/nowhere/toyville.json",
-    ...         "question": "Is A on the same line as B?", "answer": 1, "answer_text": "yes",
-    ...         "type": "TorF1", "difficulty_city": "easy", "city_line_count": 3,
-    ...         "city_transfer_count": 4, "question_transfer_count": 0, "difficulty_question": "easy",
-    ...         "weight": 1.0, "mapkit": {"family": "TorF1", "station_ids": ["a", "b"], "gold": {}}}
-    >>> _ = (d / "items.jsonl").write_text(json.dumps(item) + "\\n")
+    >>> _ = write_items(d / "items.jsonl", [toy_city()], types=["TorF1"], n_per_type=1)
     >>> report = export_items(d / "items.jsonl", to="sharegpt", out=d / "sft", images={"toyville": d / "toy.png"})
     >>> report.items_written, sorted(p.name for p in (d / "sft").iterdir())
     (1, ['.mapkit-export.json', 'dataset_info.json', 'maps', 'train.json'])

@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapkit.difficulty import CITY_LEVELS
+from mapkit.difficulty import CITY_LEVELS  # noqa: F401 - re-exported (card)
 from mapkit.errors import DataNotFoundError, ExportError, ItemError, LeakageError
 from mapkit.io import file_sha256, read_jsonl
 from mapkit.questions import PLUS_TYPES
 from mapkit.questions.base import ITEM_KEYS, LEVELS, TEST_CITIES  # noqa: F401 - re-exported (card, export)
 from mapkit.questions.base import split_of as city_split
+from mapkit.schemas import checker
 
 REASONMAP_TYPES = (*PLUS_TYPES, "planning")
 """Every type the published ReasonMap family of datasets has (Plus + route planning)."""
@@ -49,7 +50,6 @@ QUESTION_LEVELS = LEVELS
 MARKER_FILE = ".mapkit-export.json"
 """Written into every export folder: what made it; lets a later export replace it safely."""
 
-_SPLIT_RE = re.compile(r"^\w+$")
 _FIGURE_RE = re.compile(r"^(?:\./)?maps/([^/]+)/([^/]+)\.png$")
 
 ProgressFn = Callable[[str, int, "int | None"], None]
@@ -96,30 +96,24 @@ def pair_key(item: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 
 def check_item(item: dict[str, Any], where: str) -> None:
-    """Raise :class:`ItemError` naming the row when a canonical key is missing or mistyped."""
-    missing = [k for k in ITEM_KEYS if k not in item]
+    """Raise :class:`ItemError` naming the row, the JSON path and the problem when ``item`` is not a
+    canonical row (``schemas/item.schema.json``, the checker :func:`mapkit.schemas.checker` that
+    ``mapkit validate`` runs too).
+
+    >>> check_item({"id": "x:TorF1:0:0"}, "items.jsonl (item 1)")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mapkit.errors.ItemError: items.jsonl (item 1): item 'x:TorF1:0:0' lacks country, city, ...
+    """
+    bad = checker("item")(item)  # compiled once per process
+    if bad is None:
+        return
+    name = item.get("id", "?") if isinstance(item, dict) else "?"
+    hint = "Items must follow the canonical row of docs/design.md (run `mapkit validate`)."
+    missing = [k for k in ITEM_KEYS if k not in item] if isinstance(item, dict) and bad[0] == "$" else []
     if missing:
-        raise ItemError(
-            f"{where}: item {item.get('id', '?')!r} lacks {', '.join(missing)}.",
-            hint="Items must follow the canonical row of docs/design.md (run `mapkit validate`).",
-        )
-    if not isinstance(item["mapkit"], dict):
-        raise ItemError(f"{where}: item {item['id']!r}: `mapkit` must be an object.")
-    if item["answer"] is not None and (isinstance(item["answer"], bool) or not isinstance(item["answer"], int)):
-        raise ItemError(f"{where}: item {item['id']!r}: `answer` must be an integer or null.")
-    if not isinstance(item["answer_text"], str):
-        raise ItemError(f"{where}: item {item['id']!r}: `answer_text` must be a string.")
-    if not isinstance(item["type"], str) or not item["type"]:
-        raise ItemError(f"{where}: item {item['id']!r}: `type` must be a non-empty string.")
-    if item["difficulty_city"] not in CITY_LEVELS:
-        raise ItemError(f"{where}: item {item['id']!r}: difficulty_city must be one of {', '.join(CITY_LEVELS)}.")
-    if item["difficulty_question"] not in QUESTION_LEVELS:
-        raise ItemError(
-            f"{where}: item {item['id']!r}: difficulty_question must be one of {', '.join(QUESTION_LEVELS)}."
-        )
-    split = split_of(item)
-    if not _SPLIT_RE.match(split):
-        raise ItemError(f"{where}: item {item['id']!r}: split name {split!r} is not a plain word.")
+        raise ItemError(f"{where}: item {name!r} lacks {', '.join(missing)}.", hint=hint)
+    raise ItemError(f"{where}: item {name!r}: {bad[0]} {bad[1]}.", hint=hint)
 
 
 # --- type sketches (for typed Parquet structs) ---------------------------------------------

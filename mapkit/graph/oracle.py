@@ -77,7 +77,8 @@ class RouteOracle:
         for sid in g.stations:
             adj[self.out_node[sid]].append((self.in_node[sid], 0, 0))
         self.adj = adj
-        self._trees: dict[str, tuple[list[Any], list[Any], list[int]]] = {}
+        # per source: dist, pred, boards, settled flags and the search's heap (empty once complete)
+        self._trees: dict[str, tuple[list[Any], list[Any], list[int], list[bool], list[Any]]] = {}
         self._routes: dict[tuple[str, str], list[Route]] = {}
 
     def _add(self, station: str, line: str | None) -> int:
@@ -85,22 +86,27 @@ class RouteOracle:
         self.node_line.append(line)
         return len(self.node_station) - 1
 
-    def _tree(self, source: str) -> tuple[list[Any], list[Any], list[int]]:
+    def _tree(self, source: str, target: str | None = None) -> tuple[list[Any], list[Any], list[int]]:
         """Distances from ``source``'s entry node, all tight predecessors (int or tuple), and the
-        fewest boardings on a cheapest path to each node."""
-        tree = self._trees.get(source)
-        if tree is not None:
-            return tree
-        n = len(self.adj)
-        inf = float("inf")
-        dist: list[Any] = [inf] * n
-        pred: list[Any] = [None] * n
-        boards = [0] * n
-        start = self.in_node[source]
-        dist[start] = 0
-        heap = [(0, start)]
+        fewest boardings on a cheapest path to each node: final for every node when ``target`` is
+        ``None``, else at least for ``target``'s exit node and every node a cheapest path to it visits.
+
+        The search stops once ``target`` is settled and resumes from there when a later call needs
+        more (validation asks one target per source; generation's pools read whole trees). It pops
+        nodes in the same order whether it runs in one go or in several, so results are identical.
+        """
+        state = self._trees.get(source)
+        if state is None:
+            n = len(self.adj)
+            start = self.in_node[source]
+            dist: list[Any] = [float("inf")] * n
+            dist[start] = 0
+            state = self._trees[source] = (dist, [None] * n, [0] * n, [False] * n, [(0, start)])
+        dist, pred, boards, done, heap = state
+        if not heap or (target is not None and done[self.out_node[target]]):
+            return dist, pred, boards
+        stop = self.out_node[target] if target is not None else -1
         adj = self.adj
-        done = [False] * n
         pop, push = heapq.heappop, heapq.heappush
         while heap:
             d, u = pop(heap)
@@ -123,9 +129,9 @@ class RouteOracle:
                     pred[v] = (*p, u) if isinstance(p, tuple) else (p, u)
                     if bu + b < boards[v]:
                         boards[v] = bu + b
-        tree = (dist, pred, boards)
-        self._trees[source] = tree
-        return tree
+            if u == stop:  # settled: its distance, predecessors and boardings are final, and its ancestors'
+                break
+        return dist, pred, boards
 
     def min_transfers(self, a: str, b: str) -> int | None:
         """Fewest changes among the cheapest routes from ``a`` to ``b`` (``None``: unreachable).
@@ -134,7 +140,7 @@ class RouteOracle:
         >>> RouteOracle(toy_city()).min_transfers("a", "g")
         1
         """
-        tree = self._trees.get(a) or self._tree(a)
+        tree = self._tree(a, b)
         end = self.out_node[b]
         if tree[0][end] == float("inf") or a == b:
             return None
@@ -148,7 +154,7 @@ class RouteOracle:
             return hit
         if a == b:
             return enumerate_best_routes(self.g, a, b, transfer_cost=self.transfer_cost)  # raises NoRouteError
-        dist, pred, _ = self._tree(a)
+        dist, pred, _ = self._tree(a, b)
         end = self.out_node[b]
         if dist[end] == float("inf"):
             raise NoRouteError(
@@ -216,7 +222,7 @@ class RouteOracle:
 
     def cost(self, a: str, b: str) -> float:
         """The cheapest cost from ``a`` to ``b`` in stops (+ ``transfer_cost`` per change)."""
-        d = self._tree(a)[0][self.out_node[b]]
+        d = self._tree(a, b)[0][self.out_node[b]]
         # every leg paid a boarding and an alighting half-transfer; the route pays one fewer change
         if float(self.transfer_cost).is_integer():
             return d / 2 - self.transfer_cost

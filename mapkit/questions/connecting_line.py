@@ -26,12 +26,11 @@ from mapkit.questions.base import (
     Scene,
     cached,
     choose_template,
-    context,
     level_from_thresholds,
     line_paths,
     scene_and_graph,
 )
-from mapkit.questions.family import Asker, FamilyConfig, row_ids
+from mapkit.questions.family import Asker, FamilyConfig, paired, row_ids
 from mapkit.questions.registry import Family, register
 from mapkit.questions.strata import ride_length
 
@@ -77,8 +76,8 @@ def _truth_line(g: MetroGraph, a: str, b: str) -> str | None:
     return common[0]
 
 
-def _pool(g: MetroGraph, config: ConnectingLineConfig) -> list[tuple[str, str]]:
-    ctx = context(g)
+def _pool(ctx: Scene, config: ConnectingLineConfig) -> list[tuple[str, str]]:
+    g = ctx.graph
 
     def build() -> list[tuple[str, str]]:
         if len(g.lines) < 2:
@@ -103,28 +102,20 @@ def _pool(g: MetroGraph, config: ConnectingLineConfig) -> list[tuple[str, str]]:
     return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
 
 
-def capacity(g: MetroGraph | Scene, config: ConnectingLineConfig) -> int:
-    """Number of pairs joined by exactly one line."""
-    ctx, g = scene_and_graph(g)
-    return len(_pool(g, config))
-
-
-def generate(g: MetroGraph | Scene, seed: int, index: int, config: ConnectingLineConfig) -> dict[str, Any] | None:
-    """Item ``index``: a pair drawn without repeats, in a drawn order."""
-    ctx, g = scene_and_graph(g)
-    drawn = ASK.draw_pair(ctx, _pool(g, config), f"pool:{config.min_between}:{config.max_between}", seed, index)
-    if drawn is None:
-        return None
-    a, b, rng = drawn
-    if _truth_line(g, a, b) is None:  # a one-way service: ask in the direction its trains run
+def _ask(ctx: Scene, a: str, b: str, rng: Any, config: ConnectingLineConfig) -> tuple[str, dict, dict[str, Any]]:
+    if _truth_line(ctx.graph, a, b) is None:  # a one-way service: ask in the direction its trains run
         a, b = b, a
     template = choose_template(rng, config.templates)
     _, text, gold = _truth(ctx, a, b)
-    return ASK.item(
-        ctx, template, seed, index, dict(stop1=ctx.names[a], stop2=ctx.names[b]), answer=None,
-        answer_text=text, difficulty_question=level_from_thresholds(gold["between"], 3, 8),
-        station_ids=(a, b), line_ids=(gold["line"],), gold=gold,
-    )
+    return template, {"stop1": ctx.names[a], "stop2": ctx.names[b]}, {
+        "answer": None, "answer_text": text, "difficulty_question": level_from_thresholds(gold["between"], 3, 8),
+        "station_ids": (a, b), "line_ids": (gold["line"],), "gold": gold,
+    }  # fmt: skip
+
+
+capacity, generate = paired(ASK, _pool, lambda c: f"pool:{c.min_between}:{c.max_between}", _ask)
+"""Capacity: the pairs joined by exactly one line; item ``index``: a pair drawn without repeats, in a
+drawn order."""
 
 
 def _truth(ctx: Any, a: str, b: str) -> tuple[None, str, dict[str, Any]]:

@@ -38,13 +38,12 @@ from mapkit.questions.base import (
     Scene,
     cached,
     choose_template,
-    context,
     level_from_thresholds,
     line_paths,
     rides_against_track,
     scene_and_graph,
 )
-from mapkit.questions.family import Asker, FamilyConfig, row_ids
+from mapkit.questions.family import Asker, FamilyConfig, paired, row_ids
 from mapkit.questions.registry import Family, register
 
 NAME = "Counting1"
@@ -164,8 +163,8 @@ def defensible_counts(g: MetroGraph, a: str, b: str, line_ids: tuple[str, ...] |
     return out
 
 
-def _pool(g: MetroGraph, config: Counting1Config) -> list[tuple[str, str]]:
-    ctx = context(g)
+def _pool(ctx: Scene, config: Counting1Config) -> list[tuple[str, str]]:
+    g = ctx.graph
 
     def build() -> list[tuple[str, str]]:
         seen: dict[tuple[str, str], None] = {}
@@ -228,19 +227,8 @@ def distractors(rng: Any, count: int, line_length: int, avoid: set[int] | frozen
     return rng.sample(values, 3)
 
 
-def capacity(g: MetroGraph | Scene, config: Counting1Config) -> int:
-    """Number of countable station pairs (each can be asked once per cycle)."""
-    ctx, g = scene_and_graph(g)
-    return len(_pool(g, config))
-
-
-def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting1Config) -> dict[str, Any] | None:
-    """Item ``index``: a pair drawn without repeats from the seeded pool, options from the item's rng."""
-    ctx, g = scene_and_graph(g)
-    drawn = ASK.draw_pair(ctx, _pool(g, config), f"pairs:{config.min_stops}:{config.max_stops}", seed, index)
-    if drawn is None:
-        return None
-    a, b, rng = drawn
+def _ask(ctx: Scene, a: str, b: str, rng: Any, config: Counting1Config) -> tuple[str, dict, dict[str, Any]]:
+    g = ctx.graph
     stops, line_ids = _span_cached(ctx, a, b)  # type: ignore[misc]
     if not all(line_paths(g, lid, a, b) for lid in line_ids):
         # a one-way service rides only b -> a: ask in riding order (the plain wording says "from ... to")
@@ -256,12 +244,15 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting1Conf
     # the published wording stays verbatim; the paraphrase names the rule on a loop
     way = _WAY if any(len(line_paths(g, lid, a, b)) > 1 for lid in line_ids) else ""
     fields = dict(stop1=names[a], stop2=names[b], a=options[0], b=options[1], c=options[2], d=options[3], way=way)
-    return ASK.item(
-        ctx, template, seed, index, fields, answer=pos, answer_text=LETTERS[pos],
-        difficulty_question=difficulty(count, options),
-        station_ids=(a, b), line_ids=line_ids, options=options,
-        gold=_gold(ctx, stops, count),
-    )
+    return template, fields, {
+        "answer": pos, "answer_text": LETTERS[pos], "difficulty_question": difficulty(count, options),
+        "station_ids": (a, b), "line_ids": line_ids, "options": options, "gold": _gold(ctx, stops, count),
+    }  # fmt: skip
+
+
+capacity, generate = paired(ASK, _pool, lambda c: f"pairs:{c.min_stops}:{c.max_stops}", _ask)
+"""Capacity: the countable station pairs (each asked once per cycle); item ``index``: a pair drawn
+without repeats from the seeded pool, options from the item's rng."""
 
 
 def difficulty(count: int, options: list[int]) -> str:

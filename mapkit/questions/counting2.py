@@ -15,15 +15,14 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph, stratified, template_for
-from mapkit.questions.family import Asker, row_ids
+from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph
+from mapkit.questions.family import Asker, pooled_strata, row_ids, templates_config
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import LinesRangeConfig, station_strata
+from mapkit.questions.strata import LinesRangeConfig, lines_range_strata
 
 NAME = "Counting2"
 VERSION = 1
@@ -43,39 +42,24 @@ TEMPLATES = {
 ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
-@dataclass(frozen=True)
-class Counting2Config(LinesRangeConfig):
-    """``min_lines``/``max_lines``: range of the right count; ``templates``: wordings drawn per item."""
-
-    ASKER = ASK
-    templates: tuple[str, ...] = ("reasonmap",)
+Counting2Config = templates_config("Counting2Config", ASK, "reasonmap", base=LinesRangeConfig)
 
 
-def _strata(g: MetroGraph, config: Counting2Config) -> dict[int, list[str]]:
-    return station_strata(g, NAME, config.min_lines, config.max_lines)
+_strata = lines_range_strata(NAME)
 
 
-def capacity(g: MetroGraph | Scene, config: Counting2Config) -> int:
-    """Number of stations that can be asked about."""
-    ctx, g = scene_and_graph(g)
-    return sum(len(v) for v in _strata(g, config).values())
-
-
-def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting2Config) -> dict[str, Any] | None:
-    """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
-    ctx, g = scene_and_graph(g)
-    strata = _strata(g, config)
-    if not any(strata.values()):
-        return None
-    _, sid = stratified(ctx, strata, NAME, seed, index)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
-    lines = g.lines_at(sid)
+def _ask(ctx: Scene, sid: str, config: Any) -> tuple[dict, dict[str, Any]]:
+    lines = ctx.graph.lines_at(sid)
     n = len(lines)
-    return ASK.item(
-        ctx, template, seed, index, dict(stop1=ctx.names[sid]), answer=n, answer_text=str(n),
-        difficulty_question=level_from_thresholds(n, 1, 2), station_ids=(sid,), line_ids=(),
-        gold=_gold(ctx, lines),
-    )
+    return {"stop1": ctx.names[sid]}, {
+        "answer": n, "answer_text": str(n), "difficulty_question": level_from_thresholds(n, 1, 2),
+        "station_ids": (sid,), "line_ids": (), "gold": _gold(ctx, lines),
+    }  # fmt: skip
+
+
+capacity, generate = pooled_strata(ASK, _strata, _ask)
+"""Capacity: the askable stations; item ``index``: a station from the stratum (1, 2, 3+ lines) ``index``
+falls in, drawn without repeats."""
 
 
 def _gold(ctx: Any, lines: tuple[str, ...]) -> dict[str, Any]:

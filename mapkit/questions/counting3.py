@@ -18,8 +18,8 @@ from typing import Any
 
 from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph, template_for
-from mapkit.questions.family import Asker, templates_config
+from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph
+from mapkit.questions.family import Asker, pooled, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "Counting3"
@@ -40,21 +40,14 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 Counting3Config = templates_config("Counting3Config", ASK, "reasonmap")
 
 
-def capacity(g: MetroGraph | Scene, config: Counting3Config) -> int:
-    """One question per city."""
-    ctx, g = scene_and_graph(g)
-    return 1
+def _ask(ctx: Scene, city: str, config: Any) -> tuple[None, dict[str, Any]]:
+    n = len(ctx.graph.lines)
+    return None, {"answer": n, "answer_text": str(n), "difficulty_question": level_from_thresholds(n, 3, 8),
+                  "line_ids": (), "gold": _gold(ctx)}  # fmt: skip
 
 
-def generate(g: MetroGraph | Scene, seed: int, index: int, config: Counting3Config) -> dict[str, Any] | None:
-    """The city's line count question."""
-    ctx, g = scene_and_graph(g)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
-    n = len(g.lines)
-    return ASK.item(
-        ctx, template, seed, index, None, answer=n, answer_text=str(n),
-        difficulty_question=level_from_thresholds(n, 3, 8), line_ids=(), gold=_gold(ctx),
-    )
+capacity, generate = pooled(ASK, lambda ctx, config: (ctx.city,), _ask)
+"""Capacity: one question per city (the city's line count)."""
 
 
 def _gold(ctx: Any) -> dict[str, Any]:

@@ -9,8 +9,9 @@ one candidate" into the registry's ``capacity`` and ``generate``:
   no repeats until the pool is used up), then its wording (its own seeded draw), then asks it;
 * capacity is the pool's size.
 
-Families whose draws interleave (an option shuffle and the wording from one stream) or stratify
-(answers balanced by construction) use :meth:`Asker.item` and :meth:`Asker.template` directly.
+:func:`pooled_strata` does the same for candidates in strata (answers balanced by construction);
+families whose draws interleave (an option shuffle and the wording from one stream) use
+:meth:`Asker.item` and :meth:`Asker.template` directly.
 
 Example:
     >>> from dataclasses import dataclass
@@ -39,9 +40,18 @@ from typing import Any, ClassVar
 
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, build_item, check_templates, context, item_rng, pick, template_for
+from mapkit.questions.base import (
+    Scene,
+    build_item,
+    check_templates,
+    context,
+    item_rng,
+    pick,
+    stratified,
+    template_for,
+)
 
-__all__ = ["Asker", "FamilyConfig", "pooled", "row_ids", "templates_config"]
+__all__ = ["Asker", "FamilyConfig", "paired", "pooled", "pooled_strata", "row_ids", "templates_config"]
 
 Item = dict[str, Any]
 
@@ -89,6 +99,8 @@ class FamilyConfig:
 
     ASKER: ClassVar[Asker]
     BOUNDS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+    INTERVALS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """``(field, interval)``: the field's value must lie in the interval, written ``(0, 1]`` or ``[0, 1)``."""
 
     def __post_init__(self) -> None:
         name = self.ASKER.name
@@ -96,6 +108,9 @@ class FamilyConfig:
             lo, hi = getattr(self, lo_name), getattr(self, hi_name)
             if lo < floor or (hi is not None and hi < lo):
                 raise ConfigError(f"{name}: need {floor} <= {lo_name} <= {hi_name} (got {lo}, {hi}).")
+        for fld, interval in self.INTERVALS:
+            if not in_interval(getattr(self, fld), interval):
+                raise ConfigError(f"{name}: {fld} must be in {interval} (got {getattr(self, fld)}).")
         self.check()
         check_templates(name, self.templates, tuple(self.ASKER.templates))  # type: ignore[attr-defined]
 
@@ -103,16 +118,32 @@ class FamilyConfig:
         """Further checks of a subclass (raise :class:`ConfigError` naming the field)."""
 
 
-def templates_config(name: str, asker: Asker, default: str) -> type[FamilyConfig]:
-    """The config class of a family whose only setting is its wordings: ``templates`` (default ``(default,)``).
+def in_interval(value: float, interval: str) -> bool:
+    """``value`` lies in ``interval`` (``(low, high]`` style; ``inf`` allowed).
+
+    >>> in_interval(1.0, "(0, 1]"), in_interval(1.0, "[0, 1)"), in_interval(0.0, "[0, inf)")
+    (True, False, True)
+    """
+    low, high = (float(x) for x in interval[1:-1].split(","))
+    above = value >= low if interval[0] == "[" else value > low
+    below = value <= high if interval[-1] == "]" else value < high
+    return above and below
+
+
+def templates_config(
+    name: str, asker: Asker, default: str, base: type[FamilyConfig] = FamilyConfig
+) -> type[FamilyConfig]:
+    """The config class of a family whose only setting (beyond ``base``'s fields) is its wordings:
+    ``templates`` (default ``(default,)``).
 
     >>> Demo = templates_config("DemoConfig", Asker("demo", 1, {"a": "?", "b": "!"}), "a")
     >>> Demo().templates, Demo(templates=("b",)).templates
     (('a',), ('b',))
     """
     cls = make_dataclass(
-        name, [("templates", tuple[str, ...], field(default=(default,)))], bases=(FamilyConfig,), frozen=True,
-        namespace={"ASKER": asker, "__doc__": "``templates``: wordings drawn per item."},
+        name, [("templates", tuple[str, ...], field(default=(default,)))], bases=(base,), frozen=True,
+        namespace={"ASKER": asker, "__doc__": f"{(base.__doc__ or '').strip()} ``templates``: wordings drawn per item."
+                   if base is not FamilyConfig else "``templates``: wordings drawn per item."},
     )
     cls.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)  # where the family defines it
     return cls
@@ -141,11 +172,73 @@ def pooled(
         if not candidates:
             return None
         chosen = pick(scene, candidates, asker.name, tag(config), seed, index)
-        template = asker.template(config, seed, index, scene)
-        fields, row = ask(scene, chosen, config)
+        return _ask_item(asker, ask, scene, chosen, config, seed, index)
+
+    return capacity, generate
+
+
+Strata = Callable[[Scene, Any], "Mapping[Any, Sequence[Any]]"]
+
+
+def pooled_strata(
+    asker: Asker, strata: Strata, ask: Ask, *, strict: bool = False
+) -> tuple[Callable[[MetroGraph | Scene, Any], int], Callable[[MetroGraph | Scene, int, int, Any], Item | None]]:
+    """``(capacity, generate)`` of a family whose candidates come in strata (answers balanced by
+    construction): item ``i`` takes the candidate :func:`~mapkit.questions.base.stratified` gives it.
+
+    ``strata(scene, config)``: candidates by stratum (cached by the family); ``ask`` as in :func:`pooled`.
+    ``strict=True``: the strata strictly alternate (yes/no), so every stratum must be non-empty and the
+    capacity is ``len(strata) * smallest``; otherwise the capacity is every candidate.
+    """
+
+    def capacity(g: MetroGraph | Scene, config: Any) -> int:
+        sizes = [len(v) for v in strata(context(g), config).values()]
+        return len(sizes) * min(sizes, default=0) if strict else sum(sizes)
+
+    def generate(g: MetroGraph | Scene, seed: int, index: int, config: Any) -> Item | None:
+        scene = context(g)
+        groups = strata(scene, config)
+        if not (all(groups.values()) if strict else any(groups.values())):
+            return None
+        _, chosen = stratified(scene, dict(groups), asker.name, seed, index, strict=strict)
+        return _ask_item(asker, ask, scene, chosen, config, seed, index)
+
+    return capacity, generate
+
+
+PairAsk = Callable[[Scene, Any, Any, Any, Any], "tuple[str, Mapping[str, Any], dict[str, Any]]"]
+
+
+def paired(
+    asker: Asker, pool: Pool, tag: Callable[[Any], str], ask: PairAsk
+) -> tuple[Callable[[MetroGraph | Scene, Any], int], Callable[[MetroGraph | Scene, int, int, Any], Item | None]]:
+    """``(capacity, generate)`` of a family that asks about a pair of stations of a pool per item.
+
+    Item ``i`` takes pair ``i`` of a seeded permutation of ``pool(scene, config)`` in an order drawn
+    from its own random stream (:meth:`Asker.draw_pair`); ``ask(scene, a, b, rng, config)`` draws the
+    rest from that stream (options, the wording) and returns ``(template, wording fields, build_item
+    keywords)``. ``tag(config)`` names the permutation (one per config that changes the pool).
+    """
+
+    def capacity(g: MetroGraph | Scene, config: Any) -> int:
+        return len(pool(context(g), config))
+
+    def generate(g: MetroGraph | Scene, seed: int, index: int, config: Any) -> Item | None:
+        scene = context(g)
+        drawn = asker.draw_pair(scene, pool(scene, config), tag(config), seed, index)
+        if drawn is None:
+            return None
+        template, fields, row = ask(scene, *drawn, config)
         return asker.item(scene, template, seed, index, fields, **row)
 
     return capacity, generate
+
+
+def _ask_item(asker: Asker, ask: Ask, scene: Scene, chosen: Any, config: Any, seed: int, index: int) -> Item:
+    # the wording is drawn after the candidate, each from its own seeded stream
+    template = asker.template(config, seed, index, scene)
+    fields, row = ask(scene, chosen, config)
+    return asker.item(scene, template, seed, index, fields, **row)
 
 
 def row_ids(item: Item, g: MetroGraph, stations: int = 0, lines: int | None = 0) -> tuple[str, ...]:

@@ -17,15 +17,14 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mapkit.answers.checks import Correctness, Given, check_list
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, level_from_thresholds, name_list, scene_and_graph, stratified, template_for
-from mapkit.questions.family import Asker, row_ids
+from mapkit.questions.base import Scene, level_from_thresholds, name_list, scene_and_graph
+from mapkit.questions.family import Asker, pooled_strata, row_ids, templates_config
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import LinesRangeConfig, station_strata
+from mapkit.questions.strata import LinesRangeConfig, lines_range_strata
 
 NAME = "lines_at"
 VERSION = 1
@@ -45,38 +44,23 @@ TEMPLATES = {
 ASK = Asker(NAME, VERSION, TEMPLATES)
 
 
-@dataclass(frozen=True)
-class LinesAtConfig(LinesRangeConfig):
-    """``min_lines``/``max_lines``: range of the number of lines; ``templates``: wordings drawn per item."""
-
-    ASKER = ASK
-    templates: tuple[str, ...] = ("boxed",)
+LinesAtConfig = templates_config("LinesAtConfig", ASK, "boxed", base=LinesRangeConfig)
 
 
-def _strata(g: MetroGraph, config: LinesAtConfig) -> dict[int, list[str]]:
-    return station_strata(g, NAME, config.min_lines, config.max_lines)
+_strata = lines_range_strata(NAME)
 
 
-def capacity(g: MetroGraph | Scene, config: LinesAtConfig) -> int:
-    """Number of stations that can be asked about."""
-    ctx, g = scene_and_graph(g)
-    return sum(len(v) for v in _strata(g, config).values())
-
-
-def generate(g: MetroGraph | Scene, seed: int, index: int, config: LinesAtConfig) -> dict[str, Any] | None:
-    """Item ``index``: a station from the stratum ``index`` falls in, drawn without repeats."""
-    ctx, g = scene_and_graph(g)
-    strata = _strata(g, config)
-    if not any(strata.values()):
-        return None
-    _, sid = stratified(ctx, strata, NAME, seed, index)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
+def _ask(ctx: Scene, sid: str, config: Any) -> tuple[dict, dict[str, Any]]:
     _, text, gold = _truth(ctx, sid)
-    return ASK.item(
-        ctx, template, seed, index, dict(stop1=ctx.names[sid]), answer=None, answer_text=text,
-        difficulty_question=level_from_thresholds(len(gold["lines"]), 1, 2), station_ids=(sid,),
-        line_ids=gold["lines"], gold=gold,
-    )
+    return {"stop1": ctx.names[sid]}, {
+        "answer": None, "answer_text": text, "difficulty_question": level_from_thresholds(len(gold["lines"]), 1, 2),
+        "station_ids": (sid,), "line_ids": gold["lines"], "gold": gold,
+    }  # fmt: skip
+
+
+capacity, generate = pooled_strata(ASK, _strata, _ask)
+"""Capacity: the askable stations; item ``index``: a station from the stratum (1, 2, 3+ lines) ``index``
+falls in, drawn without repeats."""
 
 
 def _truth(ctx: Any, sid: str) -> tuple[None, str, dict[str, Any]]:

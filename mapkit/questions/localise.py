@@ -31,7 +31,7 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import parse_box
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import Scene, cached, level_from_thresholds, scene_and_graph
 from mapkit.questions.family import Asker, FamilyConfig, pooled
@@ -71,12 +71,9 @@ class LocaliseConfig(FamilyConfig):
     ``templates``: wordings drawn per item."""
 
     ASKER = ASK
+    INTERVALS = (("iou_threshold", "(0, 1]"),)
     iou_threshold: float = DEFAULT_IOU_THRESHOLD
     templates: tuple[str, ...] = ("boxed",)
-
-    def check(self) -> None:
-        if not 0.0 < self.iou_threshold <= 1.0:
-            raise ConfigError(f"{NAME}: iou_threshold must be in (0, 1] (got {self.iou_threshold}).")
 
 
 def box_iou(a: Sequence[float], b: Sequence[float]) -> float:

@@ -29,7 +29,7 @@ from typing import Any
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import station_key, station_keys
-from mapkit.errors import ConfigError, ItemError
+from mapkit.errors import ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
@@ -70,12 +70,9 @@ class StationAtPointConfig(FamilyConfig):
     half-size (0: the centre itself); ``templates``: wordings drawn per item."""
 
     ASKER = ASK
+    INTERVALS = (("jitter", "[0, 1)"),)
     jitter: float = 0.0
     templates: tuple[str, ...] = ("boxed",)
-
-    def check(self) -> None:
-        if not 0.0 <= self.jitter < 1.0:
-            raise ConfigError(f"{NAME}: jitter must be in [0, 1) (got {self.jitter}).")
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:

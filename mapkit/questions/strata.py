@@ -2,7 +2,8 @@
 
 * :class:`LinesRangeConfig` - the config base of a family asked per station: ``min_lines``/``max_lines``
   bound how many lines serve it;
-* :func:`station_strata` - askable stations by how many lines serve them (Counting2, lines_at);
+* :func:`station_strata` - askable stations by how many lines serve them (Counting2, lines_at), and
+  :func:`lines_range_strata` - the same as a family's ``strata(scene, config)`` for ``pooled_strata``;
 * :func:`ride_length` - fewest stops between two stations on one service of a line (TorF1's difficulty,
   connecting_line's pool).
 
@@ -14,13 +15,15 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import cached, context
 from mapkit.questions.family import FamilyConfig
 
-__all__ = ["LinesRangeConfig", "ride_length", "station_strata"]
+__all__ = ["LinesRangeConfig", "lines_range_strata", "ride_length", "station_strata"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,22 @@ def station_strata(
         return strata
 
     return cached(ctx, (family, "strata", min_lines, max_lines), build)
+
+
+def lines_range_strata(family: str) -> Callable[[Any, LinesRangeConfig], dict[int, list[str]]]:
+    """``strata(scene or graph, config)`` of a family asked per station within ``config``'s line range.
+
+    >>> from types import SimpleNamespace
+    >>> from mapkit.graph import toy_city
+    >>> strata = lines_range_strata("demo")
+    >>> {k: len(v) for k, v in strata(toy_city(), SimpleNamespace(min_lines=2, max_lines=None)).items()}
+    {1: 0, 2: 2, 3: 0}
+    """
+
+    def strata(g: Any, config: LinesRangeConfig) -> dict[int, list[str]]:
+        return station_strata(context(g).graph, family, config.min_lines, config.max_lines)
+
+    return strata
 
 
 def ride_length(g: MetroGraph, line: str, a: str, b: str) -> int | None:

@@ -23,13 +23,10 @@ from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
     cached,
-    context,
     level_from_thresholds,
     scene_and_graph,
-    stratified,
-    template_for,
 )
-from mapkit.questions.family import Asker, row_ids, templates_config
+from mapkit.questions.family import Asker, pooled_strata, row_ids, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "TorF2"
@@ -50,8 +47,8 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 TorF2Config = templates_config("TorF2Config", ASK, "reasonmap")
 
 
-def _strata(g: MetroGraph) -> dict[str, list[tuple[str, str]]]:
-    ctx = context(g)
+def _strata(ctx: Scene, config: Any = None) -> dict[str, list[tuple[str, str]]]:
+    g = ctx.graph
 
     def build() -> dict[str, list[tuple[str, str]]]:
         yes, no = [], []
@@ -66,32 +63,23 @@ def _strata(g: MetroGraph) -> dict[str, list[tuple[str, str]]]:
     return cached(ctx, (NAME, "strata"), build)
 
 
-def capacity(g: MetroGraph | Scene, config: TorF2Config) -> int:
-    """Twice the smaller of the yes and no pools (0 for a one-line city)."""
-    ctx, g = scene_and_graph(g)
-    s = _strata(g)
-    return 2 * min(len(s["yes"]), len(s["no"]))
-
-
-def generate(g: MetroGraph | Scene, seed: int, index: int, config: TorF2Config) -> dict[str, Any] | None:
-    """Even index: a served (station, line) pair; odd: an unserved one."""
-    ctx, g = scene_and_graph(g)
-    strata = _strata(g)
-    if not strata["no"] or not strata["yes"]:
-        return None
-    _, (sid, lid) = stratified(ctx, strata, NAME, seed, index, strict=True)
-    template = template_for(config.templates, seed, NAME, index, ctx.city)
+def _ask(ctx: Scene, pair: tuple[str, str], config: Any) -> tuple[dict, dict[str, Any]]:
+    sid, lid = pair
     answer, text, gold = _truth(ctx, sid, lid)
     if answer:
         level = level_from_thresholds(len(ctx.lines_at(sid)), 1, 2)
     else:
         near = ctx.hops_to_line(lid, sid)
         level = "hard" if near <= 1 else ("medium" if near <= 3 else "easy")
-    return ASK.item(
-        ctx, template, seed, index, dict(stop1=ctx.names[sid], x=ctx.line_names[lid]),
-        answer=answer, answer_text=text, difficulty_question=level,
-        station_ids=(sid,), line_ids=(lid,), gold=gold,
-    )
+    return {"stop1": ctx.names[sid], "x": ctx.line_names[lid]}, {
+        "answer": answer, "answer_text": text, "difficulty_question": level,
+        "station_ids": (sid,), "line_ids": (lid,), "gold": gold,
+    }  # fmt: skip
+
+
+capacity, generate = pooled_strata(ASK, _strata, _ask, strict=True)
+"""Capacity: twice the smaller of the yes and no pools (0 for a one-line city); even index: a served
+(station, line) pair, odd: an unserved one."""
 
 
 def _truth(ctx: Any, sid: str, lid: str) -> tuple[int, str, dict[str, Any]]:

@@ -29,7 +29,8 @@ from html import escape
 
 from PIL import Image, ImageDraw
 
-from mapkit.render.geometry import MapGeometry, Marker, hex_rgb
+from mapkit.colour import hex_rgb
+from mapkit.render.geometry import MapGeometry, Marker
 from mapkit.render.labels import Label
 from mapkit.render.style import RenderStyle
 

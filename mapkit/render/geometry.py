@@ -30,6 +30,7 @@ import numpy as np
 from shapely import STRtree, box
 from shapely.geometry import LineString
 
+from mapkit.colour import hex_rgb
 from mapkit.graph.model import MetroGraph
 from mapkit.render.arrows import Arrow, build_arrows, oneway_edges
 from mapkit.render.fonts import FontChain
@@ -207,17 +208,6 @@ def color_distance(a: str, b: str) -> float:
     rm = (r1 + r2) / 2
     dr, dg, db = r1 - r2, g1 - g2, b1 - b2
     return math.sqrt((2 + rm / 256) * dr * dr + 4 * dg * dg + (2 + (255 - rm) / 256) * db * db)
-
-
-def hex_rgb(color: str) -> tuple[int, int, int]:
-    """``#rrggbb`` -> ``(r, g, b)``.
-
-    Example:
-        >>> hex_rgb("#ff8000")
-        (255, 128, 0)
-    """
-    c = color.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
 # --- building ----------------------------------------------------------------------------

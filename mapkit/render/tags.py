@@ -34,6 +34,7 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
+from mapkit.colour import delta_e
 from mapkit.graph.model import MetroGraph
 from mapkit.render.fonts import FontChain
 
@@ -141,8 +142,6 @@ def ink_on(fill: str) -> str:
 
 def line_delta_e(a: str, b: str) -> float:
     """CIEDE2000 difference of two ``#rrggbb`` colours (the same measure the ``line_colour`` family uses)."""
-    from mapkit.questions.line_colour import delta_e  # pure arithmetic; kept in one place
-
     return float(delta_e(a, b))
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
+
+from mapkit.questions.base import split_of as city_split
 
 TOY_TYPES = ("Counting1", "Counting2", "Counting3", "TorF1", "TorF2", "planning")
 
@@ -71,8 +74,9 @@ def canonical(city: str, country: str, typ: str, index: int, **over: Any) -> dic
             "template": "default",
             "seed": 0,
             "index": index,
-            "graph_hash": "",
+            "graph_hash": "sha256:" + hashlib.sha256(city.encode()).hexdigest(),  # schema-valid, per city
             "city_ref": city,
+            "split": city_split(city),
             "station_ids": ["a", f"s{index}"] if typ not in ("Counting3", "Counting2", "TorF2") else ["a"],
             "line_ids": [],
             "options": options,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,3 +150,25 @@ def test_disk_errors_are_export_errors(toy_export: dict, tmp_path: Path, monkeyp
     with pytest.raises(ExportError, match="Cannot write the export to .*: No space left on device"):
         export_items(toy_export["items"], to="sharegpt", out=tmp_path / "out", images=toy_export["images"])
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("answer",), "1", r"\$\.answer must be integer or null"),
+        (("difficulty_city",), "medium", r"\$\.difficulty_city must be one of"),
+        (("mapkit", "split"), "dev", r"\$\.mapkit\.split must be one of"),
+        (("mapkit", "graph_hash"), "", r"\$\.mapkit\.graph_hash must match pattern"),
+        (("mapkit", "station_ids"), "a", r"\$\.mapkit\.station_ids must be array"),
+    ],
+)
+def test_export_checks_rows_with_the_item_schema(tmp_path: Path, path: tuple[str, ...], value: Any, message: str):
+    """Export runs the schema checker `mapkit validate` runs (mapkit.schemas.checker), naming row and path."""
+    bad = canonical("toyville", "nowhere", "TorF1", 0)
+    target = bad
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    items = write_items(tmp_path / "items.jsonl", [canonical("toyville", "nowhere", "TorF1", 1), bad])
+    with pytest.raises(ItemError, match=r"item 2\): item 'toyville:TorF1:0:0': " + message):
+        scan_items(items)

@@ -55,3 +55,24 @@ def test_oracle_refuses_free_changes_and_best_routes_falls_back(toy):
     with pytest.raises(ConfigError):
         best_routes(toy, "a", "g", transfer_cost=-1)
     assert best_routes(toy, "a", "g", transfer_cost=0) == enumerate_best_routes(toy, "a", "g", transfer_cost=0)
+
+
+@pytest.mark.parametrize("city", ["singapore", "new_york"])
+def test_search_stopped_at_a_target_and_resumed_equals_one_whole_search(load_real, city):
+    """A search stops once its target is settled (validation) and resumes later: every answer equals the
+    one of a search run to the end first (generation's pools), and the finished trees are identical."""
+    g = load_real(city)
+    whole, partial = RouteOracle(g), RouteOracle(g)
+    sources = random.Random(1).sample(sorted(g.stations), 12)
+    stopped = 0
+    for a in sources:
+        whole._tree(a)  # run to the end first
+        for b in random.Random(a).sample(sorted(g.stations), 25):
+            if b == a:
+                continue
+            assert partial.best_routes(a, b) == whole.best_routes(a, b), (a, b)
+            assert partial.cost(a, b) == whole.cost(a, b)
+            assert partial.min_transfers(a, b) == whole.min_transfers(a, b)
+        stopped += bool(partial._trees[a][4])  # the heap still holds nodes: the search stopped early
+        assert partial._tree(a) == whole._tree(a), a  # resumed to the end: the same tree
+    assert stopped

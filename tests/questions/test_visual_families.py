@@ -14,19 +14,13 @@ from mapkit.schemas import load_schema, schema_errors
 from PIL import Image
 
 from mapkit.answers.normalize import parse_box, parse_colour
+from mapkit.colour import delta_e, hex_rgb
 from mapkit.errors import ConfigError, ItemError
 from mapkit.graph import toy_city
 from mapkit.questions import families, get_family
 from mapkit.questions.base import ITEM_KEYS, context
-from mapkit.questions.line_colour import (
-    NAMED_COLOURS,
-    SYNONYMS,
-    delta_e,
-    hex_rgb,
-    names_a_colour,
-    nearest_names,
-)
-from mapkit.questions.localise import box_iou, format_box
+from mapkit.questions.line_colour import NAMED_COLOURS, SYNONYMS, names_a_colour, nearest_names
+from mapkit.questions.localise import LocaliseConfig, box_iou, format_box
 from mapkit.questions.maps import load_render
 from mapkit.questions.station_at_point import StationAtPointConfig, station_at
 from mapkit.render import render_city
@@ -343,6 +337,20 @@ def test_iou_threshold_is_a_config_value_stored_in_the_gold(cities):
     assert fam.check(loose, near).correct and fam.check(loose, near).detail < 1.0
     with pytest.raises(ConfigError):
         LocaliseConfig(iou_threshold=0.0)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: LocaliseConfig(iou_threshold=1.5), r"localise: iou_threshold must be in \(0, 1\] \(got 1.5\)"),
+        (lambda: StationAtPointConfig(jitter=1.0), r"station_at_point: jitter must be in \[0, 1\) \(got 1.0\)"),
+        (lambda: StationAtPointConfig(jitter=-0.1), r"jitter must be in \[0, 1\) \(got -0.1\)"),
+    ],
+)
+def test_config_intervals_name_the_field(make, message):
+    with pytest.raises(ConfigError, match=message):
+        make()
+    assert LocaliseConfig(iou_threshold=1.0).iou_threshold == 1.0 and StationAtPointConfig(jitter=0.0).jitter == 0.0
 
 
 @pytest.mark.parametrize(

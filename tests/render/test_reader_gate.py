@@ -16,8 +16,8 @@ import pytest
 import shapely
 from PIL import Image
 
+from mapkit.colour import delta_e
 from mapkit.graph import Branch, Line, MetroGraph, Station
-from mapkit.questions.line_colour import delta_e
 from mapkit.render import render_city
 
 MAX_GAP_EM = 1.25  # the distance the gate states: label box to marker edge, in font sizes

@@ -81,40 +81,42 @@ def test_every_family_generates_somewhere(generated):
         assert any(generated[(c, name)] for c in ("demo", "toy", "beijing", "singapore")), name
 
 
+def _items_of(generated, name):
+    """``(city, item, the city's items of that family)`` for every generated item of family ``name``."""
+    for (city, fam_name), items in generated.items():
+        if fam_name == name:
+            for item in items:
+                yield city, item, items
+
+
 @pytest.mark.parametrize("name", list(families()))
 def test_oracle_scores_full_marks(generated, name, reasonmap_dir):
     checked = 0
-    for (city, fam_name), items in generated.items():
-        if fam_name != name:
-            continue
-        for item in items:
-            b = score(item, oracle_response(item), data_dir=reasonmap_dir)
-            assert b.correct, (city, item["id"], b.notes)
-            assert b.format_ok, (city, item["id"], b.notes)
-            assert b.detail == 1.0, (city, item["id"], b.sub_scores, b.notes)
-            assert b.reward == pytest.approx(max_reward(item["weight"])), (city, item["id"])
-            if item["type"] == "planning":
-                assert b.optimal, (city, item["id"], b.notes)
-                on_gold = any("stored best route" in n for n in b.notes)
-                assert on_gold == (city == "toy"), (city, b.notes)  # real and synthetic cities: on the graph
-            checked += 1
+    for city, item, _ in _items_of(generated, name):
+        b = score(item, oracle_response(item), data_dir=reasonmap_dir)
+        assert b.correct, (city, item["id"], b.notes)
+        assert b.format_ok, (city, item["id"], b.notes)
+        assert b.detail == 1.0, (city, item["id"], b.sub_scores, b.notes)
+        assert b.reward == pytest.approx(max_reward(item["weight"])), (city, item["id"])
+        if item["type"] == "planning":
+            assert b.optimal, (city, item["id"], b.notes)
+            on_gold = any("stored best route" in n for n in b.notes)
+            assert on_gold == (city == "toy"), (city, b.notes)  # real and synthetic cities: on the graph
+        checked += 1
     assert checked
 
 
 @pytest.mark.parametrize("name", list(families()))
 def test_wrong_answer_does_not_score(generated, name, reasonmap_dir):
     checked = 0
-    for (city, fam_name), items in generated.items():
-        if fam_name != name:
+    for city, item, items in _items_of(generated, name):
+        wrong = wrong_answer(item, items)
+        if wrong is None:
             continue
-        for item in items:
-            wrong = wrong_answer(item, items)
-            if wrong is None:
-                continue
-            b = score(item, "Let me think.\n\\boxed{" + wrong + "}", data_dir=reasonmap_dir)
-            assert not b.correct, (city, item["id"], wrong, b.notes)
-            assert b.reward < max_reward(item["weight"]), (city, item["id"])
-            checked += 1
+        b = score(item, "Let me think.\n\\boxed{" + wrong + "}", data_dir=reasonmap_dir)
+        assert not b.correct, (city, item["id"], wrong, b.notes)
+        assert b.reward < max_reward(item["weight"]), (city, item["id"])
+        checked += 1
     assert checked
 
 

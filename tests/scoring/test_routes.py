@@ -160,27 +160,29 @@ def test_valid_non_optimal_route_is_correct_but_not_optimal(toy):
     assert any("not an optimal" in n for n in r.notes)
 
 
-def test_wrong_line_is_not_correct(toy):
-    text = block(("Blue Line", "A Station", "C Station"), ("Blue Line", "C Station", "G Station"))
-    r = verify_route(toy, parse_route(text), "a", "g")
+@pytest.mark.parametrize(
+    ("legs", "subs", "notes"),
+    [
+        pytest.param(
+            (("Blue Line", "A Station", "C Station"), ("Blue Line", "C Station", "G Station")),
+            {"lines": 0.5}, ["not both on Blue Line"], id="wrong-line",
+        ),
+        pytest.param(
+            (("Purple Line", "A Station", "Z Station"),), {}, ["unknown line", "unknown station 'Z Station'"],
+            id="unknown-line-and-station",
+        ),
+        pytest.param(
+            (("Red Line", "A Station", "B Station"), ("Blue Line", "C Station", "G Station")),
+            {"transfers": 0.0}, ["arrives at 'B Station' but leg 2 departs from 'C Station'"], id="broken-chain",
+        ),
+    ],
+)  # fmt: skip
+def test_wrong_routes_are_not_correct(toy, legs, subs, notes):
+    r = verify_route(toy, parse_route(block(*legs)), "a", "g")
     assert not r.correct
-    assert dict(r.sub_scores)["lines"] == 0.5
-    assert any("not both on Blue Line" in n for n in r.notes)
-
-
-def test_unknown_line_and_station(toy):
-    r = verify_route(toy, parse_route(block(("Purple Line", "A Station", "Z Station"))), "a", "g")
-    assert not r.correct
-    assert any("unknown line" in n for n in r.notes)
-    assert any("unknown station 'Z Station'" in n for n in r.notes)
-
-
-def test_broken_chain_is_not_correct(toy):
-    text = block(("Red Line", "A Station", "B Station"), ("Blue Line", "C Station", "G Station"))
-    r = verify_route(toy, parse_route(text), "a", "g")
-    assert not r.correct
-    assert dict(r.sub_scores)["transfers"] == 0.0
-    assert any("arrives at 'B Station' but leg 2 departs from 'C Station'" in n for n in r.notes)
+    assert {k: dict(r.sub_scores)[k] for k in subs} == subs
+    for note in notes:
+        assert any(note in n for n in r.notes), (note, r.notes)
 
 
 def test_wrong_endpoints_are_not_correct(toy):

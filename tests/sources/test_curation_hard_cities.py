@@ -80,9 +80,16 @@ def test_curated_services_never_repeat_a_station(load_real, city):
 # --- New York: same name, different stations -------------------------------------------------
 
 
-def test_new_york_raw_file_does_not_load_without_curation(reasonmap_dir):
-    with pytest.raises(Exception, match="visits 7 Av Station twice"):
-        load_reasonmap_city(_raw_path(reasonmap_dir, "new_york"), curation={})
+@pytest.mark.parametrize(
+    ("city", "problem"),
+    [
+        ("new_york", "visits 7 Av Station twice"),  # same name, different stations
+        ("shanghai", "Line 4' visits 宜山路站 twice"),  # a loop stored closed, without the loop flag
+    ],
+)
+def test_raw_file_does_not_load_without_curation(reasonmap_dir, city, problem):
+    with pytest.raises(Exception, match=problem):
+        load_reasonmap_city(_raw_path(reasonmap_dir, city), curation={})
 
 
 def test_new_york_three_7_av_stations(load_real):
@@ -224,11 +231,6 @@ def test_washington_trunks_and_union_station(load_real, reasonmap_dir):
 
 
 # --- Shanghai: loop stored closed, flat-list branches -----------------------------------------
-
-
-def test_shanghai_raw_line_4_fails_without_the_loop_flag(reasonmap_dir):
-    with pytest.raises(Exception, match="Line 4' visits 宜山路站 twice"):
-        load_reasonmap_city(_raw_path(reasonmap_dir, "shanghai"), curation={})
 
 
 def test_shanghai_line_4_is_a_loop_without_repeats(load_real):

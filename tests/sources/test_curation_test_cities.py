@@ -125,14 +125,22 @@ def test_beijing_ring_lines_are_loops(load_real, load_raw, line, first, last):
     assert stops_between(g, first, last, line).count == 0  # the short way round is the closing edge
 
 
+def _merged(load_raw, load_real, city, spelling, name, lines):
+    """Two stations of the raw file (``spelling``, ``name``) are one curated station named ``name``,
+    served by ``lines``; returns the graph and the station."""
+    raw = load_raw(city)
+    assert raw.station(spelling).id != raw.station(name).id
+    g = load_real(city)
+    st = g.station(spelling)
+    assert st.id == g.station(name).id
+    assert st.name == name
+    assert line_names_at(g, name) == lines
+    return g, st
+
+
 def test_beijing_xidan_is_one_station_on_lines_1_and_4(load_raw, load_real):
-    raw = load_raw("beijing")
-    assert raw.station("西单").id != raw.station("西单站").id
-    g = load_real("beijing")
-    st = g.station("西单")
-    assert st.id == g.station("西单站").id
-    assert st.name == "西单站" and "西单" in st.aliases
-    assert line_names_at(g, "西单站") == {"Line 1", "Line 4"}
+    g, st = _merged(load_raw, load_real, "beijing", "西单", "西单站", {"Line 1", "Line 4"})
+    assert "西单" in st.aliases
     assert g.station_ids_named("西单") == (st.id,)
 
 
@@ -225,13 +233,8 @@ def test_singapore_expo_is_on_the_east_west_line_branch(load_raw, load_real):
 
 
 def test_los_angeles_little_tokyo_variants_are_one_station(load_raw, load_real):
-    raw = load_raw("los_angeles")
-    assert raw.station("Little Tokyo/Arts Dist Station").id != raw.station("Little Tokyo/Arts District Station").id
-    g = load_real("los_angeles")
-    st = g.station("Little Tokyo/Arts Dist Station")
-    assert st.id == g.station("Little Tokyo/Arts District Station").id
-    assert st.name == "Little Tokyo/Arts District Station"
-    assert line_names_at(g, st.name) == {"Line A", "Line E"}
+    g, st = _merged(load_raw, load_real, "los_angeles", "Little Tokyo/Arts Dist Station",
+                    "Little Tokyo/Arts District Station", {"Line A", "Line E"})  # fmt: skip
     assert has_edge(g, "Historic Broadway Station", st.name) and has_edge(g, st.name, "Pico/Aliso Station")
 
 
@@ -266,16 +269,24 @@ def test_los_angeles_long_beach_loop_has_the_pacific_av_anaheim_edge(load_raw, l
 # --- Rome -----------------------------------------------------------------------------------------
 
 
+def _branch_fixed(load_raw, load_real, city, line, false_edge, fork, ends):
+    """The raw file has ``false_edge``; the curated ``line`` has two services that fork at ``fork[0]``
+    (towards ``fork[1]`` and ``fork[2]``) and end at ``ends``; the false edge is gone."""
+    assert has_edge(load_raw(city), *false_edge)
+    g = load_real(city)
+    ln = g.line(line)
+    assert len(ln.branches) == 2
+    assert not has_edge(g, *false_edge)
+    assert ln.id in edge_lines(g, fork[0], fork[1])
+    assert ln.id in edge_lines(g, fork[0], fork[2])
+    assert {g.stations[br.stations[-1]].name for br in ln.branches} == ends
+    return g
+
+
 def test_rome_line_b_has_the_jonio_branch_without_a_false_edge(load_raw, load_real):
-    assert has_edge(load_raw("rome"), "Rebibbia Station", "S. Agnese Annibaliano Station")
-    g = load_real("rome")
-    b = g.line("Line B")
-    assert len(b.branches) == 2
-    assert not has_edge(g, "Rebibbia Station", "S. Agnese Annibaliano Station")
-    assert b.id in edge_lines(g, "Bologna Station", "S. Agnese Annibaliano Station")
-    assert b.id in edge_lines(g, "Bologna Station", "Tiburtina Station")
-    ends = {g.stations[br.stations[-1]].name for br in b.branches}
-    assert ends == {"Rebibbia Station", "Jonio Station"}
+    g = _branch_fixed(load_raw, load_real, "rome", "Line B", ("Rebibbia Station", "S. Agnese Annibaliano Station"),
+                      ("Bologna Station", "S. Agnese Annibaliano Station", "Tiburtina Station"),
+                      {"Rebibbia Station", "Jonio Station"})  # fmt: skip
     assert stops_between(g, "Termini Station", "Jonio Station", "Line B").count == 6
     with pytest.raises(NotOnSameLineError):
         stops_between(g, "Rebibbia Station", "Jonio Station", "Line B")
@@ -288,15 +299,9 @@ def test_rome_line_b_has_the_jonio_branch_without_a_false_edge(load_raw, load_re
 
 
 def test_hangzhou_line_3_branches_at_xixi_wetland_south(load_raw, load_real):
-    assert has_edge(load_raw("hangzhou"), "吴山前村站", "留下站")
-    g = load_real("hangzhou")
-    ln = g.line("Line 3")
-    assert len(ln.branches) == 2
-    assert not has_edge(g, "吴山前村站", "留下站")
-    assert ln.id in edge_lines(g, "西溪湿地南站", "留下站")
-    assert ln.id in edge_lines(g, "西溪湿地南站", "洪园站")
-    ends = {g.stations[br.stations[-1]].name for br in ln.branches}
-    assert ends == {"吴山前村站", "石马站"}
+    g = _branch_fixed(load_raw, load_real, "hangzhou", "Line 3", ("吴山前村站", "留下站"),
+                      ("西溪湿地南站", "留下站", "洪园站"),
+                      {"吴山前村站", "石马站"})  # fmt: skip
     assert g.station("创明路").name == "创明路站"
 
 
