@@ -50,7 +50,7 @@ from mapkit.annotations.review import (
 
 from mapkit.errors import AnnotationError, MapkitError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import write_jsonl
+from mapkit.io import plain_fields, write_jsonl
 
 __all__ = ["ReviewResult", "pull_review", "review_project"]
 
@@ -75,20 +75,8 @@ class ReviewResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "project_id": self.project_id,
-            "kind": self.kind,
-            "tasks": self.tasks,
-            "annotations": self.annotations,
-            "skipped": self.skipped,
-            "invalid": self.invalid,
-            "by_status": dict(self.by_status),
-            "agreement": dict(self.agreement),
-            "per_annotator": {k: dict(v) for k, v in sorted(self.per_annotator.items())},
-            "outputs": list(self.outputs),
-            **self.extra,
-        }
+        """Everything but the ``rows`` (they go to the reviewed file), with ``extra`` merged in."""
+        return plain_fields(self, skip=("rows", "extra")) | self.extra
 
 
 def _project(conn: Connection, project: str) -> Any:

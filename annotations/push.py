@@ -42,6 +42,7 @@ from mapkit.annotations.items import Row, Truth, graph_truth, item_hash, read_ro
 
 from mapkit.errors import AnnotationError, ConfigError, DataFileError
 from mapkit.graph.model import MetroGraph
+from mapkit.io import plain_fields
 
 __all__ = ["PushReport", "image_ref", "push_items", "push_map", "task_for"]
 
@@ -67,18 +68,7 @@ class PushReport:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "project_id": self.project_id,
-            "total": self.total,
-            "created": self.created,
-            "updated": list(self.updated),
-            "unchanged": self.unchanged,
-            "changed_reviewed": list(self.changed_reviewed),
-            "server_only": self.server_only,
-            "graph_disagrees": list(self.graph_disagrees),
-            "seconds": round(self.seconds, 3),
-        }
+        return plain_fields(self) | {"seconds": round(self.seconds, 3)}
 
 
 def image_ref(figure: str, image_root: Path) -> tuple[str, Path]:

@@ -20,10 +20,10 @@ DataDirOpt = Annotated[
         show_default=False,
     ),
 ]
-CityArg = Annotated[
-    str, typer.Argument(help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.", show_default=False)
-]
-CityOpt = Annotated[str, typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.")]
+CITY_HELP = "City name (beijing), a city file, `demo` or `synthetic:<seed>`."
+CityArg = Annotated[str, typer.Argument(help=CITY_HELP, show_default=False)]
+CityOpt = Annotated[str, typer.Option("--city", help=CITY_HELP)]
+MaybeCityOpt = Annotated[Optional[str], typer.Option("--city", help=CITY_HELP)]  # noqa: UP045
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; same seed and inputs give identical bytes.")]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print the summary as one JSON object on stdout instead of a table.")

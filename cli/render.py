@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import DataDirOpt, JsonOpt, SeedOpt, StyleSeedOpt, examples
+from mapkit.cli.options import DataDirOpt, JsonOpt, MaybeCityOpt, SeedOpt, StyleSeedOpt, examples
 from rich.table import Table
 
 
@@ -44,9 +44,7 @@ def render(
                      "(written as <city>--<style>.png)."),
     ] = None,
     data_dir: DataDirOpt = None,
-    city: Annotated[
-        str | None, typer.Option("--city", help="City name (beijing), a city file, `demo` or `synthetic:<seed>`.")
-    ] = None,
+    city: MaybeCityOpt = None,
     all_cities: Annotated[
         bool, typer.Option("--all-cities", help="Every known ReasonMap city, into <out>/<country>/<city>.png.")
     ] = False,

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import dataclasses
 import hashlib
 import itertools
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +37,34 @@ except ImportError:  # pragma: no cover - orjson is a dependency; a platform wit
 def dumps_canonical(obj: Any) -> str:
     """Compact JSON with a fixed key order per object (as built) and real Unicode: stable bytes."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def plain_fields(obj: Any, *, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """A dataclass's fields (less ``skip``) as JSON-ready values, in field order: mappings (Counter,
+    defaultdict, nested ones too) become plain dicts sorted by key, so equal reports give equal bytes;
+    lists, tuples and sets become lists.
+
+    Example:
+        >>> from collections import Counter
+        >>> from dataclasses import dataclass, field
+        >>> @dataclass
+        ... class Report:
+        ...     name: str
+        ...     seen: Counter = field(default_factory=Counter)
+        ...     ids: tuple = ()
+        >>> plain_fields(Report("x", Counter(b=2, a=1), ("k",)))
+        {'name': 'x', 'seen': {'a': 1, 'b': 2}, 'ids': ['k']}
+    """
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return {k: plain(x) for k, x in sorted(v.items())}
+        if isinstance(v, (list, tuple, set, frozenset)):
+            return [plain(x) for x in (sorted(v) if isinstance(v, (set, frozenset)) else v)]
+        return v
+
+    dropped = set(skip)
+    return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name not in dropped}
 
 
 @contextlib.contextmanager

@@ -7,15 +7,10 @@ antialiases it) so that label boxes measured with ``getbbox`` are exact. PNG byt
 no timestamp or other metadata, so equal inputs give equal files.
 
 Example:
-    >>> from mapkit.graph import toy_city
-    >>> from mapkit.render.layout import layout_city
     >>> from mapkit.render.style import DEFAULT_STYLE
-    >>> from mapkit.render.fonts import font_chain
-    >>> from mapkit.render.geometry import build_geometry
+    >>> from mapkit.render.geometry import example_geometry
     >>> from mapkit.render.labels import place_labels
-    >>> g = toy_city()
-    >>> fonts = font_chain([s.name for s in g.stations.values()] + [g.city] + [l.name for l in g.lines.values()])
-    >>> geo = build_geometry(g, layout_city(g), DEFAULT_STYLE, fonts)
+    >>> g, geo, fonts = example_geometry()
     >>> img = draw_png(geo, place_labels(g, geo, DEFAULT_STYLE, fonts), DEFAULT_STYLE)
     >>> img.size == (geo.width, geo.height)
     True
@@ -128,13 +123,9 @@ def draw_svg(geo: MapGeometry, labels: dict[str, Label], style: RenderStyle) -> 
     """The same map as an SVG document (text as ``<text>``, so it stays selectable).
 
     Example:
-        >>> from mapkit.graph import toy_city
-        >>> from mapkit.render.layout import layout_city
         >>> from mapkit.render.style import DEFAULT_STYLE
-        >>> from mapkit.render.fonts import font_chain
-        >>> from mapkit.render.geometry import build_geometry
-        >>> g = toy_city()
-        >>> geo = build_geometry(g, layout_city(g), DEFAULT_STYLE, font_chain(["toyville", "Red Line"]))
+        >>> from mapkit.render.geometry import example_geometry
+        >>> _, geo, _ = example_geometry()
         >>> draw_svg(geo, {}, DEFAULT_STYLE).count("<polyline")  # one per service: Green has two
         4
     """

@@ -133,15 +133,10 @@ def measure(geo: MapGeometry, labels: dict[str, Label], limits: GateLimits | Non
     """The figures of a render, computed from what is drawn.
 
     Example:
-        >>> from mapkit.graph import toy_city
-        >>> from mapkit.render.layout import layout_city
         >>> from mapkit.render.style import DEFAULT_STYLE
-        >>> from mapkit.render.fonts import font_chain
-        >>> from mapkit.render.geometry import build_geometry
+        >>> from mapkit.render.geometry import example_geometry
         >>> from mapkit.render.labels import place_labels
-        >>> g = toy_city()
-        >>> fonts = font_chain([s.name for s in g.stations.values()] + ["toyville", "Red Line"])
-        >>> geo = build_geometry(g, layout_city(g), DEFAULT_STYLE, fonts)
+        >>> g, geo, fonts = example_geometry()
         >>> f = measure(geo, place_labels(g, geo, DEFAULT_STYLE, fonts))
         >>> f.stations, f.interchanges, f.label_overlaps
         (12, 2, 0)

@@ -9,12 +9,7 @@ as their obstacles; drawing (:mod:`mapkit.render.draw`) reads the same object, s
 manifest says is exactly what was drawn.
 
 Example:
-    >>> from mapkit.graph import toy_city
-    >>> from mapkit.render.layout import layout_city
-    >>> from mapkit.render.style import DEFAULT_STYLE
-    >>> from mapkit.render.fonts import font_chain
-    >>> g = toy_city()
-    >>> geo = build_geometry(g, layout_city(g), DEFAULT_STYLE, font_chain(["Red Line", "toyville"]))
+    >>> g, geo, fonts = example_geometry()  # toy_city, laid out and fitted with the default style
     >>> sorted(geo.services)[:1], geo.markers["b"].interchange, geo.markers["a"].interchange
     (['blue'], True, False)
 """
@@ -211,6 +206,25 @@ def color_distance(a: str, b: str) -> float:
 
 
 # --- building ----------------------------------------------------------------------------
+
+
+def example_geometry(style: RenderStyle | None = None) -> tuple[MetroGraph, MapGeometry, FontChain]:
+    """``toy_city`` laid out and fitted by :func:`build_geometry`: the graph, its geometry and the font
+    chain for all its texts, which the render modules' examples start from.
+
+    Example:
+        >>> g, geo, fonts = example_geometry()
+        >>> len(geo.markers) == len(g.stations), geo.fonts is fonts
+        (True, True)
+    """
+    from mapkit.graph import toy_city
+    from mapkit.render.fonts import font_chain
+    from mapkit.render.layout import layout_city
+    from mapkit.render.style import DEFAULT_STYLE
+
+    g = toy_city()
+    fonts = font_chain([s.name for s in g.stations.values()] + [g.city] + [ln.name for ln in g.lines.values()])
+    return g, build_geometry(g, layout_city(g), style or DEFAULT_STYLE, fonts), fonts
 
 
 def build_geometry(

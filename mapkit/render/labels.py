@@ -18,14 +18,9 @@ station moves to the candidate that is cheapest given everyone else's choice, wh
 overlap with a chosen label costs more than any static obstacle short of the canvas edge.
 
 Example:
-    >>> from mapkit.graph import toy_city
-    >>> from mapkit.render.layout import layout_city
     >>> from mapkit.render.style import DEFAULT_STYLE
-    >>> from mapkit.render.fonts import font_chain
-    >>> from mapkit.render.geometry import build_geometry
-    >>> g = toy_city()
-    >>> fonts = font_chain([s.name for s in g.stations.values()] + ["toyville", "Red Line"])
-    >>> geo = build_geometry(g, layout_city(g), DEFAULT_STYLE, fonts)
+    >>> from mapkit.render.geometry import example_geometry
+    >>> g, geo, fonts = example_geometry()
     >>> labels = place_labels(g, geo, DEFAULT_STYLE, fonts)
     >>> len(labels), labels["a"].text
     (12, 'A Station')

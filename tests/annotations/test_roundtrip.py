@@ -221,14 +221,18 @@ def test_reasonmap_plus_rows(conn, items, image_root, reasonmap_dir, tmp_path):
 
 def test_localisation_round_trip(conn, image_root, reasonmap_dir, load_real, tmp_path):
     g = load_real(CITY)
-    rep = push_map(
-        CITY,
-        project="geneva positions",
-        conn=conn,
-        data_dir=reasonmap_dir,
-        image_root=image_root / "real",
-        document_root=image_root,
-    )
+
+    def push_positions():  # pushed twice: the second push must change nothing
+        return push_map(
+            CITY,
+            project="geneva positions",
+            conn=conn,
+            data_dir=reasonmap_dir,
+            image_root=image_root / "real",
+            document_root=image_root,
+        )
+
+    rep = push_positions()
     assert rep.created == 1
     (task,) = conn.iter_tasks(rep.project_id)
     labels = task.data["labels"]
@@ -316,14 +320,7 @@ def test_localisation_round_trip(conn, image_root, reasonmap_dir, load_real, tmp
     first = out.read_bytes()
     pull_review(project="geneva positions", conn=conn, out=out, data_dir=reasonmap_dir)
     assert out.read_bytes() == first
-    again = push_map(
-        CITY,
-        project="geneva positions",
-        conn=conn,
-        data_dir=reasonmap_dir,
-        image_root=image_root / "real",
-        document_root=image_root,
-    )
+    again = push_positions()
     assert (again.created, again.unchanged) == (0, 1)
 
 
