@@ -26,8 +26,11 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
+
+import networkx as nx
 
 from mapkit.answers.checks import Correctness, Given, stops_detail
 from mapkit.answers.extract import listed_stops
@@ -147,20 +150,22 @@ def defensible_counts(g: MetroGraph, a: str, b: str, line_ids: tuple[str, ...] |
     >>> sorted(defensible_counts(toy_city(), "f", "h", ["blue"]))  # 0 stops one way, 2 the other
     [0, 2]
     """
-    import itertools
-
-    import networkx as nx
-
     out: set[int] = set()
     for lid in line_ids:
         for x, y in ((a, b), (b, a)):
             out.update(len(p) for p in line_paths(g, lid, x, y))
-        track = nx.Graph()
-        for br in g.lines[lid].branches:
-            track.add_edges_from(br.edges())
+        track = g.derived(f"questions.counting1.track:{lid}", lambda lid=lid: _track(g, lid))
         if a in track and b in track:
             out.update(len(p) - 2 for p in itertools.islice(nx.all_simple_paths(track, a, b), 16))
     return out
+
+
+def _track(g: MetroGraph, lid: str) -> nx.Graph:
+    """The line's drawn track: every service's edges, undirected (a reader follows the ink)."""
+    track = nx.Graph()
+    for br in g.lines[lid].branches:
+        track.add_edges_from(br.edges())
+    return track
 
 
 def _pool(ctx: Scene, config: Counting1Config) -> list[tuple[str, str]]:
