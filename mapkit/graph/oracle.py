@@ -27,7 +27,8 @@ from typing import Any
 
 from mapkit.errors import ConfigError, NoRouteError
 from mapkit.graph.model import MetroGraph
-from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Leg, Route, enumerate_best_routes
+from mapkit.graph.route_reference import enumerate_best_routes
+from mapkit.graph.route_types import DEFAULT_TRANSFER_COST, Leg, Route
 
 __all__ = ["RouteOracle", "oracle_for"]
 
