@@ -53,6 +53,7 @@ class RouteOracle:
             half: Any = int(transfer_cost)
         else:
             ride, half = 1.0, transfer_cost / 2.0
+        self.ride, self.half = ride, half
         self.node_station: list[str] = []
         self.node_line: list[str | None] = []
         self.in_node: dict[str, int] = {}
@@ -64,6 +65,8 @@ class RouteOracle:
         # also keep the fewest boardings among the cheapest paths (a planning level test without
         # enumerating the routes)
         adj: list[list[tuple[int, Any, int]]] = [[] for _ in self.node_station]
+        # per service: its line nodes in running order, whether it closes into a loop, whether one-way
+        self.services: list[tuple[tuple[int, ...], bool, bool]] = []
         for ln in g.lines.values():
             for br in ln.branches:
                 nodes = {}
@@ -75,6 +78,7 @@ class RouteOracle:
                     adj[v].append((self.out_node[s], half, 0))
                 for u, v in br.arcs():  # both ways unless the service is one-way
                     adj[nodes[u]].append((nodes[v], ride, 0))
+                self.services.append((tuple(nodes.values()), br.loop and len(br.stations) > 2, br.oneway))
         for sid in g.stations:
             adj[self.out_node[sid]].append((self.in_node[sid], 0, 0))
         self.adj = adj

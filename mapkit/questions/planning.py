@@ -28,28 +28,33 @@ Example:
 
 from __future__ import annotations
 
+from bisect import bisect
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
+
+import numpy as np
 
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.routes import TEMPLATE_VARIANTS, check_route, extract_route, format_route_answer
 from mapkit.errors import ConfigError
 from mapkit.graph.model import MetroGraph
-from mapkit.graph.oracle import MAX_ROUTES, oracle_for
-from mapkit.graph.routes import DEFAULT_TRANSFER_COST, Route
+from mapkit.graph.oracle import MAX_ROUTES, RouteOracle, oracle_for
+from mapkit.graph.route_table import RouteTable, table_for
+from mapkit.graph.route_types import DEFAULT_TRANSFER_COST, Route
 from mapkit.questions.base import (
     LEVELS,
     QUESTION_WEIGHT_TRANSFER,
     Scene,
-    cached,
     choose_template,
-    context,
+    hash_tag,
     item_rng,
-    pick,
     scene_and_graph,
+    stable_seed,
 )
 from mapkit.questions.family import Asker, row_ids
 from mapkit.questions.registry import Family, register
+from mapkit.questions.shuffle import shuffled_range
 
 NAME = "planning"
 VERSION = 1
@@ -103,33 +108,58 @@ class PlanningConfig:
             raise ConfigError(f"{NAME}: transfer_cost must be > 0 (the route oracle refuses free changes).")
 
 
-def _level_pools(g: MetroGraph, transfer_cost: float) -> tuple[list[tuple[str, str]], ...]:
-    """Ordered pairs of usable stations by the fewest transfers of their best routes (0, 1, 2+).
+class _City:
+    """A city's planning pools for one transfer cost: the ordered pairs of usable stations by the fewest
+    transfers of their best routes (0, 1, 2+), each pool a sorted array of ``a * n + b`` (indices into
+    ``stations``), and what answers a pair's best routes (a :class:`RouteTable` of every usable source,
+    or the oracle itself for a fractional cost)."""
 
-    One route tree per station (the oracle keeps them for generation); cached per city and cost.
-    """
-    ctx = context(g)
-
-    def build() -> tuple[list[tuple[str, str]], ...]:
+    def __init__(self, ctx: Scene, transfer_cost: float) -> None:
+        g = ctx.graph
+        self.stations = ctx.usable_list
         oracle = oracle_for(g, transfer_cost)
-        pools: tuple[list[tuple[str, str]], ...] = ([], [], [])
-        stations = ctx.usable_list
-        ends = [(b, oracle.out_node[b]) for b in stations]
-        inf = float("inf")
-        for a in stations:
-            # inlined RouteOracle.min_transfers (boardings - 1 on a cheapest path) over every target
-            dist, _, boards = oracle._tree(a)
-            for b, end in ends:
-                if b != a and dist[end] != inf:
-                    pools[min(boards[end] - 1, 2)].append((a, b))
-        return pools
+        table = table_for(oracle, self.stations)
+        self.routes: RouteTable | RouteOracle = table if table is not None else oracle
+        if table is not None:
+            level = table.levels(self.stations)
+        else:  # one oracle tree per station, read whole
+            level = np.array(
+                [[oracle.min_transfers(a, b) if b != a else None for b in self.stations] for a in self.stations],
+                dtype=object,
+            ).reshape(len(self.stations), len(self.stations))
+            level = np.where(np.equal(level, None), -1, level).astype(np.int64)
+            level = np.minimum(level, 2)
+        flat = level.ravel()
+        self.pools: tuple[np.ndarray, ...] = tuple(np.flatnonzero(flat == lv) for lv in range(3))
+        self.tag = {lv: f"level:{lv}:{float(transfer_cost)}" for lv in range(3)}
+        self.perms: dict[tuple[int, int, int], np.ndarray] = {}
 
-    return cached(ctx, (NAME, "levels", float(transfer_cost)), build)
+    def pair(self, ctx: Scene, level: int, seed: int, j: int) -> tuple[str, str]:
+        """:func:`~mapkit.questions.base.pick`'s element ``j`` of the level's pool (the same seeded
+        permutation, computed by :func:`shuffled_range`, and the pool kept as an array)."""
+        pool = self.pools[level]
+        n = len(pool)
+        cycle, k = divmod(j, n)
+        perm = self.perms.get((level, seed, cycle))
+        if perm is None:
+            rng_seed = stable_seed(seed, NAME, -1 - cycle, hash_tag(self.tag[level]), city=ctx.city)
+            perm = self.perms[(level, seed, cycle)] = pool[shuffled_range(n, rng_seed)]
+        a, b = divmod(int(perm[k]), len(self.stations))
+        return self.stations[a], self.stations[b]
 
 
-def _levels(pools: tuple[list[tuple[str, str]], ...], weights: tuple[float, float, float]) -> dict[int, int]:
+def _city(ctx: Scene, transfer_cost: float) -> _City:
+    """The city's :class:`_City` for ``transfer_cost``, built once per city (released with its scene)."""
+    key = (NAME, "city", float(transfer_cost))
+    hit = ctx.caches.get(key)
+    if hit is None:
+        hit = ctx.caches[key] = _City(ctx, transfer_cost)
+    return hit
+
+
+def _levels(pools: tuple[np.ndarray, ...], weights: tuple[float, float, float]) -> dict[int, int]:
     """Drawn level -> the level whose pool serves it: itself, else the closest non-empty one (lower on a tie)."""
-    have = [lv for lv in range(3) if pools[lv]]
+    have = [lv for lv in range(3) if len(pools[lv])]
     if not have:
         return {}
     return {want: min(have, key=lambda lv: (abs(lv - want), lv)) for want in range(3) if weights[want] > 0}
@@ -149,7 +179,7 @@ def capacity(g: MetroGraph | Scene, config: PlanningConfig) -> int | None:
     """Distinct questions: the smallest level pool the drawn levels use, divided by the pairs an item may
     try (items ``0 .. capacity - 1`` never repeat a pair; 0 for a city with fewer than two stations)."""
     ctx, g = scene_and_graph(g)
-    pools = _level_pools(g, config.transfer_cost)
+    pools = _city(ctx, config.transfer_cost).pools
     used = set(_levels(pools, config.level_weights).values())
     return min((len(pools[lv]) // _probes(ctx) for lv in used), default=0)
 
@@ -177,6 +207,19 @@ def _route_ok(ctx: Any, routes: list[Route]) -> bool:
     )
 
 
+class _Plan:
+    """What every item of one config in one city repeats: the pools, the levels they serve, the draws."""
+
+    def __init__(self, ctx: Scene, config: PlanningConfig) -> None:
+        self.city = _city(ctx, config.transfer_cost)
+        self.serve = _levels(self.city.pools, config.level_weights)
+        self.probes = _probes(ctx)
+        # rng.choices(range(3), weights) without its per-call set-up: the same single draw
+        self.cum_weights = list(accumulate(config.level_weights))
+        self.total = self.cum_weights[-1] + 0.0
+        self.variants = config.variants
+
+
 def generate(g: MetroGraph | Scene, seed: int, index: int, config: PlanningConfig) -> dict[str, Any] | None:
     """Draw a variant and a level (the quota), then pair ``index`` of that level's seeded order.
 
@@ -186,29 +229,29 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: PlanningConfi
     ``None`` when none is askable or the city has no pair.
     """
     ctx, g = scene_and_graph(g)
-    pools = _level_pools(g, config.transfer_cost)
-    serve = _levels(pools, config.level_weights)
-    if not serve:
+    plan = ctx.caches.get((NAME, "plan", config))
+    if plan is None:
+        plan = ctx.caches[(NAME, "plan", config)] = _Plan(ctx, config)
+    if not plan.serve:
         return None
     rng = item_rng(seed, NAME, index, city=ctx.city)
-    variant = choose_template(rng, config.variants)
-    want = rng.choices(range(3), weights=config.level_weights)[0]
-    level = serve[want]
-    pool = pools[level]
-    probes = _probes(ctx)
-    stride = max(1, len(pool) // probes)
+    variant = choose_template(rng, plan.variants)
+    want = bisect(plan.cum_weights, rng.random() * plan.total, 0, 2)
+    level = plan.serve[want]
+    city = plan.city
+    n = len(city.pools[level])
+    probes = plan.probes
+    stride = max(1, n // probes)
     cycle, r = divmod(index, stride)
-    oracle = oracle_for(g, config.transfer_cost)
-    tag = f"level:{level}:{float(config.transfer_cost)}"
-    for k in range(min(probes, len(pool))):
-        a, b = pick(ctx, pool, NAME, tag, seed, cycle * len(pool) + r + k * stride)
-        routes = oracle.best_routes(a, b)
+    for k in range(min(probes, n)):
+        a, b = city.pair(ctx, level, seed, cycle * n + r + k * stride)
+        routes = city.routes.best_routes(a, b)
         if _route_ok(ctx, routes):
             break
     else:
         return None
     transfers = routes[0].transfers
-    gold = _gold(ctx, routes, oracle.cost(a, b), config.transfer_cost)
+    gold = _gold(ctx, routes, city.routes.cost(a, b), config.transfer_cost)
     return ASK.item(
         ctx, variant, seed, index, dict(stop1=ctx.names[a], stop2=ctx.names[b]),
         answer=None, answer_text=render_route(ctx, routes[0], variant),
@@ -223,6 +266,7 @@ def render_route(ctx: Any, route: Route, variant: str) -> str:
     """The route as the answer block a model must write (legs separated by ``--``).
 
     >>> from mapkit.graph import toy_city, best_routes
+    >>> from mapkit.questions.base import context
     >>> g = toy_city()
     >>> render_route(context(g), best_routes(g, "a", "g")[0], "long_count").count("Number of Via Stops")
     2
