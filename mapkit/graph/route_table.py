@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -242,7 +243,9 @@ class RouteTable:
         walker = self._walkers.get(r)
         if walker is None:
             walker = self._walkers[r] = _Walker(self, r, start)
-        found = walker.routes(end)
+        found = walker.single(end)
+        if found is None:  # some node has several tight predecessors: enumerate them all
+            found = walker.routes(end)
         if found is None:  # too many equal routes or paths: the reference picks, as the oracle does
             found = enumerate_best_routes(o.g, a, b, transfer_cost=o.transfer_cost)
         o._routes[key] = found
@@ -320,7 +323,7 @@ class _Walker:
     """
 
     def __init__(self, table: RouteTable, r: int, start: int) -> None:
-        self.table = table
+        self.table = weakref.ref(table)  # the table keeps its walkers: no reference cycle to collect
         self.r = r
         self.up = table.unique_pred_row(r)
         self.tight: _TightPreds | None = None
@@ -343,9 +346,38 @@ class _Walker:
             routes.sort(key=lambda r: (r.transfers, [(lg.line, lg.via) for lg in r.legs]))
         return routes
 
+    def single(self, end: int) -> list[Route] | None:
+        """The one cheapest route to exit node ``end`` when every node on the way has one tight
+        predecessor (most pairs); ``None`` otherwise."""
+        up, first, station, start = self.up, self.first, self.station, self.start
+        legs = []
+        x = end
+        while True:
+            v = up[x]
+            if v < 0:
+                return None
+            back = [station[v]]
+            w = v
+            p = up[w]
+            while p >= first:  # ride back along the service
+                back.append(station[p])
+                w = p
+                p = up[w]
+            if p < 0:
+                return None
+            if len(back) > 1:  # boarded at w; a ride of one station is no leg
+                legs.append(Leg(self.line[v], back[-1], back[0], tuple(back[-2:0:-1])))  # type: ignore[arg-type]
+            if p == start:
+                break
+            x = p + 1  # the entry node's one predecessor: its station's exit node
+        legs.reverse()
+        return [Route(tuple(legs))]
+
     def _preds(self, v: int) -> tuple[int, ...]:
         if self.tight is None:
-            self.tight = _TightPreds(self.table, self.r)
+            table = self.table()
+            assert table is not None  # a walker is only reached through its table
+            self.tight = _TightPreds(table, self.r)
         p = self.tight[v]
         return p if isinstance(p, tuple) else (p,)
 
