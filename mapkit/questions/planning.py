@@ -281,18 +281,21 @@ def _gold(ctx: Any, routes: list[Route], cost: float, transfer_cost: float) -> d
     ends: dict[str, None] = {}
     for r in routes:
         legs = []
+        stops = 0  # Route.stops and Route.transfers, without their per-call generator
         for leg in r.legs:
-            ends.setdefault(leg.start, None)
-            ends.setdefault(leg.end, None)
+            start, end, via = leg.start, leg.end, leg.via
+            ends.setdefault(start, None)
+            ends.setdefault(end, None)
+            stops += len(via) + 1
             legs.append(
                 {
                     "line": leg.line, "line_name": lines[leg.line],
-                    "from": leg.start, "from_name": names[leg.start],
-                    "to": leg.end, "to_name": names[leg.end],
-                    "via": list(leg.via), "via_names": [names[v] for v in leg.via],
+                    "from": start, "from_name": names[start],
+                    "to": end, "to_name": names[end],
+                    "via": list(via), "via_names": [names[v] for v in via],
                 }
             )
-        out.append({"legs": legs, "transfers": r.transfers, "stops": r.stops})
+        out.append({"legs": legs, "transfers": len(r.legs) - 1, "stops": stops})
     aliases = {sid: list(g.stations[sid].aliases) for sid in ends if g.stations[sid].aliases}
     gold = {
         "routes": out,
