@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from mapkit.answers.checks import Correctness, Given, stops_detail
 from mapkit.answers.extract import listed_stops
@@ -39,14 +39,15 @@ from mapkit.questions.base import (
     Scene,
     cached,
     choose_template,
+    context,
     level_from_thresholds,
     line_paths,
     rides_against_track,
     scene_and_graph,
-    track_gap,
 )
 from mapkit.questions.family import Asker, FamilyConfig, paired, row_ids
 from mapkit.questions.registry import Family, register
+from mapkit.questions.services import between, services, track, track_gap
 
 NAME = "Counting1"
 VERSION = 1
@@ -76,30 +77,6 @@ def _avoid(ctx: Any, a: str, b: str, line_ids: tuple[str, ...], count: int) -> f
     if all(len(g.lines[lid].branches) == 1 and not g.lines[lid].loop and not g.lines[lid].oneway for lid in line_ids):
         return frozenset()
     return frozenset(defensible_counts(g, a, b, line_ids) - {count})
-
-
-class _LineFacts(NamedTuple):
-    """What the pool and the asking need of a line, computed once per graph."""
-
-    simple: bool
-    """One two-way open service listing each station once: a span on it is a slice of ``seq``, the
-    same both ways, with no other defensible count and no loop wording."""
-    pos: dict[str, int]
-    seq: tuple[str, ...]
-    size: int
-    """``len(line.station_ids)`` (a property rebuilt on every access)."""
-
-
-def _line_facts(g: MetroGraph) -> dict[str, _LineFacts]:
-    def build() -> dict[str, _LineFacts]:
-        out = {}
-        for lid, ln in g.lines.items():
-            seq = ln.branches[0].stations
-            simple = len(ln.branches) == 1 and not ln.loop and not ln.oneway and len(set(seq)) == len(seq)
-            out[lid] = _LineFacts(simple, {s: i for i, s in enumerate(seq)}, seq, len(ln.station_ids))
-        return out
-
-    return g.derived("questions.counting1.lines", build)
 
 
 ASK = Asker(NAME, VERSION, TEMPLATES)
@@ -177,52 +154,19 @@ def defensible_counts(g: MetroGraph, a: str, b: str, line_ids: tuple[str, ...] |
     for lid in line_ids:
         for x, y in ((a, b), (b, a)):
             out.update(len(p) for p in line_paths(g, lid, x, y))
-        track, shape = g.derived(f"questions.counting1.track:{lid}", lambda lid=lid: _track(g, lid))
-        if a not in track or b not in track:
+        adj, shape = track(g, lid)
+        if a not in adj or b not in adj:
             continue
         if shape == "other":
-            out.update(_track_counts(track, a, b, 16))
+            out.update(_track_counts(adj, a, b, 16))
             continue
         # a forest has one path between two stations, a ring two: the track's distance gives them
-        gap = track_gap(g, lid, *((a, b) if a < b else (b, a)))
+        gap = track_gap(context(g), lid, a, b)
         if gap is not None:
             out.add(gap)
             if shape == "ring":
-                out.add(len(track) - gap - 2)
+                out.add(len(adj) - gap - 2)
     return out
-
-
-def _track(g: MetroGraph, lid: str) -> tuple[dict[str, dict[str, None]], str]:
-    """The line's drawn track: every service's edges, undirected (a reader follows the ink), as
-    adjacency in the order ``networkx.Graph.add_edges_from`` would keep it; and its shape: ``forest``
-    (no cycle), ``ring`` (one cycle through every station) or ``other``."""
-    adj: dict[str, dict[str, None]] = {}
-    for br in g.lines[lid].branches:
-        for u, v in br.edges():
-            adj.setdefault(u, {})
-            adj.setdefault(v, {})
-            adj[u][v] = None
-            adj[v][u] = None
-    edges = sum(len(nbrs) for nbrs in adj.values()) // 2
-    parts = 0
-    seen: set[str] = set()
-    for start in adj:
-        if start not in seen:
-            parts += 1
-            seen.add(start)
-            stack = [start]
-            while stack:
-                for v in adj[stack.pop()]:
-                    if v not in seen:
-                        seen.add(v)
-                        stack.append(v)
-    if edges == len(adj) - parts:
-        shape = "forest"
-    elif parts == 1 and all(len(nbrs) == 2 for nbrs in adj.values()):
-        shape = "ring"
-    else:
-        shape = "other"
-    return adj, shape
 
 
 def _track_counts(adj: dict[str, dict[str, None]], a: str, b: str, limit: int) -> list[int]:
@@ -262,7 +206,7 @@ def _pool(ctx: Scene, config: Counting1Config) -> list[tuple[str, str]]:
     def build() -> list[tuple[str, str]]:
         # pairs in order of first sight, line by line; a pair with a station no other line serves is
         # seen on one line only, and on a simple line it is countable as listed (its span is a slice)
-        facts = _line_facts(g)
+        facts = services(g)
         lines_at = g.lines_at
         lo, hi = config.min_stops, config.max_stops
         out: list[tuple[str, str]] = []
@@ -303,13 +247,11 @@ def _span_cached(ctx: Any, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, 
     first, second = (a, b) if a < b else (b, a)
     at_second = g.lines_at(second)
     common = tuple(lid for lid in g.lines_at(first) if lid in at_second)
-    facts = _line_facts(g)
+    facts = services(g)
     if common and all(facts[lid].simple for lid in common):
         found = None
         for lid in common:
-            f = facts[lid]
-            i, j = f.pos[a], f.pos[b]
-            stops = f.seq[i + 1 : j] if i < j else f.seq[j + 1 : i][::-1]
+            stops = between(facts[lid], a, b)
             if found is not None and stops != found:
                 return None
             found = stops
@@ -355,7 +297,7 @@ def _others(hi: int, count: int) -> tuple[int, ...]:
 def _ask(ctx: Scene, a: str, b: str, rng: Any, config: Counting1Config) -> tuple[str, dict, dict[str, Any]]:
     g = ctx.graph
     stops, line_ids = _span_cached(ctx, a, b)  # type: ignore[misc]
-    facts = _line_facts(g)
+    facts = services(g)
     simple = all([facts[lid].simple for lid in line_ids])  # no one-way ride, loop or junction to weigh
     if not simple and not all(line_paths(g, lid, a, b) for lid in line_ids):
         # a one-way service rides only b -> a: ask in riding order (the plain wording says "from ... to")
@@ -464,12 +406,7 @@ def _check_choice(item: dict[str, Any], extracted: str) -> Correctness:
 
 FAMILY = register(
     Family(
-        name=NAME,
-        version=VERSION,
-        config_cls=Counting1Config,
-        generate=generate,
-        derive=derive,
-        check=check,
+        name=NAME, version=VERSION, config_cls=Counting1Config, generate=generate, derive=derive, check=check,
         capacity=capacity,
         checks_unanswered=True,
         description="stops strictly between two stations of one line; 4-option multiple choice",
