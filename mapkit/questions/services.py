@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from mapkit.graph.model import MetroGraph
 
-__all__ = ["LineServices", "Track", "between", "ride_length", "services", "track", "track_gap"]
+__all__ = ["LineServices", "Track", "between", "ride", "ride_length", "services", "track", "track_gap"]
 
 KEY = "questions.services"
 """The :meth:`MetroGraph.derived` entry holding the index."""
@@ -83,8 +83,13 @@ def ride_length(g: MetroGraph, line: str, a: str, b: str) -> int | None:
     >>> ride_length(toy_city(), "green", "k", "l") is None
     True
     """
+    return ride(services(g)[line], a, b)
+
+
+def ride(line: LineServices, a: str, b: str) -> int | None:
+    """:func:`ride_length` on a line's :class:`LineServices`."""
     best = None
-    for pos, n, loop in services(g)[line].branches:
+    for pos, n, loop in line.branches:
         i, j = pos.get(a), pos.get(b)
         if i is None or j is None:
             continue
