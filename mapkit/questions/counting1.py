@@ -246,9 +246,11 @@ def _span_cached(ctx: Any, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, 
     g = ctx.graph
     first, second = (a, b) if a < b else (b, a)
     at_second = g.lines_at(second)
-    common = tuple(lid for lid in g.lines_at(first) if lid in at_second)
+    common = tuple([lid for lid in g.lines_at(first) if lid in at_second])
     facts = services(g)
-    if common and all(facts[lid].simple for lid in common):
+    if len(common) == 1 and facts[common[0]].simple:
+        return between(facts[common[0]], a, b), common
+    if common and all([facts[lid].simple for lid in common]):
         found = None
         for lid in common:
             stops = between(facts[lid], a, b)
@@ -297,8 +299,8 @@ def _others(hi: int, count: int) -> tuple[int, ...]:
 def _ask(ctx: Scene, a: str, b: str, rng: Any, config: Counting1Config) -> tuple[str, dict, dict[str, Any]]:
     g = ctx.graph
     stops, line_ids = _span_cached(ctx, a, b)  # type: ignore[misc]
-    facts = services(g)
-    simple = all([facts[lid].simple for lid in line_ids])  # no one-way ride, loop or junction to weigh
+    lines = [services(g)[lid] for lid in line_ids]
+    simple = all([ln.simple for ln in lines])  # no one-way ride, loop or junction to weigh
     if not simple and not all(line_paths(g, lid, a, b) for lid in line_ids):
         # a one-way service rides only b -> a: ask in riding order (the plain wording says "from ... to")
         a, b = b, a
@@ -306,13 +308,14 @@ def _ask(ctx: Scene, a: str, b: str, rng: Any, config: Counting1Config) -> tuple
     count = len(stops)
     pos = rng.randrange(4)
     avoid = frozenset() if simple else _avoid(ctx, a, b, line_ids, count)
-    options = distractors(rng, count, max([facts[lid].size for lid in line_ids]), avoid)
+    options = distractors(rng, count, max([ln.size for ln in lines]), avoid)
     options.insert(pos, count)
     template = choose_template(rng, config.templates)
     names = ctx.names
     # the published wording stays verbatim; the paraphrase names the rule on a loop
     way = _WAY if not simple and any(len(line_paths(g, lid, a, b)) > 1 for lid in line_ids) else ""
-    fields = dict(stop1=names[a], stop2=names[b], a=options[0], b=options[1], c=options[2], d=options[3], way=way)
+    fields = {"stop1": names[a], "stop2": names[b], "a": options[0], "b": options[1], "c": options[2],
+              "d": options[3], "way": way}  # fmt: skip
     return template, fields, {
         "answer": pos, "answer_text": LETTERS[pos], "difficulty_question": difficulty(count, options),
         "station_ids": (a, b), "line_ids": line_ids, "options": options, "gold": _gold(ctx, stops, count),
@@ -331,7 +334,7 @@ def difficulty(count: int, options: list[int]) -> str:
     ('medium', 'easy', 'hard')
     """
     level = LEVELS.index(level_from_thresholds(count, 3, 7))
-    if any(abs(o - count) <= 1 for o in options if o != count):
+    if any([o != count and -1 <= o - count <= 1 for o in options]):
         level = min(level + 1, 2)
     return LEVELS[level]
 
