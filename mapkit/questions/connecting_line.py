@@ -32,7 +32,7 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.family import Asker, FamilyConfig, paired, row_ids
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import ride_length
+from mapkit.questions.services import ride, services
 
 NAME = "connecting_line"
 VERSION = 1
@@ -62,18 +62,26 @@ class ConnectingLineConfig(FamilyConfig):
 
 def _ride(g: MetroGraph, line: str, a: str, b: str) -> int | None:
     """Fewest stops between riding ``line`` from ``a`` to ``b`` (one-way services: their direction only)."""
-    if not g.lines[line].oneway:
-        return ride_length(g, line, a, b)
+    ln = services(g)[line]
+    if not ln.oneway:
+        return ride(ln, a, b)
     paths = line_paths(g, line, a, b)
     return len(paths[0]) if paths else None
 
 
-def _truth_line(g: MetroGraph, a: str, b: str) -> str | None:
-    at_b = set(g.lines_at(b))
+def _line_ride(g: MetroGraph, a: str, b: str) -> tuple[str, int] | None:
+    """``(line, stops between)`` of the one line joining ``a`` to ``b`` (riding a -> b), else ``None``."""
+    at_b = g.lines_at(b)
     common = [lid for lid in g.lines_at(a) if lid in at_b]
-    if len(common) != 1 or _ride(g, common[0], a, b) is None:
+    if len(common) != 1:
         return None
-    return common[0]
+    n = _ride(g, common[0], a, b)
+    return None if n is None else (common[0], n)
+
+
+def _truth_line(g: MetroGraph, a: str, b: str) -> str | None:
+    found = _line_ride(g, a, b)
+    return None if found is None else found[0]
 
 
 def _pool(ctx: Scene, config: ConnectingLineConfig) -> list[tuple[str, str]]:
@@ -82,31 +90,54 @@ def _pool(ctx: Scene, config: ConnectingLineConfig) -> list[tuple[str, str]]:
     def build() -> list[tuple[str, str]]:
         if len(g.lines) < 2:
             return []
-        seen: dict[tuple[str, str], None] = {}
+        # pairs in order of first sight, line by line; a pair with a station no other line serves is
+        # seen on this line only, and on a two-way line its ride is the same both ways
+        index = services(g)
+        lines_at = g.lines_at
+        lo, hi = config.min_between, config.max_between
+
+        def fits(n: int | None) -> bool:
+            return n is not None and n >= lo and (hi is None or n <= hi)
+
+        out: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
         for lid, ln in g.lines.items():
             ids = [s for s in ln.station_ids if ctx.clean(s, (lid,))]
+            alone = [len(lines_at(s)) == 1 for s in ids]
+            line = index[lid]
+            two_way = not line.oneway
+            at = [line.pos[s] for s in ids] if line.simple else None  # a simple line's ride: positions apart
             for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
+                for j in range(i + 1, len(ids)):
+                    b = ids[j]
+                    if two_way and (alone[i] or alone[j]):
+                        if fits(at[j] - at[i] - 1 if at is not None else ride(line, a, b)):
+                            out.append((a, b) if a < b else (b, a))
+                        continue
                     if _truth_line(g, a, b) == lid:
                         n = _ride(g, lid, a, b)
                     elif _truth_line(g, b, a) == lid:  # a one-way service rides only b -> a
                         n = _ride(g, lid, b, a)
                     else:
                         continue
-                    too_long = config.max_between is not None and n is not None and n > config.max_between
-                    if n is None or n < config.min_between or too_long:
+                    if not fits(n):
                         continue
-                    seen.setdefault((a, b) if a < b else (b, a), None)
-        return list(seen)
+                    key = (a, b) if a < b else (b, a)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append(key)
+        return out
 
     return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
 
 
 def _ask(ctx: Scene, a: str, b: str, rng: Any, config: ConnectingLineConfig) -> tuple[str, dict, dict[str, Any]]:
-    if _truth_line(ctx.graph, a, b) is None:  # a one-way service: ask in the direction its trains run
+    found = _line_ride(ctx.graph, a, b)
+    if found is None:  # a one-way service: ask in the direction its trains run
         a, b = b, a
+        found = _line_ride(ctx.graph, a, b)
     template = choose_template(rng, config.templates)
-    _, text, gold = _truth(ctx, a, b)
+    _, text, gold = _answer(ctx, found)
     return template, {"stop1": ctx.names[a], "stop2": ctx.names[b]}, {
         "answer": None, "answer_text": text, "difficulty_question": level_from_thresholds(gold["between"], 3, 8),
         "station_ids": (a, b), "line_ids": (gold["line"],), "gold": gold,
@@ -119,10 +150,13 @@ drawn order."""
 
 
 def _truth(ctx: Any, a: str, b: str) -> tuple[None, str, dict[str, Any]]:
-    lid = _truth_line(ctx.graph, a, b)
-    if lid is None:
+    return _answer(ctx, _line_ride(ctx.graph, a, b))
+
+
+def _answer(ctx: Any, found: tuple[str, int] | None) -> tuple[None, str, dict[str, Any]]:
+    if found is None:
         return None, "", {"error": "the stations are not joined by exactly one line"}
-    n = _ride(ctx.graph, lid, a, b)
+    lid, n = found
     gold: dict[str, Any] = {"line": lid, "line_name": ctx.line_names[lid], "between": n}
     if ctx.graph.lines[lid].aliases:  # the legend's abbreviations (Singapore's NSL)
         gold["line_aliases"] = list(ctx.graph.lines[lid].aliases)

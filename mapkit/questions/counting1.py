@@ -26,11 +26,9 @@ Example:
 
 from __future__ import annotations
 
-import itertools
+import functools
 from dataclasses import dataclass
 from typing import Any
-
-import networkx as nx
 
 from mapkit.answers.checks import Correctness, Given, stops_detail
 from mapkit.answers.extract import listed_stops
@@ -41,6 +39,7 @@ from mapkit.questions.base import (
     Scene,
     cached,
     choose_template,
+    context,
     level_from_thresholds,
     line_paths,
     rides_against_track,
@@ -48,6 +47,7 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.family import Asker, FamilyConfig, paired, row_ids
 from mapkit.questions.registry import Family, register
+from mapkit.questions.services import between, services, track, track_gap
 
 NAME = "Counting1"
 VERSION = 1
@@ -154,60 +154,118 @@ def defensible_counts(g: MetroGraph, a: str, b: str, line_ids: tuple[str, ...] |
     for lid in line_ids:
         for x, y in ((a, b), (b, a)):
             out.update(len(p) for p in line_paths(g, lid, x, y))
-        track = g.derived(f"questions.counting1.track:{lid}", lambda lid=lid: _track(g, lid))
-        if a in track and b in track:
-            out.update(len(p) - 2 for p in itertools.islice(nx.all_simple_paths(track, a, b), 16))
+        adj, shape = track(g, lid)
+        if a not in adj or b not in adj:
+            continue
+        if shape == "other":
+            out.update(_track_counts(adj, a, b, 16))
+            continue
+        # a forest has one path between two stations, a ring two: the track's distance gives them
+        gap = track_gap(context(g), lid, a, b)
+        if gap is not None:
+            out.add(gap)
+            if shape == "ring":
+                out.add(len(adj) - gap - 2)
     return out
 
 
-def _track(g: MetroGraph, lid: str) -> nx.Graph:
-    """The line's drawn track: every service's edges, undirected (a reader follows the ink)."""
-    track = nx.Graph()
-    for br in g.lines[lid].branches:
-        track.add_edges_from(br.edges())
-    return track
+def _track_counts(adj: dict[str, dict[str, None]], a: str, b: str, limit: int) -> list[int]:
+    """Stops strictly between ``a`` and ``b`` on each of the first ``limit`` simple paths of the track,
+    in the order ``networkx.all_simple_paths`` gives them (depth first, neighbours in adjacency order),
+    so the capped set is the one it gave - without its per-step generator overhead.
+
+    >>> _track_counts({"a": {"b": None, "c": None}, "b": {"a": None, "c": None}, "c": {"b": None, "a": None}},
+    ...               "a", "c", 16)
+    [1, 0]
+    """
+    out: list[int] = []
+    on_path = {a}
+
+    def walk(u: str) -> bool:
+        for v in adj[u]:
+            if v in on_path:
+                continue
+            if v == b:
+                out.append(len(on_path) - 1)
+                if len(out) == limit:
+                    return True
+            else:
+                on_path.add(v)
+                if walk(v):
+                    return True
+                on_path.discard(v)
+        return False
+
+    walk(a)
+    return out
 
 
 def _pool(ctx: Scene, config: Counting1Config) -> list[tuple[str, str]]:
     g = ctx.graph
 
     def build() -> list[tuple[str, str]]:
-        seen: dict[tuple[str, str], None] = {}
+        # pairs in order of first sight, line by line; a pair with a station no other line serves is
+        # seen on one line only, and on a simple line it is countable as listed (its span is a slice)
+        facts = services(g)
+        lines_at = g.lines_at
+        lo, hi = config.min_stops, config.max_stops
+        out: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
         for ln in g.lines.values():
+            f = facts[ln.id]
             ids = [s for s in ln.station_ids if ctx.clean(s, (ln.id,))]
+            alone = [len(lines_at(s)) == 1 for s in ids]
+            pos = [f.pos.get(s, 0) for s in ids]
             for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
+                for j in range(i + 1, len(ids)):
+                    b = ids[j]
                     key = (a, b) if a < b else (b, a)
+                    if f.simple and (alone[i] or alone[j]):
+                        n = pos[j] - pos[i] - 1
+                        if n >= lo and (hi is None or n <= hi):
+                            out.append(key)
+                        continue
                     if key in seen:
                         continue
                     sp = _span_cached(ctx, key[0], key[1])
                     if sp is None or not all(ctx.clean(s, sp[1]) for s in key):
                         continue
                     n = len(sp[0])
-                    if n < config.min_stops or (config.max_stops is not None and n > config.max_stops):
+                    if n < lo or (hi is not None and n > hi):
                         continue
-                    seen[key] = None
-        return list(seen)
+                    seen.add(key)
+                    out.append(key)
+        return out
 
     return cached(ctx, (NAME, "pool", config.min_stops, config.max_stops), build)
 
 
 def _span_cached(ctx: Any, a: str, b: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    key = ("span", a, b) if a < b else ("span", b, a)
+    """:func:`span_of` with ``a`` and ``b`` in either order, computed once per unordered pair (a pair
+    whose common lines are all simple is a slice of each, not cached)."""
+    g = ctx.graph
+    first, second = (a, b) if a < b else (b, a)
+    at_second = g.lines_at(second)
+    common = tuple([lid for lid in g.lines_at(first) if lid in at_second])
+    facts = services(g)
+    if len(common) == 1 and facts[common[0]].simple:
+        return between(facts[common[0]], a, b), common
+    if common and all([facts[lid].simple for lid in common]):
+        found = None
+        for lid in common:
+            stops = between(facts[lid], a, b)
+            if found is not None and stops != found:
+                return None
+            found = stops
+        return found, common
+    key = ("span", first, second)
     if key in ctx.caches:
         hit = ctx.caches[key]
     else:
-        hit = ctx.caches[key] = span_of(ctx.graph, key[1], key[2])
+        hit = ctx.caches[key] = span_of(g, first, second)
     if hit is None or a < b:
         return hit
     return hit[0][::-1], hit[1]
-
-
-def _line_length(ctx: Any, line_ids: tuple[str, ...] | list[str]) -> int:
-    sizes = ctx.caches.get("line-sizes")
-    if sizes is None:  # Line.station_ids is rebuilt on every access: count once per city
-        sizes = ctx.caches["line-sizes"] = {lid: len(ln.station_ids) for lid, ln in ctx.graph.lines.items()}
-    return max(sizes[lid] for lid in line_ids)
 
 
 def distractors(rng: Any, count: int, line_length: int, avoid: set[int] | frozenset[int] = frozenset()) -> list[int]:
@@ -220,9 +278,9 @@ def distractors(rng: Any, count: int, line_length: int, avoid: set[int] | frozen
     (3, False, False, True)
     """
     hi = max(line_length - 2, 4)  # a short line still needs three other values (count <= len - 2)
-    values = [v for v in range(hi + 1) if v != count]
+    values = _others(hi, count)
     drawn = rng.sample(values, 3)
-    if not avoid.intersection(drawn):
+    if not avoid or not avoid.intersection(drawn):
         return drawn  # the common case draws exactly as before other defensible counts were avoided
     values = [v for v in values if v not in avoid]
     while len(values) < 3:
@@ -232,23 +290,32 @@ def distractors(rng: Any, count: int, line_length: int, avoid: set[int] | frozen
     return rng.sample(values, 3)
 
 
+@functools.cache
+def _others(hi: int, count: int) -> tuple[int, ...]:
+    """``0 .. hi`` without ``count`` (a handful of line lengths and counts per city: built once each)."""
+    return tuple(v for v in range(hi + 1) if v != count)
+
+
 def _ask(ctx: Scene, a: str, b: str, rng: Any, config: Counting1Config) -> tuple[str, dict, dict[str, Any]]:
     g = ctx.graph
     stops, line_ids = _span_cached(ctx, a, b)  # type: ignore[misc]
-    if not all(line_paths(g, lid, a, b) for lid in line_ids):
+    lines = [services(g)[lid] for lid in line_ids]
+    simple = all([ln.simple for ln in lines])  # no one-way ride, loop or junction to weigh
+    if not simple and not all(line_paths(g, lid, a, b) for lid in line_ids):
         # a one-way service rides only b -> a: ask in riding order (the plain wording says "from ... to")
         a, b = b, a
         stops = stops[::-1]
     count = len(stops)
     pos = rng.randrange(4)
-    avoid = _avoid(ctx, a, b, line_ids, count)
-    options = distractors(rng, count, _line_length(ctx, line_ids), avoid)
+    avoid = frozenset() if simple else _avoid(ctx, a, b, line_ids, count)
+    options = distractors(rng, count, max([ln.size for ln in lines]), avoid)
     options.insert(pos, count)
     template = choose_template(rng, config.templates)
     names = ctx.names
     # the published wording stays verbatim; the paraphrase names the rule on a loop
-    way = _WAY if any(len(line_paths(g, lid, a, b)) > 1 for lid in line_ids) else ""
-    fields = dict(stop1=names[a], stop2=names[b], a=options[0], b=options[1], c=options[2], d=options[3], way=way)
+    way = _WAY if not simple and any(len(line_paths(g, lid, a, b)) > 1 for lid in line_ids) else ""
+    fields = {"stop1": names[a], "stop2": names[b], "a": options[0], "b": options[1], "c": options[2],
+              "d": options[3], "way": way}  # fmt: skip
     return template, fields, {
         "answer": pos, "answer_text": LETTERS[pos], "difficulty_question": difficulty(count, options),
         "station_ids": (a, b), "line_ids": line_ids, "options": options, "gold": _gold(ctx, stops, count),
@@ -267,7 +334,7 @@ def difficulty(count: int, options: list[int]) -> str:
     ('medium', 'easy', 'hard')
     """
     level = LEVELS.index(level_from_thresholds(count, 3, 7))
-    if any(abs(o - count) <= 1 for o in options if o != count):
+    if any([o != count and -1 <= o - count <= 1 for o in options]):
         level = min(level + 1, 2)
     return LEVELS[level]
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from mapkit.answers.checks import check_count
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, level_from_thresholds, scene_and_graph
-from mapkit.questions.family import Asker, pooled, templates_config
+from mapkit.questions.base import Scene, context, level_from_thresholds, scene_and_graph
+from mapkit.questions.family import Asker, templates_config
 from mapkit.questions.registry import Family, register
 
 NAME = "Counting3"
@@ -46,8 +46,19 @@ def _ask(ctx: Scene, city: str, config: Any) -> tuple[None, dict[str, Any]]:
                   "line_ids": (), "gold": _gold(ctx)}  # fmt: skip
 
 
-capacity, generate = pooled(ASK, lambda ctx, config: (ctx.city,), _ask)
-"""Capacity: one question per city (the city's line count)."""
+def capacity(g: MetroGraph | Scene, config: Any) -> int:
+    """One question per city (the city's line count)."""
+    return 1
+
+
+def generate(g: MetroGraph | Scene, seed: int, index: int, config: Any) -> dict[str, Any]:
+    """Item ``index``: the city's one question in its drawn wording - :func:`~mapkit.questions.family.pooled`
+    over the one-candidate pool ``(city,)`` without drawing a permutation of it per item (every item
+    after the first starts a new cycle of a one-element pool, and its candidate is the city anyway)."""
+    scene = context(g)
+    template = ASK.template(config, seed, index, scene)
+    fields, row = _ask(scene, scene.city, config)
+    return ASK.item(scene, template, seed, index, fields, **row)
 
 
 def _gold(ctx: Any) -> dict[str, Any]:

@@ -24,9 +24,10 @@ from typing import Any
 from mapkit.answers.checks import Correctness, Given
 from mapkit.answers.normalize import match_name
 from mapkit.graph.model import MetroGraph
-from mapkit.questions.base import Scene, cached, level_from_thresholds, line_paths, rides_against_track, scene_and_graph
+from mapkit.questions.base import Scene, cached, context, level_from_thresholds, line_paths, scene_and_graph
 from mapkit.questions.family import Asker, FamilyConfig, pooled, row_ids
 from mapkit.questions.registry import Family, register
+from mapkit.questions.services import between, services, track_gap
 
 NAME = "next_station"
 VERSION = 1
@@ -68,14 +69,19 @@ def path_of(g: MetroGraph, line: str, a: str, b: str) -> tuple[tuple[str, ...], 
     """
     if a == b:
         return None
+    ln = services(g)[line]
+    if ln.simple:  # one two-way open service: the slice between, one way, along the track
+        return (between(ln, a, b), False) if a in ln.pos and b in ln.pos else None
     paths = line_paths(g, line, a, b)  # stops_between's paths (tests/questions check the equality)
     if not paths or (len(paths) > 1 and len(paths[0]) == len(paths[1])):
         return None
-    loop = g.lines[line].loop
+    loop = ln.loop
     if len(paths) > 1 and not loop:
         return None  # two services ride differently between the same stations
-    if rides_against_track(g, line, a, b, len(paths[0])):
-        return None  # a one-way service rides the long way: the map's track suggests another next stop
+    if len(ln.branches) > 1 or ln.oneway:  # rides_against_track, on the prebuilt track
+        gap = track_gap(context(g), line, a, b)
+        if gap is not None and gap < len(paths[0]):
+            return None  # a one-way service rides the long way: the map's track suggests another next stop
     return paths[0], loop and len(paths) > 1
 
 
@@ -85,8 +91,14 @@ def _pool(ctx: Scene, config: NextStationConfig) -> list[tuple[str, str, str]]:
     def build() -> list[tuple[str, str, str]]:
         out = []
         lo, hi = config.min_between, config.max_between
+        index = services(g)
         for lid, ln in g.lines.items():
             ids = [s for s in ln.station_ids if ctx.clean(s, (lid,))]
+            line = index[lid]
+            if line.simple:
+                # one two-way open service: the stops between are a slice, the next stop its first
+                out.extend(_simple_triples(ctx, lid, line.seq, [line.pos[s] for s in ids], lo, hi))
+                continue
             oneway = ln.oneway
             for i, a in enumerate(ids):
                 for b in ids[i + 1 :]:
@@ -101,6 +113,27 @@ def _pool(ctx: Scene, config: NextStationConfig) -> list[tuple[str, str, str]]:
         return out
 
     return cached(ctx, (NAME, "pool", config.min_between, config.max_between), build)
+
+
+def _simple_triples(
+    ctx: Scene, lid: str, seq: tuple[str, ...], at: list[int], lo: int, hi: int | None
+) -> list[tuple[str, str, str]]:
+    """The pool's triples of a simple line, in the general loop's order: for the usable stations at
+    positions ``at`` (ascending), each pair a -> b then b -> a whose stops between number ``lo`` to
+    ``hi`` and whose next stop is clean (:func:`path_of` on such a line is the slice between)."""
+    clean = [ctx.clean(s, (lid,)) for s in seq]
+    out = []
+    for x, i in enumerate(at):
+        a = seq[i]
+        for j in at[x + 1 :]:
+            n = j - i - 1
+            if n < lo or (hi is not None and n > hi):
+                continue
+            if clean[i + 1]:
+                out.append((lid, a, seq[j]))
+            if clean[j - 1]:
+                out.append((lid, seq[j], a))
+    return out
 
 
 def _ask(ctx: Scene, triple: tuple[str, str, str], config: NextStationConfig) -> tuple[dict, dict[str, Any]]:

@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from mapkit.answers.checks import check_yes_no
@@ -32,7 +34,7 @@ from mapkit.questions.base import (
 )
 from mapkit.questions.family import Asker, row_ids, templates_config
 from mapkit.questions.registry import Family, register
-from mapkit.questions.strata import ride_length
+from mapkit.questions.services import ride, services
 
 NAME = "TorF1"
 VERSION = 1
@@ -55,43 +57,76 @@ ASK = Asker(NAME, VERSION, TEMPLATES)
 TorF1Config = templates_config("TorF1Config", ASK, "reasonmap")
 
 
-def _yes_pool(g: MetroGraph) -> list[tuple[str, str]]:
-    ctx = context(g)
+def _yes_pool(ctx: Scene) -> list[tuple[str, str]]:
+    g = ctx.graph
 
     def build() -> list[tuple[str, str]]:
-        seen: dict[tuple[str, str], None] = {}
+        # pairs in order of first sight, line by line; a pair with a station no other line serves is
+        # seen on one line only, so only pairs of two interchanges need the check
+        out: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        lines_at = g.lines_at
         for ln in g.lines.values():
             ids = [s for s in ln.station_ids if s in ctx.usable]
+            alone = [len(lines_at(s)) == 1 for s in ids]
             for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
-                    seen.setdefault((a, b) if a < b else (b, a), None)
-        return list(seen)
+                for j in range(i + 1, len(ids)):
+                    b = ids[j]
+                    key = (a, b) if a < b else (b, a)
+                    if alone[i] or alone[j]:
+                        out.append(key)
+                    elif key not in seen:
+                        seen.add(key)
+                        out.append(key)
+        return out
 
     return cached(ctx, (NAME, "yes"), build)
 
 
-def _no_pool(g: MetroGraph) -> list[tuple[str, str]]:
-    """Every usable unordered pair sharing no line (stations grouped by line set: a few ms for Beijing)."""
-    ctx = context(g)
+class _NoPairs(Sequence[tuple[str, str]]):
+    """Every usable unordered pair sharing no line, in the order of the nested loop over
+    ``stations`` (i < j), without building the pairs: stations with the same line set share the
+    sorted list of stations they share nothing with, so station ``i``'s partners are that list's tail
+    after ``i`` and pair ``k`` is found by bisection (a few ms for Beijing)."""
 
-    def build() -> list[tuple[str, str]]:
-        sets = {s: frozenset(g.lines_at(s)) for s in ctx.usable_list}
-        stations = ctx.usable_list
-        out = []
-        for i, a in enumerate(stations):
-            la = sets[a]
-            for b in stations[i + 1 :]:
-                if la.isdisjoint(sets[b]):
-                    out.append((a, b) if a < b else (b, a))
-        return out
+    def __init__(self, g: MetroGraph, stations: tuple[str, ...]) -> None:
+        line_sets = [frozenset(g.lines_at(s)) for s in stations]
+        apart: dict[frozenset[str], list[int]] = {}
+        for ls in line_sets:
+            if ls not in apart:
+                apart[ls] = [j for j, other in enumerate(line_sets) if ls.isdisjoint(other)]
+        self._stations = stations
+        self._partners = [apart[ls] for ls in line_sets]
+        self._start = [bisect_right(apart[ls], i) for i, ls in enumerate(line_sets)]
+        self._offsets = [0]
+        for partners, start in zip(self._partners, self._start):
+            self._offsets.append(self._offsets[-1] + len(partners) - start)
 
-    return cached(ctx, (NAME, "no"), build)
+    def __len__(self) -> int:
+        return self._offsets[-1]
+
+    def __getitem__(self, k: Any) -> Any:
+        if not isinstance(k, int):
+            return [self[x] for x in range(len(self))[k]]
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        i = bisect_right(self._offsets, k) - 1
+        a = self._stations[i]
+        b = self._stations[self._partners[i][self._start[i] + k - self._offsets[i]]]
+        return (a, b) if a < b else (b, a)
+
+
+def _no_pool(ctx: Scene) -> Sequence[tuple[str, str]]:
+    """Every usable unordered pair sharing no line (:class:`_NoPairs`)."""
+    return cached(ctx, (NAME, "no"), lambda: _NoPairs(ctx.graph, ctx.usable_list))
 
 
 def capacity(g: MetroGraph | Scene, config: TorF1Config) -> int:
     """Twice the smaller of the yes- and no-pair pools (yes and no alternate); 0 when no "no" can be asked."""
-    ctx, g = scene_and_graph(g)
-    return 2 * min(len(_yes_pool(g)), len(_no_pool(g)))
+    ctx = context(g)
+    return 2 * min(len(_yes_pool(ctx)), len(_no_pool(ctx)))
 
 
 def _share(g: MetroGraph, a: str, b: str) -> list[str]:
@@ -101,14 +136,14 @@ def _share(g: MetroGraph, a: str, b: str) -> list[str]:
 
 def generate(g: MetroGraph | Scene, seed: int, index: int, config: TorF1Config) -> dict[str, Any] | None:
     """Even index: a yes-pair, odd index: a no-pair, each from its pool in a seeded order without repeats."""
-    ctx, g = scene_and_graph(g)
-    no_pool = _no_pool(g)
+    ctx = context(g)
+    no_pool = _no_pool(ctx)
     if not no_pool:
         return None
     rng = item_rng(seed, NAME, index, city=ctx.city)
     yes = index % 2 == 0
     if yes:
-        a, b = pick(ctx, _yes_pool(g), NAME, "yes", seed, index // 2)
+        a, b = pick(ctx, _yes_pool(ctx), NAME, "yes", seed, index // 2)
     else:
         a, b = pick(ctx, no_pool, NAME, "no", seed, index // 2)
     if rng.random() < 0.5:
@@ -126,7 +161,8 @@ def difficulty(ctx: Any, a: str, b: str, common: list[str]) -> str:
     """Yes: stops between them on a common service 0-2 / 3-7 / 8+ (hops on the map when they are on
     different branches); no: nearest line of one station 1 / 2-3 / 4+ hops from the other."""
     if common:
-        rides = [r for r in (ride_length(ctx.graph, lid, a, b) for lid in common) if r is not None]
+        index = services(ctx.graph)
+        rides = [r for r in (ride(index[lid], a, b) for lid in common) if r is not None]
         between = min(rides) if rides else ctx.hops(a, b) - 1
         return level_from_thresholds(between, 2, 7)
     near = min(
