@@ -271,7 +271,7 @@ def scene_and_graph(g: MetroGraph | Scene) -> tuple[Scene, MetroGraph]:
 
 def _scene(g: MetroGraph) -> Scene:
     names = {sid: st.name for sid, st in g.stations.items()}
-    usable = tuple(sid for sid, n in names.items() if len(g.station_ids_named(n)) == 1)
+    usable = tuple(sid for sid in names if len(g.ids_named_like(sid)) == 1)
     level = city_difficulty(g)
     return Scene(
         graph=g,
