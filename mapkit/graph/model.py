@@ -26,6 +26,7 @@ import json
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -126,17 +127,18 @@ class Line:
     color: str | None = None
     aliases: tuple[str, ...] = ()
 
-    @property
+    # a line never changes: these are computed on first use and kept (question families ask per item)
+    @cached_property
     def loop(self) -> bool:
         """True when any service of the line is circular."""
         return any(b.loop for b in self.branches)
 
-    @property
+    @cached_property
     def oneway(self) -> bool:
         """True when any service of the line runs one way only."""
         return any(b.oneway for b in self.branches)
 
-    @property
+    @cached_property
     def station_ids(self) -> tuple[str, ...]:
         """Every station of the line once: main service order, then branch-only stations."""
         seen: dict[str, None] = {}
