@@ -2,8 +2,13 @@
 
 1. Per core, side by side (CPU seconds of this process, so the machine's other load does not count):
    reasoning-gym's ``shortest_path`` (generate + write JSONL) and mapkit ``write_items`` with one
-   worker on one city (``--city``, default beijing), on every city, and on every family over every
-   city; items/s per core and the ratio to reasoning-gym (target >= 2).
+   worker, each line with both rates and the ratio (target >= 2): one city (``--city``, default
+   beijing) with every family (``--city-n`` per family, default 20,000: ``mapkit generate --city beijing
+   --n 20000``); every city with every family at ``--n`` per city and family (default 2,000: the issue's
+   ``--all-cities --n 2000``) and at ``--small-n`` (default 303); then one line per family over every
+   city (``--family-n``, default 2,000), the visual families included: their maps are drawn first (render
+   time printed on its own line, not counted), the per-city setup (loading the city and its map) is
+   counted in each visual family's line as a one-family run would pay it.
 2. End to end (wall time): the same all-cities run with 1 and N workers (``--workers``, default every
    core), checked byte-identical.
 3. ``--items`` (default 1,000,000) items over every city and family to JSONL with N workers: wall
@@ -13,6 +18,7 @@
 Usage:
     python bench/bench_generate.py --data-dir ../shared/data/reasonmap
     python bench/bench_generate.py --items 200000 --per-core-items 40000   # a shorter run
+    python bench/bench_generate.py --per-core-only --visual-cities 5          # section 1 only, 5 maps
 
 Example (the per-type count for a target total):
     >>> per_type(1_000_000, cities=30, types=11)
@@ -65,6 +71,67 @@ def gym_items(count: int, out: Path) -> int:
     return count
 
 
+VISUAL = ("line_colour", "localise", "station_at_point")
+
+
+def visual_rates(
+    cities: list[str], n: int, data_dir: str | None, out: Path
+) -> tuple[float, float, dict[str, tuple[int, float]]]:
+    """Draw the maps of ``cities`` once (the render timed apart), then generate each visual family from them.
+
+    Returns ``(render CPU s, setup CPU s, {family: (items, CPU s)})``: setup is loading the cities and their
+    drawn maps (``plan_items`` less the drawing); each family's CPU s is its generation and JSONL encoding.
+    """
+    import mapkit.render as render_mod
+    from mapkit.generate import _configs, item_at, plan_items
+    from mapkit.io import atomic_writer, dumps_lines
+    from mapkit.questions import get_family
+    from mapkit.questions.base import no_gc, release
+
+    drawing = [0.0]
+    real = render_mod.render_city
+
+    def timed_render(*a, **kw):  # the drawing's CPU time, told apart from the rest of plan_items
+        c0 = time.process_time()
+        try:
+            return real(*a, **kw)
+        finally:
+            drawing[0] += time.process_time() - c0
+
+    render_mod.render_city = timed_render
+    try:
+        c0 = time.process_time()
+        plan = plan_items(cities, types=list(VISUAL), n_per_type=n, repeats=True, data_dir=data_dir, render=True,
+                          render_dir=out / "maps", items_dir=out)
+        setup = time.process_time() - c0 - drawing[0]
+    finally:
+        render_mod.render_city = real
+    cfgs = _configs(list(VISUAL), None)
+    rates = {}
+    for fam in VISUAL:
+        gen, cfg = get_family(fam).generate, cfgs[fam]
+        made = 0
+        c0 = time.process_time()
+        with no_gc(), atomic_writer(out / f"{fam}.jsonl", "wb") as fh:
+            for scene, entry in plan:
+                if entry.family != fam:
+                    continue
+                batch = []
+                i = 0
+                while len(batch) < entry.n and i < 2 * entry.n + 16:  # the runner's rule (repeats allowed)
+                    item = item_at(gen, scene, 0, i, cfg)
+                    i += 1
+                    if item is not None:
+                        batch.append(item)
+                for k in range(0, len(batch), 32):
+                    fh.write(dumps_lines(batch[k : k + 32]))
+                made += len(batch)
+                release(scene.graph)  # the next family starts from cold pools, as a one-family run would
+                scene.render.caches.clear()
+        rates[fam] = (made, time.process_time() - c0)
+    return drawing[0], setup, rates
+
+
 def main(argv: list[str] | None = None) -> int:
     from mapkit.generate import write_items
     from mapkit.parallel import available_cores
@@ -76,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--items", type=int, default=1_000_000, help="items of the big run (all cities, N workers)")
     ap.add_argument("--per-core-items", type=int, default=100_000, help="items of each per-core run")
     ap.add_argument("--city", default="beijing", help="the single-city run's city")
+    ap.add_argument("--city-n", type=int, default=20_000, help="items per family of the single-city run")
+    ap.add_argument("--n", type=int, default=2000, help="items per city and family of the all-cities run")
+    ap.add_argument("--small-n", type=int, default=303, help="the all-cities run again with this many")
+    ap.add_argument("--family-n", type=int, default=2000, help="items per city of each one-family line")
+    ap.add_argument("--visual-cities", type=int, default=None, help="cities whose maps are drawn (default all)")
+    ap.add_argument("--per-core-only", action="store_true", help="section 1 only")
     ap.add_argument("--workers", type=int, default=available_cores(), help="N (default: every core)")
     ap.add_argument("--data-dir", default=os.environ.get("MAPKIT_DATA"), help="ReasonMap data (default $MAPKIT_DATA)")
     args = ap.parse_args(argv)
@@ -99,30 +172,47 @@ def main(argv: list[str] | None = None) -> int:
             return write_items(path, cs, n_per_type=n, repeats=True, data_dir=d, types=types, workers=workers).total
 
         # 1. per core, side by side ------------------------------------------------------------------
-        print(f"per core (CPU time, one process), {args.per_core_items:,} items per run")
+        gym_n = max(args.per_core_items // 4, 1000)
+        print(f"per core (CPU time, one process; reasoning-gym: {gym_n:,} items)")
         gym_rate = None
         if gym_version is None:
             print("  reasoning-gym: not installed (pip install -e '.[bench]'): no ratio")
         else:
-            n, cpu, _ = _cpu_rate(lambda: gym_items(args.per_core_items // 4, t / "gym.jsonl"))
+            n, cpu, _ = _cpu_rate(lambda: gym_items(gym_n, t / "gym.jsonl"))
             gym_rate = n / cpu
-            print(f"  reasoning-gym {gym_version} shortest_path: {gym_rate:10,.0f} items/s")
-        runs = [
-            (f"mapkit {args.city}, every family", [args.city], per_type(args.per_core_items, cities=1, types=len(fams)),
-             None),
-            ("mapkit every city, every family", cities, per_type(args.per_core_items, cities=len(cities),
-                                                                 types=len(fams)), None),
-        ]
-        runs += [(f"  {f}", cities, per_type(args.per_core_items // 4, cities=len(cities), types=1), [f]) for f in fams]
-        for label, cs, n, types in runs:
-            if label.startswith("  ") and label == f"  {fams[0]}":
-                print("  every city, one family:")
+            print(f"  reasoning-gym {gym_version} shortest_path: {gym_rate:,.0f} items/s")
+        head = f"  {'run':<50} {'items':>9} {'mapkit/s':>10} {'gym/s':>9}  ratio"
+        print(head)
+
+        def line(label: str, made: int, cpu: float, check: bool = True) -> None:
+            rate = made / cpu if cpu > 0 else float("inf")
+            gym = f"{gym_rate:9,.0f}  {rate / gym_rate:5.2f}x" if gym_rate else f"{'-':>9}      -"
+            print(f"  {label:<50} {made:9,} {rate:10,.0f} {gym}", flush=True)
+            if gym_rate and check:
+                checks.append((f"per core >= 2x reasoning-gym ({label.strip()})", rate >= 2 * gym_rate,
+                               f"{rate / gym_rate:.2f}x"))
+
+        for label, cs, n, types in [
+            (f"{args.city}, every family, n={args.city_n}", [args.city], args.city_n, None),
+            (f"every city, every family, n={args.n}", cities, args.n, None),
+            (f"every city, every family, n={args.small_n}", cities, args.small_n, None),
+        ]:
             made, cpu, _ = _cpu_rate(lambda cs=cs, n=n, types=types: mk(t / "pc.jsonl", cs, n, types=types))
-            ratio = f"  {made / cpu / gym_rate:5.2f}x reasoning-gym" if gym_rate else ""
-            print(f"  {label:<36} {made / cpu:10,.0f} items/s ({made:,} items){ratio}")
-            if gym_rate and not label.startswith("  "):
-                checks.append((f"per core >= 2x reasoning-gym ({label})", made / cpu >= 2 * gym_rate,
-                               f"{made / cpu / gym_rate:.2f}x"))
+            line(label, made, cpu)
+        print(f"  every city, one family, n={args.family_n} per city:")
+        for f in fams:
+            made, cpu, _ = _cpu_rate(lambda f=f: mk(t / "pc.jsonl", cities, args.family_n, types=[f]))
+            line(f"  {f}", made, cpu)
+        vis_cities = cities[: args.visual_cities] if args.visual_cities else cities
+        drawing, setup, rates = visual_rates(vis_cities, args.family_n, d, t / "visual")
+        print(f"  visual families, {len(vis_cities)} cities (maps drawn first: {drawing:.1f} CPU s rendering, not "
+              f"counted; {setup:.2f} CPU s loading cities and maps, counted in each line):")
+        for f, (made, cpu) in rates.items():
+            line(f"  {f}", made, cpu + setup)
+        if args.per_core_only:
+            for name, ok, value in checks:
+                print(f"  [{'ok' if ok else 'MISS'}] {name}: {value}")
+            return 0
 
         # 2. end to end, 1 and N workers ---------------------------------------------------------------
         n = per_type(args.per_core_items * 2, cities=len(cities), types=len(fams))

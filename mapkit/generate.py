@@ -216,7 +216,7 @@ def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) 
         if seen is not None:
             if seen[1].content_hash != g.content_hash:
                 raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
-            out.append(load_render(png, opts.items_dir))
+            out.append(load_render(png, opts.items_dir, check_schema=False))
             continue
         try:
             render_city(g, folder, style=style, force=opts.force, name=g.city)
@@ -226,7 +226,7 @@ def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) 
                 "the failures), or leave the city out."
             ) from None
         drawn[png] = (ref, g)
-        out.append(load_render(png, opts.items_dir))
+        out.append(load_render(png, opts.items_dir, check_schema=False))  # drawn just now: no schema check
     return out
 
 
@@ -270,6 +270,22 @@ class GenerationSummary:
         self.by_split[item["mapkit"]["split"]] += 1
         self.difficulty[t][item["difficulty_question"]] += 1
         self.balance[t][balance_key(item)] += 1
+
+    def add_counts(self, counts: Mapping[tuple[str, str, str, str, str], int]) -> None:
+        """Count items tallied by ``(type, city, split, difficulty, balance key)`` (what :meth:`add` reads).
+
+        >>> s = GenerationSummary()
+        >>> s.add_counts({("TorF1", "x", "train", "easy", "yes"): 2})
+        >>> s.total, dict(s.balance["TorF1"]), dict(s.by_city)
+        (2, {'yes': 2}, {'x': 2})
+        """
+        for (t, city, split, level, balance), n in counts.items():
+            self.total += n
+            self.by_type[t] += n
+            self.by_city[city] += n
+            self.by_split[split] += n
+            self.difficulty[t][level] += n
+            self.balance[t][balance] += n
 
     def merge(self, other: GenerationSummary) -> None:
         """Add another summary's counts (a shard's, from a worker) to this one.
@@ -478,8 +494,9 @@ def _run(
         made, i, limit = 0, 0, 2 * entry.n + 16
         if entry.distinct is not None:
             limit = min(limit, entry.distinct)  # past the capacity a family may repeat a question
+        plain = scene.render is None  # no map to check the asked lines against: the family's item as is
         while made < entry.n and i < limit:
-            item = item_at(gen, scene, seed, i, cfg)
+            item = gen(scene, seed, i, cfg) if plain else item_at(gen, scene, seed, i, cfg)
             i += 1
             if item is not None:
                 made += 1
@@ -625,12 +642,18 @@ def write_items(
     else:
 
         def rows() -> Iterator[dict[str, Any]]:
-            add = summary.add
-            for item in _run(plan, spec.seed, cfgs, summary.shortfalls):
-                add(item)
-                if progress is not None and summary.total % 2000 == 0:
-                    progress(summary.total, total)
+            # counted per (type, city, split, difficulty, balance) and added to the summary at the end:
+            # one dict update an item instead of six counters
+            tally: dict[tuple[str, str, str, str, str], int] = {}
+            get = tally.get
+            for done, item in enumerate(_run(plan, spec.seed, cfgs, summary.shortfalls), 1):
+                t, mk = item["type"], item["mapkit"]
+                key = (t, item["city"], mk["split"], item["difficulty_question"], balance_key(item))
+                tally[key] = get(key, 0) + 1
+                if progress is not None and done % 2000 == 0:
+                    progress(done, total)
                 yield item
+            summary.add_counts(tally)
             check_not_empty()
 
         with no_gc():

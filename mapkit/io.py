@@ -68,14 +68,15 @@ def plain_fields(obj: Any, *, skip: Iterable[str] = ()) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds."""
+def atomic_writer(path: str | os.PathLike[str], mode: str = "w", *, buffering: int = -1) -> Iterator[IO[Any]]:
+    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds (``buffering``:
+    as for :func:`open`)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
-        with os.fdopen(fd, mode, **kwargs) as fh:
+        with os.fdopen(fd, mode, buffering, **kwargs) as fh:
             yield fh
         # mkstemp creates 0600; give the file the permissions a plain open() would have
         os.chmod(tmp, _default_mode(target))
@@ -143,12 +144,23 @@ _SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])(?<=[0-9]e-[0-9])")  # literal p
 def _orjson_may_differ(data: bytes) -> bool:
     """Where orjson's bytes can differ from the stdlib's: floats in [1e-7, 1e-4) (orjson ``0.00005``,
     stdlib ``5e-05``) and one-digit negative exponents (``1e-7`` / ``1e-07``). Text that merely looks
-    so (a name such as ``Rue 8e-9``) costs a re-encode, never a wrong byte."""
+    so (a name such as ``Rue 8e-9``) costs a re-encode, never a wrong byte.
+
+    >>> _orjson_may_differ(b'{"a":0.00005}'), _orjson_may_differ(b'{"a":1e-7}'), _orjson_may_differ(b'{"a":"e-x"}')
+    (True, True, False)
+    """
     return _SMALL_DECIMAL.search(data) is not None or _SHORT_EXPONENT.search(data) is not None
 
 
+_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE if orjson is not None else 0
+
+
+def _stdlib_line(row: Any) -> bytes:
+    return (_ENCODER.encode(row) + "\n").encode()
+
+
 def dumps_lines(rows: list[Any]) -> bytes:
-    r"""The JSONL bytes of ``rows``: each row as :func:`dumps_canonical` UTF-8, one per line.
+    r"""The JSONL bytes of ``rows``: each row as :func:`dumps_canonical` UTF-8 and a newline.
 
     orjson when installed (about 3x faster), byte for byte what the stdlib writes: rows orjson cannot
     encode (an int beyond 64 bits, a non-string key) and lines whose float spelling could differ fall
@@ -161,36 +173,42 @@ def dumps_lines(rows: list[Any]) -> bytes:
     if not rows:
         return b""
     if orjson is not None:
+        dumps, opt = orjson.dumps, _APPEND_NEWLINE
         try:
-            parts = [orjson.dumps(r) for r in rows]
+            parts = [dumps(r, option=opt) for r in rows]
         except TypeError:  # orjson.JSONEncodeError: big int, non-str key, ...: the stdlib decides
-            parts = None
-        if parts is not None:
-            out = b"\n".join(parts) + b"\n"
-            if not _orjson_may_differ(out):
-                return out
-            fix = _ENCODER.encode
-            parts = [fix(r).encode() if _orjson_may_differ(b) else b for r, b in zip(rows, parts)]
-            return b"\n".join(parts) + b"\n"
-    encode = _ENCODER.encode
-    return ("\n".join([encode(r) for r in rows]) + "\n").encode()
+            return b"".join([_stdlib_line(r) for r in rows])
+        out = b"".join(parts)
+        if not _orjson_may_differ(out):  # one scan of the joined lines: nearly always the answer
+            return out
+        return b"".join([_stdlib_line(r) if _orjson_may_differ(b) else b for r, b in zip(rows, parts)])
+    return b"".join([_stdlib_line(r) for r in rows])
 
 
-def write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]], *, batch: int = 512) -> int:
-    """Stream ``rows`` to ``path`` as JSONL atomically (one :func:`dumps_canonical` line each, encoded and
-    written in batches of ``batch`` lines by :func:`dumps_lines`: the generation hot path); returns the
-    number written."""
+WRITE_BUFFER = 1 << 20
+"""Bytes :func:`write_jsonl`'s file buffers between system calls."""
+
+
+def write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]], *, batch: int = 32) -> int:
+    """Stream ``rows`` to ``path`` as JSONL atomically (one :func:`dumps_canonical` line each, encoded by
+    :func:`dumps_lines` ``batch`` lines at a time: the generation hot path); returns the number written.
+
+    Batches stay small on purpose: a 512-line batch (half a megabyte, joined) was handed back to the
+    system by the allocator after each write and faulted in again - 2 page faults and 5-7 us of system
+    time an item, a quarter of the cheapest families' time. 32 lines (~30 KB) are reused from the heap.
+    """
     n = 0
-    with atomic_writer(path, "wb") as fh:
+    with atomic_writer(path, "wb", buffering=WRITE_BUFFER) as fh:
+        write = fh.write
         buf: list[dict[str, Any]] = []
         for row in rows:
             buf.append(row)
             if len(buf) >= batch:
-                fh.write(dumps_lines(buf))
+                write(dumps_lines(buf))
                 n += len(buf)
                 buf.clear()
         if buf:
-            fh.write(dumps_lines(buf))
+            write(dumps_lines(buf))
             n += len(buf)
     return n
 

@@ -26,6 +26,7 @@ import json
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -126,17 +127,18 @@ class Line:
     color: str | None = None
     aliases: tuple[str, ...] = ()
 
-    @property
+    # a line never changes: these are computed on first use and kept (question families ask per item)
+    @cached_property
     def loop(self) -> bool:
         """True when any service of the line is circular."""
         return any(b.loop for b in self.branches)
 
-    @property
+    @cached_property
     def oneway(self) -> bool:
         """True when any service of the line runs one way only."""
         return any(b.oneway for b in self.branches)
 
-    @property
+    @cached_property
     def station_ids(self) -> tuple[str, ...]:
         """Every station of the line once: main service order, then branch-only stations."""
         seen: dict[str, None] = {}
@@ -219,25 +221,29 @@ class MetroGraph:
 
     def _build_graph(self) -> nx.Graph:
         g = nx.Graph(city=self.city, country=self.country)
-        for st in self.stations.values():
-            g.add_node(st.id, name=st.name)
+        g.add_nodes_from((st.id, {"name": st.name}) for st in self.stations.values())
+        # each edge once, in first-seen order (adjacency order: what breadth-first searches visit first)
+        edges: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
         for ln in self.lines.values():
             for br in ln.branches:
                 for u, v in br.edges():
-                    if g.has_edge(u, v):
-                        if ln.id not in g.edges[u, v]["lines"]:
-                            g.edges[u, v]["lines"] += (ln.id,)
-                    else:
-                        g.add_edge(u, v, lines=(ln.id,))
+                    data = edges.get((u, v)) or edges.get((v, u))
+                    if data is None:
+                        edges[(u, v)] = {"lines": (ln.id,)}
+                    elif ln.id not in data["lines"]:
+                        data["lines"] += (ln.id,)
+        g.add_edges_from((u, v, data) for (u, v), data in edges.items())
         return g
 
     def _build_name_index(self) -> dict[str, tuple[str, ...]]:
         index: dict[str, tuple[str, ...]] = {}
+        self._display_keys: dict[str, str] = {}
         for st in self.stations.values():
             for n in (st.name, *st.aliases):
                 key = name_key(n)
                 if st.id not in index.get(key, ()):
                     index[key] = index.get(key, ()) + (st.id,)
+            self._display_keys[st.id] = name_key(st.name) if st.aliases else key
         return index
 
     # --- lookups ------------------------------------------------------------------------
@@ -259,6 +265,16 @@ class MetroGraph:
     def station_ids_named(self, name: str) -> tuple[str, ...]:
         """Every station id whose name or alias is ``name`` (several for NYC's `7 Av`)."""
         return self._name_index.get(name_key(name), ())
+
+    def ids_named_like(self, station_id: str) -> tuple[str, ...]:
+        """:meth:`station_ids_named` of the station's own display name (its key computed once, at
+        construction): several ids when another station shares the name.
+
+        >>> from mapkit.graph import toy_city
+        >>> toy_city().ids_named_like("a")
+        ('a',)
+        """
+        return self._name_index[self._display_keys[station_id]]
 
     def line(self, ref: str) -> Line:
         """A line by id or name (case-insensitive)."""

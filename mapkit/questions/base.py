@@ -41,6 +41,7 @@ __all__ = [
     "TEST_CITIES",
     "CityContext",
     "Scene",
+    "StrataTurn",
     "build_item",
     "context",
     "item_rng",
@@ -271,7 +272,7 @@ def scene_and_graph(g: MetroGraph | Scene) -> tuple[Scene, MetroGraph]:
 
 def _scene(g: MetroGraph) -> Scene:
     names = {sid: st.name for sid, st in g.stations.items()}
-    usable = tuple(sid for sid, n in names.items() if len(g.station_ids_named(n)) == 1)
+    usable = tuple(sid for sid in names if len(g.ids_named_like(sid)) == 1)
     level = city_difficulty(g)
     return Scene(
         graph=g,
@@ -449,26 +450,73 @@ def stratified(
     >>> sorted(stratified(ctx, {1: "abcd", 2: "x"}, "demo", 0, i)[1] for i in range(5))
     ['a', 'b', 'c', 'd', 'x']
     """
-    keys = [k for k, v in strata.items() if v]
-    if strict:
-        k = keys[index % len(keys)]
-        return k, pick(ctx, strata[k], family, f"stratum:{k}", seed, index // len(keys))
-    sizes = tuple(len(strata[k]) for k in keys)
-    okey = ("strata-order", tuple(keys), sizes)
-    order = ctx.caches.get(okey)
-    if order is None:
-        order = []
-        used = [0] * len(keys)
-        while len(order) < sum(sizes):
-            for i, n in enumerate(sizes):
-                if used[i] < n:
-                    order.append((i, used[i]))
-                    used[i] += 1
-        ctx.caches[okey] = order
-    cycle, r = divmod(index, len(order))
-    i, j = order[r]
-    k = keys[i]
-    return k, pick(ctx, strata[k], family, f"stratum:{k}", seed, j + cycle * sizes[i])
+    drawn = StrataTurn(strata, strict).draw(ctx, family, seed, index, any_empty_ok=True)
+    if drawn is None:
+        raise IndexError("stratified: every stratum is empty")
+    return drawn
+
+
+class StrataTurn:
+    """The turn :func:`stratified` gives strata ``groups``, worked out once: the non-empty keys, their
+    sizes and pool tags, and (round-robin) the order in which items visit them.
+
+    ``draw(ctx, family, seed, index)`` is ``stratified(ctx, groups, family, seed, index, strict=...)``, or
+    ``None`` when the strata cannot be asked (all empty; with ``strict``, any empty). A turn belongs to
+    one scene (the order is the scene's, as :func:`stratified` caches it).
+
+    >>> from mapkit.graph import toy_city
+    >>> ctx = context(toy_city())
+    >>> turn = StrataTurn({1: "abcd", 2: "x"})
+    >>> [turn.draw(ctx, "demo", 0, i) for i in range(3)] == [stratified(ctx, {1: "abcd", 2: "x"}, "demo", 0, i)
+    ...                                                     for i in range(3)]
+    True
+    >>> StrataTurn({"yes": "ab", "no": ""}, strict=True).draw(ctx, "demo", 0, 0) is None
+    True
+    """
+
+    __slots__ = ("askable", "groups", "keys", "order", "pools", "sizes", "strict", "tags")
+
+    def __init__(self, groups: Mapping[Any, Sequence[Any]], strict: bool = False) -> None:
+        self.groups = groups = dict(groups)
+        self.strict = strict
+        self.keys = keys = [k for k, v in groups.items() if v]
+        self.pools = [groups[k] for k in keys]
+        self.tags = [f"stratum:{k}" for k in keys]
+        self.sizes = tuple(len(p) for p in self.pools)
+        self.askable = all(groups.values()) if strict else bool(keys)
+        self.order: list[tuple[int, int]] | None = None
+
+    def _order(self, ctx: Any) -> list[tuple[int, int]]:
+        okey = ("strata-order", tuple(self.keys), self.sizes)
+        order = ctx.caches.get(okey)
+        if order is None:
+            order = []
+            used = [0] * len(self.sizes)
+            total = sum(self.sizes)
+            while len(order) < total:
+                for i, n in enumerate(self.sizes):
+                    if used[i] < n:
+                        order.append((i, used[i]))
+                        used[i] += 1
+            ctx.caches[okey] = order
+        return order
+
+    def draw(
+        self, ctx: Any, family: str, seed: int, index: int, *, any_empty_ok: bool = False
+    ) -> tuple[Any, Any] | None:
+        """``(stratum key, candidate)`` of item ``index`` (``None``: the strata cannot be asked)."""
+        if not self.keys or not (self.askable or any_empty_ok):
+            return None
+        if self.strict:
+            nk = len(self.keys)
+            i = index % nk
+            return self.keys[i], pick(ctx, self.pools[i], family, self.tags[i], seed, index // nk)
+        order = self.order
+        if order is None:
+            order = self.order = self._order(ctx)
+        cycle, r = divmod(index, len(order))
+        i, j = order[r]
+        return self.keys[i], pick(ctx, self.pools[i], family, self.tags[i], seed, j + cycle * self.sizes[i])
 
 
 def release(g: MetroGraph | Scene) -> None:

@@ -42,12 +42,12 @@ from mapkit.errors import ConfigError, ItemError
 from mapkit.graph.model import MetroGraph
 from mapkit.questions.base import (
     Scene,
+    StrataTurn,
     build_item,
     check_templates,
     context,
     item_rng,
     pick,
-    stratified,
     template_for,
 )
 
@@ -167,7 +167,7 @@ def pooled(
         return len(pool(context(g), config))
 
     def generate(g: MetroGraph | Scene, seed: int, index: int, config: Any) -> Item | None:
-        scene = context(g)
+        scene = g if type(g) is Scene else context(g)
         candidates = pool(scene, config)
         if not candidates:
             return None
@@ -196,12 +196,17 @@ def pooled_strata(
         return len(sizes) * min(sizes, default=0) if strict else sum(sizes)
 
     def generate(g: MetroGraph | Scene, seed: int, index: int, config: Any) -> Item | None:
-        scene = context(g)
+        scene = g if type(g) is Scene else context(g)
         groups = strata(scene, config)
-        if not (all(groups.values()) if strict else any(groups.values())):
+        # the turn of the strata, worked out once per strata mapping (the family caches that per city)
+        key = (asker.name, "turn", id(groups))
+        turn = scene.caches.get(key)
+        if turn is None or turn[0] is not groups:
+            turn = scene.caches[key] = (groups, StrataTurn(groups, strict))
+        chosen = turn[1].draw(scene, asker.name, seed, index)
+        if chosen is None:
             return None
-        _, chosen = stratified(scene, dict(groups), asker.name, seed, index, strict=strict)
-        return _ask_item(asker, ask, scene, chosen, config, seed, index)
+        return _ask_item(asker, ask, scene, chosen[1], config, seed, index)
 
     return capacity, generate
 
@@ -235,10 +240,15 @@ def paired(
 
 
 def _ask_item(asker: Asker, ask: Ask, scene: Scene, chosen: Any, config: Any, seed: int, index: int) -> Item:
-    # the wording is drawn after the candidate, each from its own seeded stream
-    template = asker.template(config, seed, index, scene)
+    # the wording is drawn after the candidate, each from its own seeded stream (none for one wording)
+    templates = config.templates
+    template = templates[0] if len(templates) == 1 else asker.template(config, seed, index, scene)
     fields, row = ask(scene, chosen, config)
-    return asker.item(scene, template, seed, index, fields, **row)
+    question = asker.templates[template].format(**(fields or {}))
+    return build_item(
+        scene, family=asker.name, version=asker.version, template=template, seed=seed, index=index,
+        question=question, **row,
+    )  # fmt: skip
 
 
 def row_ids(item: Item, g: MetroGraph, stations: int = 0, lines: int | None = 0) -> tuple[str, ...]:

@@ -207,11 +207,20 @@ def _level(nearest_other: float) -> str:
 
 def _ask(ctx: Scene, lid: str, config: LineColourConfig) -> tuple[dict, dict[str, Any]]:
     render = ctx.render
-    _, text, gold = _truth(render, lid, config.hex_tolerance, config.name_margin)
+    # the colour distances (CIEDE2000 to every name and every other line) once per line and render:
+    # the same line is asked again every cycle of the pool
+    key = (NAME, "truth", lid, config.hex_tolerance, config.name_margin)
+    hit = render.caches.get(key)
+    if hit is None:
+        hit = render.caches[key] = (
+            _truth(render, lid, config.hex_tolerance, config.name_margin), _level(_nearest_other(render, lid))
+        )
+    (_, text, gold), level = hit
+    gold = {**gold, "names": list(gold["names"]), "map": dict(gold["map"])}  # rows share no mutable part
+    gold["map"]["image_size"] = list(gold["map"]["image_size"])
     fields = {"line": ctx.line_names[lid], "names": NAME_LIST}
     return fields, {
-        "answer": None, "answer_text": text, "difficulty_question": _level(_nearest_other(render, lid)),
-        "line_ids": (lid,), "gold": gold,
+        "answer": None, "answer_text": text, "difficulty_question": level, "line_ids": (lid,), "gold": gold,
     }  # fmt: skip
 
 

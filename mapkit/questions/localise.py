@@ -146,11 +146,15 @@ capacity, generate = pooled(ASK, _pool, _ask)
 
 
 def _truth(render: MapRender, sid: str, threshold: float) -> tuple[None, str, dict[str, Any]]:
-    st = render.stations[sid]
-    box = [float(v) for v in st["marker_bbox"]]
-    return None, format_box(box), {
-        "box": box,
-        "center": [float(v) for v in st["center"]],
+    hit = render.caches.get((NAME, sid))
+    if hit is None:  # a station is asked again every cycle of the pool: its box and text once per render
+        st = render.stations[sid]
+        box = tuple(float(v) for v in st["marker_bbox"])
+        hit = render.caches[(NAME, sid)] = (box, tuple(float(v) for v in st["center"]), format_box(box))
+    box, center, text = hit
+    return None, text, {
+        "box": list(box),
+        "center": list(center),
         "iou_threshold": threshold,
         "map": render.gold(),
     }

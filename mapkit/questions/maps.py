@@ -40,7 +40,7 @@ from typing import Any
 
 from mapkit.errors import ConfigError, DataFileError, ItemError
 from mapkit.graph.model import MetroGraph
-from mapkit.io import file_sha256  # re-exported: ``"sha256:<hex>"`` of a file, as gold.map stores it
+from mapkit.io import file_sha256, load_document  # re-exported: ``"sha256:<hex>"`` of a file, as gold.map stores it
 from mapkit.questions.base import Scene, context
 
 __all__ = [
@@ -144,18 +144,22 @@ class MapRender:
         }
 
 
-def load_render(png_path: str | os.PathLike[str], items_dir: str | os.PathLike[str]) -> MapRender:
+def load_render(
+    png_path: str | os.PathLike[str], items_dir: str | os.PathLike[str], *, check_schema: bool = True
+) -> MapRender:
     """Read the render at ``png_path`` (and its manifest beside it) for items written in ``items_dir``.
 
     Raises :class:`~mapkit.errors.DataFileError` for a missing or invalid manifest or image, and
-    :class:`~mapkit.errors.ConfigError` when the PNG is not inside ``items_dir``.
+    :class:`~mapkit.errors.ConfigError` when the PNG is not inside ``items_dir``. ``check_schema=False``:
+    the manifest was just written by :func:`mapkit.render.render_city` in this process (generation), so
+    its schema check (longer than the rest of a city's setup) is skipped.
     """
     from mapkit.render import load_manifest  # the renderer (pillow, shapely) loads only when maps are used
 
     png = Path(png_path)
     manifest_path = png.with_suffix(".json")
     figure = relative_ref(png, items_dir)
-    manifest = load_manifest(manifest_path)
+    manifest = load_manifest(manifest_path) if check_schema else load_document(manifest_path)
     if manifest["image"] != png.name:
         raise DataFileError(f"the manifest describes {manifest['image']!r}, not {png.name!r}.", path=manifest_path)
     if not png.is_file():

@@ -42,7 +42,7 @@ from mapkit.questions.base import (
     template_for,
 )
 from mapkit.questions.family import Asker, FamilyConfig
-from mapkit.questions.maps import CROWDING_LEVELS, MapRender, crowding, current_render, item_render
+from mapkit.questions.maps import CROWDING_LEVELS, MapRender, crowding, item_render
 from mapkit.questions.registry import Family, register
 
 NAME = "station_at_point"
@@ -75,10 +75,6 @@ class StationAtPointConfig(FamilyConfig):
     templates: tuple[str, ...] = ("boxed",)
 
 
-def _inside(box: list[float], x: float, y: float) -> bool:
-    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
-
-
 def station_at(render: MapRender, x: float, y: float) -> str | None:
     """The station whose marker is at pixel ``(x, y)``: inside exactly one marker box and nearer to
     that station's centre than to any other; ``None`` when no station, or not one clearly, is there.
@@ -89,15 +85,45 @@ def station_at(render: MapRender, x: float, y: float) -> str | None:
     >>> station_at(r, 10, 10), station_at(r, 14, 10), station_at(r, 50, 50)
     ('a', None, None)
     """
-    hits = [sid for sid, st in render.stations.items() if _inside(st["marker_bbox"], x, y)]
+    memo = render.caches.get((NAME, "at"))
+    if memo is None:
+        memo = render.caches[(NAME, "at")] = {}
+    key = (x, y)
+    if key in memo:  # the pool and every item at a marker centre ask the same points again
+        return memo[key]
+    found = memo[key] = _station_at(_index(render), x, y)
+    return found
+
+
+def _index(render: MapRender) -> tuple[list[str], list[Any], Any, Any]:
+    """(ids, centres, marker boxes array, centres array) of the render's stations, built once per render."""
+    hit = render.caches.get((NAME, "index"))
+    if hit is None:
+        import numpy as np
+
+        ids = list(render.stations)
+        centres = [render.stations[s]["center"] for s in ids]
+        boxes = np.array([render.stations[s]["marker_bbox"] for s in ids], dtype=float).reshape(-1, 4)
+        hit = render.caches[(NAME, "index")] = (ids, centres, boxes, np.array(centres, dtype=float).reshape(-1, 2))
+    return hit
+
+
+def _station_at(index: tuple[list[str], list[Any], Any, Any], x: float, y: float) -> str | None:
+    import numpy as np
+
+    ids, centres, boxes, pts = index
+    # the same comparisons as a loop over every marker box (float64 either way: the same answers)
+    hits = np.flatnonzero((boxes[:, 0] <= x) & (x <= boxes[:, 2]) & (boxes[:, 1] <= y) & (y <= boxes[:, 3]))
     if len(hits) != 1:
         return None
-    sid = hits[0]
-    own = math.dist(render.stations[sid]["center"], (x, y))
-    for other, st in render.stations.items():
-        if other != sid and math.dist(st["center"], (x, y)) <= own:
+    i = int(hits[0])
+    own = math.dist(centres[i], (x, y))
+    # numpy narrows the stations that could be as near (a margin for its rounding); math.dist decides
+    d2 = (pts[:, 0] - x) ** 2 + (pts[:, 1] - y) ** 2
+    for j in np.flatnonzero(d2 <= own * own * (1 + 1e-9) + 1e-9):
+        if j != i and math.dist(centres[j], (x, y)) <= own:
             return None
-    return sid
+    return ids[i]
 
 
 def _centre_point(render: MapRender, sid: str) -> tuple[int, int]:
@@ -105,9 +131,7 @@ def _centre_point(render: MapRender, sid: str) -> tuple[int, int]:
     return round(cx), round(cy)
 
 
-def _pool(g: MetroGraph, render: MapRender) -> list[str]:
-    ctx = context(g)
-
+def _pool(ctx: Scene, render: MapRender) -> list[str]:
     def build() -> list[str]:
         return [
             s for s in ctx.usable_list
@@ -124,9 +148,8 @@ def capacity(g: MetroGraph | Scene, config: StationAtPointConfig) -> int:
     >>> capacity(toy_city(), StationAtPointConfig())  # a scene without a rendered map
     0
     """
-    ctx, g = scene_and_graph(g)
-    render = current_render(ctx)
-    return 0 if render is None else len(_pool(g, render))
+    ctx = context(g)
+    return 0 if ctx.render is None else len(_pool(ctx, ctx.render))
 
 
 def _point(render: MapRender, sid: str, seed: int, index: int, city: str, jitter: float) -> tuple[int, int]:
@@ -151,11 +174,12 @@ def generate(g: MetroGraph | Scene, seed: int, index: int, config: StationAtPoin
     >>> generate(toy_city(), 0, 0, StationAtPointConfig()) is None  # a scene without a rendered map
     True
     """
-    ctx, g = scene_and_graph(g)
-    render = current_render(ctx)
+    ctx = context(g)
+    render = ctx.render
     if render is None:
         return None
-    pool = _pool(g, render)
+    g = ctx.graph
+    pool = _pool(ctx, render)
     if not pool:
         return None
     sid = pick(ctx, pool, NAME, "pool", seed, index)

@@ -93,13 +93,20 @@ capacity, generate = pooled(ASK, lambda ctx, config: _pool(ctx), _ask, tag=lambd
 
 
 def _truth(ctx: Any, lid: str) -> tuple[None, str, dict[str, Any]]:
-    ends = terminals_of(ctx.graph.lines[lid])
+    ends, names, aliases, text = cached(ctx, (NAME, "truth", lid), lambda: _line_truth(ctx.graph, lid))
     if not ends:
         return None, "", {"error": "the line has no clear terminals"}
-    st = ctx.graph.stations
-    names = [st[s].name for s in ends]
-    aliases = {s: list(st[s].aliases) for s in ends if st[s].aliases}
-    return None, name_list(names), {"terminals": ends, "terminal_names": names, "aliases": aliases}
+    # fresh containers per item: rows never share mutable parts
+    gold = {"terminals": list(ends), "terminal_names": list(names), "aliases": {s: list(a) for s, a in aliases}}
+    return None, text, gold
+
+
+def _line_truth(g: MetroGraph, lid: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], str]:
+    """(terminal ids, their names, (id, aliases) of those with aliases, the answer text) of a line, once per city."""
+    ends = terminals_of(g.lines[lid]) or []
+    st = g.stations
+    names = tuple(st[s].name for s in ends)
+    return tuple(ends), names, tuple((s, st[s].aliases) for s in ends if st[s].aliases), name_list(names)
 
 
 def derive(item: dict[str, Any], g: MetroGraph | Scene) -> tuple[Any, str, dict[str, Any]]:

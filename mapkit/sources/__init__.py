@@ -59,10 +59,14 @@ def load_city(ref: str, *, data_dir: str | os.PathLike[str] | None = None) -> Me
     from mapkit.sources.reasonmap import load_reasonmap_city
 
     root = resolve_data_dir(data_dir)
+    curation, _ = find_curation(name)
+    if curation:  # the curated country names the file: one stat instead of listing the data dir
+        direct = root / "stations" / curation["country"] / f"{name}.json"
+        if direct.is_file():
+            return load_reasonmap_city(direct)
     files = station_files(root)
     if name in files:
         return load_reasonmap_city(files[name])
-    curation, _ = find_curation(name)
     if curation:  # a known city whose data is not downloaded: say what to run
         require_station_file(root, name, curation["country"])
     # only an unknown name pays for reading every curation file (to suggest the closest names)

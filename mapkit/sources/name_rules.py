@@ -46,6 +46,11 @@ _ROUTE_FIELD = re.compile(
 )
 
 
+# every character one of the checks below refuses (line breaks, Cc controls, bidi marks, markup): a
+# name without any - nearly every name - skips the per-character loop (a city load checks thousands)
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\\\\{}]")
+
+
 def name_problem(name: object) -> str | None:
     """Why ``name`` cannot be a station, line or city name (see the module docstring), or None.
 
@@ -60,6 +65,8 @@ def name_problem(name: object) -> str | None:
         return f"is not text ({type(name).__name__})"
     if not name.strip():
         return "is empty"
+    if _SUSPECT.search(name) is None and len(name) <= MAX_NAME_LENGTH:
+        return _word_problem(name)
     if any(ch in _LINE_BREAKS for ch in name):
         return "spans several lines"
     for ch in name:
@@ -70,6 +77,11 @@ def name_problem(name: object) -> str | None:
     for ch, what in _MARKUP.items():
         if ch in name:
             return f"contains {what}, which breaks \\boxed{{}} answers and prompts"
+    return _word_problem(name)
+
+
+def _word_problem(name: str) -> str | None:
+    """The checks of :func:`name_problem` on the words: route-answer fields, no letter, "None"."""
     m = _ROUTE_FIELD.search(name)
     if m:
         return f"contains {m.group(0).strip()!r}, which reads as a field of a route answer"

@@ -200,11 +200,14 @@ def load_reasonmap_city(
     marked: dict[str, list[str]] = defaultdict(list)
     branch_marked: dict[str, list[str]] = defaultdict(list)
     raw_names_of_id: dict[str, set[str]] = defaultdict(set)
+    canonical_of: dict[str, list[str]] = {}  # line -> its stations' canonical names (the splits count them)
     for line_name, occs in raw.lines.items():
         seen_count: Counter[str] = Counter()
         ids = []
+        canonical_of[line_name] = canon = []
         for o in occs:
             name = cur.canonical_name(o.name)
+            canon.append(name)
             split = cur.splits.get(name, {}).get(line_name)
             if split is not None:
                 k = seen_count[name]
@@ -228,7 +231,7 @@ def load_reasonmap_city(
         ids_per_line[line_name] = ids
     for name, per_line in cur.splits.items():
         for ln, split_ids in per_line.items():
-            n = sum(1 for o in raw.lines[ln] if cur.canonical_name(o.name) == name)
+            n = canonical_of[ln].count(name)
             if n != len(split_ids):
                 raise cur.fail(
                     f"{name!r} occurs {n} time(s) on {ln!r} but the split lists {len(split_ids)} id(s).",

@@ -391,3 +391,48 @@ def test_parse_box(text, box):
 )
 def test_parse_colour(text, parsed):
     assert parse_colour(text) == (None if parsed is None else tuple(parsed))
+
+
+def _station_at_by_scan(render, x, y):
+    """station_at as a plain scan over every marker (the rule, written out: the oracle of the fast path)."""
+    hits = [s for s, st in render.stations.items() if st["marker_bbox"][0] <= x <= st["marker_bbox"][2]
+            and st["marker_bbox"][1] <= y <= st["marker_bbox"][3]]
+    if len(hits) != 1:
+        return None
+    own = math.dist(render.stations[hits[0]]["center"], (x, y))
+    if any(o != hits[0] and math.dist(st["center"], (x, y)) <= own for o, st in render.stations.items()):
+        return None
+    return hits[0]
+
+
+def test_station_at_equals_the_scan_everywhere_near_markers(cities):
+    """The numpy-narrowed lookup (memoised per point) gives the scan's answer at every marker centre, around
+    it, on the box edges and between two close markers, on real renders (Beijing's dense centre included)."""
+    for _, render, _ in cities.values():
+        pts = set()
+        for st in render.stations.values():
+            x0, y0, x1, y1 = st["marker_bbox"]
+            cx, cy = st["center"]
+            pts |= {(round(cx) + dx, round(cy) + dy) for dx in (-3, -1, 0, 1, 3) for dy in (-3, 0, 3)}
+            pts |= {(x0, y0), (x1, y1), (x0, cy), (cx, y1), (x1 + 0.5, cy)}
+        for x, y in sorted(pts, key=str):
+            assert station_at(render, x, y) == _station_at_by_scan(render, x, y), (render.figure, x, y)
+            assert station_at(render, x, y) == _station_at_by_scan(render, x, y)  # the memo's answer too
+
+
+def test_rows_share_no_mutable_part(cities):
+    """Per-line and per-station truths are kept per render: each row still gets its own gold containers."""
+    scene = cities["beijing"][0]
+    for name in VISUAL:
+        fam = get_family(name)
+        pool = fam.capacity(scene, fam.config_cls())
+        a = fam.generate(scene, 4, 0, fam.config_cls())
+        ids = lambda it: (it["mapkit"]["station_ids"], it["mapkit"]["line_ids"])  # noqa: E731
+        # the same candidate asked again in the next cycle of the pool (cached truth, new row)
+        b = next(it for j in range(pool, 2 * pool) if ids(it := fam.generate(scene, 4, j, fam.config_cls())) == ids(a))
+        assert a["mapkit"]["gold"] == b["mapkit"]["gold"]
+        for key, val in a["mapkit"]["gold"].items():
+            if isinstance(val, (list, dict)):
+                assert val is not b["mapkit"]["gold"][key], (name, key)
+        a["mapkit"]["gold"]["map"]["image_size"].append(0)
+        assert fam.generate(scene, 4, 0, fam.config_cls()) != a
