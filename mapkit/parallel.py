@@ -2,16 +2,24 @@
 
 A plan (:func:`mapkit.generate.plan_items`) is cut into :class:`Shard` s - one plan entry (city x
 family) and a range of item indices - of at most :data:`SHARD_ITEMS` indices each. Item ``i`` of a
-family is a pure function of (city, seed, ``i``, config), so a shard can run anywhere; the workers
-encode their items to JSONL bytes and count them (a partial :class:`~mapkit.generate.GenerationSummary`),
-and the parent writes the shards' bytes in plan order. A family may skip an index (it returns
-``None``); the shards cover indices ``[0, n)``, and the parent tops an entry up from index ``n`` on
-exactly as one process would, so the file is byte-identical for every number of workers.
+family is a pure function of (city, seed, ``i``, config), so a shard can run anywhere and the file is
+byte-identical for every number of workers. A family may skip an index (it returns ``None``); the
+shards cover indices ``[0, n)`` and the entry is topped up from index ``n`` on exactly as one process
+would - by the worker that ran all of the entry's shards, or by the parent for an entry split over tasks.
+
+The shards are grouped into :class:`Task` s (:func:`tasks`): a city's shards run in one worker, one
+after another, so its pools and route trees are built once (a fresh worker per shard would rebuild
+them), unless the city is a large part of the plan, when it is cut into a few slices. Workers take
+tasks as they free up and append each task's JSONL to a part file in a temporary folder beside the
+output; the parent copies the parts into the output in plan order (``os.copy_file_range``, in the
+kernel) and adds up their counts (partial :class:`~mapkit.generate.GenerationSummary` s). No item's
+bytes cross a pipe or sit in the parent's memory, and no worker waits for the parent. Progress comes
+from a shared counter the workers bump after each shard.
 
 Workers are forked after the plan is made (the graphs and rendered maps are shared, not copied or
-pickled); they ignore SIGINT, so Ctrl-C reaches only the parent, which stops them and leaves no
-output file (the JSONL is written through :func:`mapkit.io.atomic_writer`). Where ``fork`` is not
-available (Windows), generation runs in one process.
+pickled); they ignore SIGINT, so Ctrl-C reaches only the parent, which stops them, removes the part
+files and leaves no output file (the JSONL is written through :func:`mapkit.io.atomic_writer`). Where
+``fork`` is not available (Windows), generation runs in one process.
 
 Example:
     >>> from mapkit.generate import PlanEntry
