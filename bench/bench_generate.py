@@ -11,9 +11,11 @@
    counted in each visual family's line as a one-family run would pay it.
 2. End to end (wall time): the same all-cities run with 1 and N workers (``--workers``, default every
    core), checked byte-identical.
-3. ``--items`` (default 1,000,000) items over every city and family to JSONL with N workers: wall
-   time (target <= 15 s on 2 cores), peak RSS of the parent and of the largest worker (target
-   <= 400 MB), then ``validate`` with 1 and N workers.
+3. ``--items`` (default 1,000,000) items over every city and family to JSONL with N workers and with
+   1 (each run in a fresh process, checked byte-identical): wall time, CPU seconds over all processes
+   and the wall time they imply on N idle cores (target <= 15 s on 2 cores; the host may be shared),
+   the parallel machinery's cost (CPU of N workers - CPU of 1), peak RSS of the parent and of the
+   largest worker (target <= 400 MB); then ``validate`` with 1 and N workers, the same figures.
 
 Usage:
     python bench/bench_generate.py --data-dir ../shared/data/reasonmap
@@ -28,6 +30,7 @@ Example (the per-type count for a target total):
 from __future__ import annotations
 
 import argparse
+import filecmp
 import hashlib
 import json
 import math
@@ -132,12 +135,86 @@ def visual_rates(
     return drawing[0], setup, rates
 
 
+def _run_alone(job: dict) -> dict:
+    """Run ``job`` (:func:`_job`) in a fresh Python process: its own CPU seconds (itself and its workers)
+    and peak RSS (itself; its largest worker), untouched by the runs before it."""
+    import subprocess
+
+    code = "import json, sys; sys.path.insert(0, sys.argv[1]); import bench_generate as b; " \
+           "print(json.dumps(b._job(json.loads(sys.argv[2]))))"
+    out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), json.dumps(job)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _job(job: dict) -> dict:
+    """One measured run in this process: ``generate`` (all cities, every family) or ``validate``."""
+    w0 = time.perf_counter()
+    if job["kind"] == "generate":
+        from mapkit.generate import write_items
+        from mapkit.sources import known_cities
+
+        cities = list(known_cities(job["data_dir"]))
+        made = write_items(job["path"], cities, n_per_type=job["n"], repeats=True, data_dir=job["data_dir"],
+                           workers=job["workers"]).total
+    else:
+        from mapkit.validate import validate_items
+
+        rep = validate_items(job["path"], data_dir=job["data_dir"], workers=job["workers"])
+        made, job["failing"] = rep.total, rep.failing
+    wall = time.perf_counter() - w0
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {**job, "items": made, "wall": wall, "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+            "rss_parent": me.ru_maxrss / 1024, "rss_worker": kids.ru_maxrss / 1024}
+
+
+def big_run(path: Path, n: int, workers: int, data_dir: str | None) -> list[tuple[str, bool, str]]:
+    """Section 3: every city and family, ``n`` per (city, type), to JSONL with ``workers`` and with 1 worker
+    (each in a fresh process); then ``validate`` with 1 and ``workers``. Prints wall time, CPU seconds
+    over all processes, the wall time that CPU implies on ``workers`` idle cores (the machine may be
+    shared), what the parallel machinery costs (CPU of N workers - CPU of 1), and peak RSS."""
+    checks = []
+    base = {"path": str(path), "n": n, "data_dir": data_dir}
+    load = os.getloadavg()[0]
+    one = path.with_name("one-worker.jsonl")
+    runs = {w: _run_alone({**base, "path": str(path if w == workers else one), "kind": "generate", "workers": w})
+            for w in sorted({workers, 1}, reverse=True)}
+    for w, r in runs.items():
+        print(f"{r['items']:,} items to JSONL with {w} worker(s): {r['wall']:.1f} s wall "
+              f"({r['items'] / r['wall']:,.0f} items/s), {r['cpu']:.1f} CPU s over all processes = "
+              f"{r['cpu'] / w:.1f} s on {w} idle core(s); "
+              f"peak RSS parent {r['rss_parent']:.0f} MB, largest worker {r['rss_worker']:.0f} MB")
+    big = runs[workers]
+    print(f"  {path.stat().st_size / 1e6:,.0f} MB; machine load average {load:.1f} on {os.cpu_count()} cores "
+          "at the start")
+    if workers > 1:
+        checks.append((f"same bytes for 1 and {workers} workers", filecmp.cmp(path, one, shallow=False),
+                       f"{big['items']:,} items"))
+        one.unlink()
+        over = big["cpu"] - runs[1]["cpu"]
+        print(f"  parallel machinery: {over:+.1f} CPU s ({over / runs[1]['cpu']:+.1%}) for {workers} workers over 1")
+    per_million = big["cpu"] / workers * 1_000_000 / big["items"]
+    checks.append((f"1,000,000 items <= 15 s on {workers} idle cores (CPU s / {workers})", per_million <= 15,
+                   f"{per_million:.1f} s per million ({big['wall'] * 1_000_000 / big['items']:.1f} s wall here)"))
+    rss = max(big["rss_parent"], big["rss_worker"])
+    checks.append(("RSS <= 400 MB (parent and largest worker)", rss <= 400, f"{rss:.0f} MB"))
+    for w in sorted({1, workers}):
+        r = _run_alone({**base, "kind": "validate", "workers": w})
+        print(f"validate with {w} worker(s): {r['items']:,} rows in {r['wall']:.1f} s wall = "
+              f"{r['items'] / r['wall']:,.0f} rows/s; {r['cpu']:.1f} CPU s = {r['cpu'] / w:.1f} s on {w} idle "
+              f"core(s); {r['failing']} disagreeing; "
+              f"peak RSS parent {r['rss_parent']:.0f} MB, largest worker {r['rss_worker']:.0f} MB")
+        if w == workers:
+            rss = max(r["rss_parent"], r["rss_worker"])
+            checks.append(("validate RSS <= 400 MB", rss <= 400, f"{rss:.0f} MB"))
+    return checks
+
+
 def main(argv: list[str] | None = None) -> int:
     from mapkit.generate import write_items
     from mapkit.parallel import available_cores
     from mapkit.questions import families
     from mapkit.sources import known_cities
-    from mapkit.validate import validate_items
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--items", type=int, default=1_000_000, help="items of the big run (all cities, N workers)")
@@ -230,21 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         # 3. the big run ------------------------------------------------------------------------------
         n = per_type(args.items, cities=len(cities), types=len(fams))
         big = t / "items.jsonl"
-        made, _, wall = _cpu_rate(lambda: mk(big, cities, n, workers=args.workers))
-        per_million = wall * 1_000_000 / made
-        print(f"{made:,} items to JSONL with {args.workers} workers: {wall:.1f} s ({made / wall:,.0f} items/s), "
-              f"{big.stat().st_size / 1e6:,.0f} MB; peak RSS parent {rss_mb():.0f} MB, "
-              f"largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
-        checks.append((f"1,000,000 items <= 15 s ({args.workers} workers)", per_million <= 15,
-                       f"{per_million:.1f} s per million"))
-        checks.append(("RSS <= 400 MB", max(rss_mb(), rss_mb(resource.RUSAGE_CHILDREN)) <= 400,
-                       f"{max(rss_mb(), rss_mb(resource.RUSAGE_CHILDREN)):.0f} MB"))
-        for w in sorted({1, args.workers}):
-            w0 = time.perf_counter()
-            rep = validate_items(big, data_dir=d, workers=w)
-            wall = time.perf_counter() - w0
-            print(f"validate with {w} worker(s): {rep.total:,} rows in {wall:.1f} s = {rep.total / wall:,.0f} rows/s; "
-                  f"{rep.failing} disagreeing")
+        checks += big_run(big, n, args.workers, d)
     for name, ok, value in checks:
         print(f"  [{'ok' if ok else 'MISS'}] {name}: {value}")
     return 0

@@ -637,7 +637,7 @@ def write_items(
         from mapkit.parallel import run_sharded
 
         with atomic_writer(path, "wb") as fh:
-            run_sharded(plan, spec.seed, cfgs, summary, fh.write, workers=spec.workers, progress=progress)
+            run_sharded(plan, spec.seed, cfgs, summary, fh.write, workers=spec.workers, progress=progress, out=fh)
             check_not_empty()
     else:
 

@@ -99,6 +99,7 @@ def validate_items(
                 ranges.merge_report(rep, part, lines)
                 lines += n_lines
         finally:
+            ranges.close_worker_graphs()
             ranges.STATE.clear()
     else:
         rows = jsonl_rows(p) if fmt == "mapkit" else plus_rows(p)

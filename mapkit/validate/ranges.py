@@ -26,7 +26,7 @@ from mapkit.schemas import checker
 from mapkit.validate.loaders import Graphs, Maps, parse_lines
 from mapkit.validate.report import MAX_LISTED, Collector, ValidationReport
 
-__all__ = ["RANGE_BYTES", "byte_ranges", "merge_report", "validate_range"]
+__all__ = ["RANGE_BYTES", "byte_ranges", "close_worker_graphs", "merge_report", "validate_range"]
 
 RANGE_BYTES = 8 << 20
 """Bytes of JSONL per parallel validation task (about 8,000 items)."""
@@ -60,18 +60,37 @@ def validate_range(task: tuple[int, int]) -> tuple[ValidationReport | None, int]
         fh.seek(offset)
         data = fh.read(length)
     rep = ValidationReport(path=str(path), format="mapkit")
-    gs = Graphs(STATE["data_dir"], STATE["graphs"])
+    gs = STATE.get("gs")
+    if gs is None:  # one per worker, kept across its ranges: a city is loaded once, not once per range
+        gs = STATE["gs"] = Graphs(STATE["data_dir"], STATE["graphs"])
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")  # the same line splitting as open()
+    lines = _Numbered(text)
     try:
         with no_gc():
-            STATE["loop"](parse_lines(enumerate(text, 1)), "mapkit", gs, Collector(rep), checker("item"), rep,
-                          Maps(path.parent))
+            STATE["loop"](parse_lines(lines), "mapkit", gs, Collector(rep), checker("item"), rep, Maps(path.parent))
     except UnicodeDecodeError:
         return None, 0
-    finally:
+    # the lines the reader saw (a universal-newline reader ends a line at \n, \r\n and a lone \r)
+    return rep, lines.count
+
+
+class _Numbered:
+    """``enumerate(lines, 1)`` that remembers how many lines it gave (no second pass over the bytes)."""
+
+    def __init__(self, lines: Any) -> None:
+        self.lines = lines
+        self.count = 0
+
+    def __iter__(self) -> Any:
+        for self.count, line in enumerate(self.lines, 1):  # noqa: B020 - the count is the point
+            yield self.count, line
+
+
+def close_worker_graphs() -> None:
+    """Free the caches of the graphs :func:`validate_range` kept (when the ranges ran in this process)."""
+    gs = STATE.pop("gs", None)
+    if gs is not None:
         gs.close()
-    # a universal-newline reader ends a line at \n, \r\n and a lone \r
-    return rep, data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def merge_report(rep: ValidationReport, part: ValidationReport, line_offset: int) -> None:

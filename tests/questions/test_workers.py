@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ from mapkit.cli.app import main
 from mapkit import parallel
 from mapkit.errors import ConfigError
 from mapkit.generate import GenerateSpec, plan_items, write_items
-from mapkit.parallel import shards
+from mapkit.parallel import shards, tasks
 
 CITIES = ["new_york", "miami", "rome"]  # New York's planning spaces its picks; Miami offers few questions
 
@@ -110,3 +111,65 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path, reasonmap_dir):
     assert proc.returncode == 130, err.decode()[-2000:]
     assert "Traceback" not in err.decode()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_tasks_keep_a_city_in_one_worker_and_cover_the_plan(reasonmap_dir):
+    plan = plan_items(GenerateSpec(CITIES, n_per_type=25, data_dir=reasonmap_dir))
+    entries = [e for _, e in plan]
+    work = shards(entries, size=7)
+    for workers, per_worker in ((2, 8), (3, 1), (2, 100)):
+        got = tasks(entries, work, workers=workers, per_worker=per_worker)
+        assert [s for t in got for s in t.shards] == work  # every shard once, in plan order
+        assert all(len({entries[s.entry].city for s in t.shards}) == 1 for t in got)  # one city per task
+        for t in got:  # an entry is "whole" in a task exactly when all its shards are there
+            here = {s.entry for s in t.shards}
+            assert t.whole == {k for k in here if all(s in t.shards for s in work if s.entry == k)}
+        target = -(-sum(s.stop - s.start for s in work) // (workers * per_worker))
+        per_city = {}
+        for t in got:
+            per_city.setdefault(entries[t.shards[0].entry].city, []).append(sum(s.stop - s.start for s in t.shards))
+        for city, sizes in per_city.items():
+            if sum(sizes) <= target:
+                assert len(sizes) == 1, city  # a city that fits is never split
+            else:
+                assert max(sizes) - min(sizes) <= 2 * 7 + 1, (city, sizes)  # near-equal slices
+    assert len(tasks(entries, work, workers=2, per_worker=1)) == len(CITIES)
+
+
+def test_a_worker_tops_up_the_entries_it_holds_whole(tmp_path, reasonmap_dir, monkeypatch):
+    # every 5th index skipped (as a family or the render gate may skip one): an entry whose shards all ran
+    # in one task is topped up past index n by that worker; the parent tops up only entries split over tasks
+    import mapkit.generate as generate
+
+    real_item_at = generate.item_at
+    monkeypatch.setattr(generate, "item_at", lambda gen, scene, seed, i, cfg: (
+        None if i % 5 == 3 else real_item_at(gen, scene, seed, i, cfg)))
+    monkeypatch.setattr(parallel, "SHARD_ITEMS", 7)
+    monkeypatch.setattr(parallel, "TASKS_PER_WORKER", 1)  # big tasks: a whole city in most
+    in_parent = []
+    real_extra = parallel._extra
+
+    def spy(plan, seed, cfgs, k, start, made):
+        extra, i = real_extra(plan, seed, cfgs, k, start, made)
+        in_parent.append((k, len(extra)))  # the workers' calls land in their own copies of this list
+        return extra, i
+
+    monkeypatch.setattr(parallel, "_extra", spy)
+    types = ["planning", "TorF1", "Counting3"]
+    entries = [e for _, e in plan_items(GenerateSpec(CITIES, types=types, n_per_type=30, data_dir=reasonmap_dir))]
+    got = {}
+    for w in (1, 2, 3):
+        in_parent.clear()
+        out = tmp_path / f"w{w}.jsonl"
+        s = write_items(out, CITIES, types=types, n_per_type=30, seed=4, data_dir=reasonmap_dir, workers=w)
+        got[w] = (out.read_bytes(), _summary(s))
+        if w > 1:
+            held = tasks(entries, shards(entries, size=7), workers=w)
+            whole = set().union(*(t.whole for t in held))
+            assert {k for k, n in in_parent if n} == {k for k, e in enumerate(entries) if e.n >= 4} - whole
+            assert {k for k in whole if entries[k].n >= 4}  # and some entries were topped up in a worker
+            assert len(in_parent) == len(entries)  # the parent closed every entry (shortfalls in plan order)
+    assert got[1] == got[2] == got[3]
+    ids = [json.loads(line)["id"] for line in got[1][0].splitlines()]
+    assert "rome:planning:4:36" in ids and not any(i.endswith(":3") for i in ids)  # topped up past n
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w1.jsonl", "w2.jsonl", "w3.jsonl"]  # no part files left
