@@ -1,0 +1,147 @@
+"""`mapkit export --workers N`: the same folder, byte for byte, for every N; Ctrl-C leaves nothing behind.
+
+The work that is shared out: drawing maps no image was found for (every format), and, for hf, the
+regeneration that checks the card's Reproduce section (its maps drawn on the workers too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mapkit.cli.app import main
+
+from mapkit.errors import ExportError
+from mapkit.export import FORMATS, export_items
+from mapkit.generate import write_items
+
+CITIES = ["synthetic:3", "synthetic:5"]  # no real map: an export without the renders beside draws them
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Items drawn against `generate --render` maps (visual families pin the render's bytes)."""
+    items = tmp_path_factory.mktemp("rendered") / "items.jsonl"
+    write_items(items, CITIES, types=["TorF1", "localise", "Counting2"], n_per_type=4, seed=3, render=True, workers=2)
+    return items
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Items without maps beside them: every export has to draw both maps."""
+    items = tmp_path_factory.mktemp("plain") / "items.jsonl"
+    write_items(items, CITIES, types=["TorF1", "Counting2", "planning"], n_per_type=5, seed=1)
+    return items
+
+
+def test_hf_folder_is_identical_for_1_2_and_3_workers(tmp_path: Path, rendered: Path) -> None:
+    """Parquet shards, maps config, card (with its verified Reproduce section), histogram and marker."""
+    got = {}
+    for w in (1, 2, 3):
+        out = tmp_path / f"w{w}" / "hf"  # the same folder name: the card's quick start names it
+        export_items(rendered, to="hf", out=out, repo_id="me/mapkit", workers=w)
+        got[w] = _files(out)
+    assert got[1] == got[2] == got[3]
+    assert any(f.startswith("data/localise/") and f.endswith(".parquet") for f in got[1])
+    assert "maps/train-00000-of-00001.parquet" in got[1]
+    card = got[1]["README.md"].decode()
+    assert "Checked at export: running this `mapkit generate` gave `items.jsonl` byte for byte" in card
+
+
+def test_drawn_maps_are_identical_for_every_format(tmp_path: Path, plain: Path) -> None:
+    for fmt in FORMATS:
+        got = {}
+        for w in (1, 3):
+            out = tmp_path / fmt / f"w{w}" / "out"
+            opts = {"image_root": "."} if fmt == "verl" else {"repo_id": "me/mapkit"} if fmt == "hf" else {}
+            report = export_items(plain, to=fmt, out=out, workers=w, **opts)
+            assert sorted(set(report.maps.values())) == ["rendered"], fmt
+            got[w] = _files(out)
+        assert got[1] == got[3], fmt
+
+
+def test_a_mismatched_regeneration_is_reported_the_same_for_every_n(tmp_path: Path, rendered: Path) -> None:
+    """An edited item: the card names the same first differing line whatever the number of workers."""
+    lines = rendered.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = json.loads(lines[9])
+    row["question"] += " "
+    lines[9] = json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+    edited = tmp_path / "e" / "items.jsonl"
+    edited.parent.mkdir()
+    edited.write_text("".join(lines), encoding="utf-8")
+    shutil.copytree(rendered.parent / "maps", edited.parent / "maps")
+    cards = []
+    for w in (1, 2):
+        export_items(edited, to="hf", out=tmp_path / f"w{w}" / "hf", repo_id="me/mapkit", workers=w)
+        cards.append((tmp_path / f"w{w}" / "hf" / "README.md").read_text(encoding="utf-8"))
+    assert cards[0] == cards[1]
+    assert f"regenerating gave a different item at line 10 ({row['id']})" in cards[0]
+
+
+def test_an_error_in_a_worker_reaches_the_user_whole(tmp_path: Path, plain: Path) -> None:
+    """A map drawn in a worker from a graph that changed since: the ExportError keeps its hint."""
+    rows = [json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines()]
+    for r in rows:
+        if r["city"] == "synthetic-5" or r["mapkit"].get("city_ref") == "synthetic:5":
+            r["mapkit"]["graph_hash"] = "sha256:" + "0" * 64
+    bad = tmp_path / "items.jsonl"
+    bad.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(ExportError, match="changed since the items were generated") as caught:
+        export_items(bad, to="sharegpt", out=tmp_path / "out", workers=2)
+    assert caught.value.hint and "--image" in caught.value.hint
+    assert not (tmp_path / "out").exists()
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert (type(again), again.message, again.hint) == (ExportError, caught.value.message, caught.value.hint)
+
+
+def test_workers_must_be_positive(tmp_path: Path, plain: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(Exception, match="`workers` must be 1 or more"):
+        export_items(plain, to="hf", out=tmp_path / "never", workers=0)
+    assert main(["export", str(plain), "--to", "hf", "--out", str(tmp_path / "never"), "--workers", "0"]) == 2
+    assert "--workers must be 1 or more" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
+
+
+def test_ctrl_c_leaves_no_partial_output(tmp_path: Path, reasonmap_dir: Path) -> None:
+    """SIGINT while the workers redraw the maps for the Reproduce check: exit 130, no folder, no temp files."""
+    items = tmp_path / "in" / "items.jsonl"
+    write_items(items, ["beijing", "shanghai", "singapore"], types=["TorF1"], n_per_type=20, render=True,
+                data_dir=reasonmap_dir, workers=2)  # fmt: skip
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "MAPKIT_DATA": str(reasonmap_dir), "TMPDIR": str(scratch)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mapkit.cli.app", "export", str(items), "--to", "hf", "--out", str(tmp_path / "hf"),
+         "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        # the regeneration's folder: the Parquet files are staged, the workers are drawing the maps again
+        while not list(scratch.glob("mapkit-reproduce-*")) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        assert list(tmp_path.glob(".hf.*.tmp/data/TorF1/*.parquet"))
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err.decode()[-2000:]
+    assert "Traceback" not in err.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "tmp"]
+    assert list(scratch.iterdir()) == []
