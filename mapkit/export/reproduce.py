@@ -166,11 +166,9 @@ def verify(
     if not rep.derived:
         return rep
     with tempfile.TemporaryDirectory(prefix="mapkit-reproduce-") as tmp:
-        spec = GenerateSpec(None if rep.preset else rep.cities, seed=rep.seed, data_dir=data_dir, workers=workers)
-        if rep.preset:
-            spec = replace(spec, preset=rep.preset)
-        else:
-            spec = replace(spec, types=rep.types, n_per_type=rep.n)
+        counts = {"preset": rep.preset} if rep.preset else {"types": rep.types, "n_per_type": rep.n}
+        spec = GenerateSpec(None if rep.preset else rep.cities, seed=rep.seed, data_dir=data_dir, workers=workers,
+                            **counts)  # fmt: skip
         if rep.render:
             spec = replace(spec, render=True, render_dir=Path(tmp) / "maps", items_dir=Path(tmp),
                            style_seed=rep.style_seed)  # fmt: skip
