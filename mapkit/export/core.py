@@ -779,6 +779,18 @@ class ExportContext:
         if self.progress:
             self.progress("write", n % 2048, self.scan.n_items)
 
+    def row_tables(self, row: Any, schema: Any, *, name: Callable[[Any], str] = str) -> Iterator[tuple[Any, Any]]:
+        """``(key, Arrow table)`` of ``row(split, item) -> (key, row)`` over every item, in file order, made on
+        ``options["workers"]`` processes (:mod:`mapkit.export.rows`: the same tables for every number)."""
+        from mapkit.export.rows import row_tables
+
+        def progress(n: int) -> None:
+            if self.progress:
+                self.progress("write", n, self.scan.n_items)
+
+        workers = int(self.options.get("workers") or 1)
+        yield from row_tables(self.items_path, row, schema, workers=workers, name=name, progress=progress)
+
     def copy_maps(self, root: str) -> dict[str, str]:
         """Copy each map once to ``<out>/<root>/<country>/<city>.png``; map_id -> relative path."""
         rel: dict[str, str] = {}

@@ -145,3 +145,49 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path: Path, reasonmap_dir: Path) ->
     assert "Traceback" not in err.decode()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "tmp"]
     assert list(scratch.iterdir()) == []
+
+
+def test_rows_cut_across_ranges_give_the_same_parquet_bytes(tmp_path: Path, plain: Path, monkeypatch) -> None:
+    """Tiny ranges, row groups and shards: a (type, split)'s rows come from many ranges and workers, its
+    files still hold the row groups that writing row by row cuts (and the same bytes for every N)."""
+    from mapkit.export import hf, rows
+
+    monkeypatch.setattr(rows, "RANGE_BYTES", 3000)
+    monkeypatch.setattr(hf, "BATCH_ROWS", 3)
+    assert len(rows.item_ranges(plain)) >= 8
+    got = {}
+    for w in (1, 2, 3):
+        out = tmp_path / f"w{w}" / "hf"
+        export_items(plain, to="hf", out=out, repo_id="me/mapkit", workers=w, rows_per_shard=4,
+                     verify_reproduce=False)  # fmt: skip
+        got[w] = _files(out)
+    assert got[1] == got[2] == got[3]
+    assert "data/TorF1/train-00002-of-00003.parquet" in got[1]
+
+
+def test_add_table_cuts_the_row_groups_of_add(tmp_path: Path, monkeypatch) -> None:
+    """The Arrow path against the row-by-row one, tables of every size against batch 4 and shards of 10."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mapkit.export import hf
+
+    monkeypatch.setattr(hf, "BATCH_ROWS", 4)
+    schema = pa.schema([("id", pa.string()), ("n", pa.int64())])
+    rows = [{"id": f"r{i}", "n": i} for i in range(37)]
+    one = hf._ShardWriter(tmp_path / "a", "data/x/train", len(rows), schema, 10)
+    for r in rows:
+        one.add(r)
+    one.close()
+    two = hf._ShardWriter(tmp_path / "b", "data/x/train", len(rows), schema, 10)
+    start = 0
+    for size in (1, 5, 0, 3, 9, 2, 4, 13):
+        two.add_table(pa.Table.from_pylist(rows[start : start + size], schema=schema))
+        start += size
+    two.close()
+    assert start == len(rows) and one.files == two.files and len(one.files) == 4
+    for rel in one.files:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
+        groups = [g.num_rows for g in [pq.ParquetFile(tmp_path / "b" / rel).metadata.row_group(k)
+                                       for k in range(pq.ParquetFile(tmp_path / "b" / rel).num_row_groups)]]
+        assert sum(groups) <= 10 and max(groups) <= 4
