@@ -115,6 +115,7 @@ class ParquetSplits:
         self.out, self.schema, self.batch = out, schema, batch
         self._writers: dict[str, Any] = {}
         self._buffers: dict[str, list[dict[str, Any]]] = {}
+        self._tables: dict[str, Any] = {}  # Arrow rows short of a batch (add_table)
         self.counts: dict[str, int] = {}
 
     def __enter__(self) -> ParquetSplits:
@@ -127,18 +128,34 @@ class ParquetSplits:
         if len(buf) >= self.batch:
             self._flush(split)
 
-    def _flush(self, split: str) -> None:
+    def add_table(self, split: str, table: Any) -> None:
+        """Rows already in Arrow: written in the row groups of ``batch`` rows that :meth:`add` cuts."""
         import pyarrow as pa
+
+        pending = self._tables.get(split)
+        pending = pa.concat_tables([pending, table]) if pending is not None else table
+        self.counts[split] = self.counts.get(split, 0) + table.num_rows
+        while pending.num_rows >= self.batch:
+            self._write(split, pending.slice(0, self.batch).combine_chunks())
+            pending = pending.slice(self.batch)
+        self._tables[split] = pending
+
+    def _write(self, split: str, table: Any) -> None:
         import pyarrow.parquet as pq
 
-        buf = self._buffers.get(split)
-        if not buf:
-            return
         w = self._writers.get(split)
         if w is None:
             w = self._writers[split] = pq.ParquetWriter(self.out / f"{split}.parquet", self.schema,
                                                         compression="zstd")  # fmt: skip
-        w.write_table(pa.Table.from_pylist(buf, schema=self.schema), row_group_size=self.batch)
+        w.write_table(table, row_group_size=self.batch)
+
+    def _flush(self, split: str) -> None:
+        import pyarrow as pa
+
+        buf = self._buffers.get(split)
+        if not buf:
+            return
+        self._write(split, pa.Table.from_pylist(buf, schema=self.schema))
         self._buffers[split] = []
 
     def __exit__(self, *exc: Any) -> None:
@@ -146,6 +163,9 @@ class ParquetSplits:
             if exc[0] is None:
                 for split in list(self._buffers):
                     self._flush(split)
+                for split, table in self._tables.items():
+                    if table.num_rows:
+                        self._write(split, table.combine_chunks())
         finally:
             for w in self._writers.values():
                 w.close()
