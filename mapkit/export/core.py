@@ -5,7 +5,8 @@ An export reads the canonical items (JSONL, one object per line) twice and never
 1. :func:`scan_items` checks each row, assigns its split, tallies counts for the card, collects the
    maps and station pairs for the leakage check, and sketches the type of each family's ``gold``;
 2. a format writer (``mapkit.export.formats``, ``mapkit.export.hf``) re-reads the file through
-   :meth:`ExportContext.iter_items` and streams its own rows out.
+   :meth:`ExportContext.row_tables` (its rows made on ``workers`` processes, :mod:`mapkit.export.rows`)
+   or :meth:`ExportContext.iter_items`, and streams its own rows out.
 
 Splits: ``mapkit.split`` of an item when present, else by city as in ReasonMap (the 11
 :data:`TEST_CITIES` are ``test``, every other city ``train``).
@@ -781,7 +782,8 @@ class ExportContext:
 
     def row_tables(self, row: Any, schema: Any, *, name: Callable[[Any], str] = str) -> Iterator[tuple[Any, Any]]:
         """``(key, Arrow table)`` of ``row(split, item) -> (key, row)`` over every item, in file order, made on
-        ``options["workers"]`` processes (:mod:`mapkit.export.rows`: the same tables for every number)."""
+        ``options["workers"]`` processes (:mod:`mapkit.export.rows`: the same tables for every number);
+        with ``schema`` None, ``(key, [row, ...])``. Items ``row`` leaves out are counted in ``skipped``."""
         from mapkit.export.rows import row_tables
 
         def progress(n: int) -> None:
@@ -789,7 +791,8 @@ class ExportContext:
                 self.progress("write", n, self.scan.n_items)
 
         workers = int(self.options.get("workers") or 1)
-        yield from row_tables(self.items_path, row, schema, workers=workers, name=name, progress=progress)
+        yield from row_tables(self.items_path, row, schema, workers=workers, name=name, progress=progress,
+                              skipped=self.skipped)  # fmt: skip
 
     def copy_maps(self, root: str) -> dict[str, str]:
         """Copy each map once to ``<out>/<root>/<country>/<city>.png``; map_id -> relative path."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ __all__ = ["RANGE_BYTES", "item_ranges", "row_tables"]
 RANGE_BYTES = 4 << 20
 """Bytes of JSONL per task (about 3,000 items): fixed, so the tables do not depend on the number of workers."""
 
-RowFn = Callable[[str, dict[str, Any]], tuple[Hashable, dict[str, Any]]]
-"""``row(split, item) -> (key, row)``: the output (file, split ...) a row goes to, and the row."""
+RowFn = Callable[[str, dict[str, Any]], tuple[Hashable, Any]]
+"""``row(split, item) -> (key, row)``: the output (file, split ...) a row goes to, and the row; ``(None,
+label)`` leaves the item out, counted under ``label``."""
 
 _JOB: dict[str, Any] = {}
 """What a forked worker inherits: the file, the row function, the schema, how to name a key."""
@@ -49,8 +51,9 @@ def item_ranges(path: str | os.PathLike[str], *, step: int | None = None) -> lis
     return byte_ranges(Path(path), 1, step=step or RANGE_BYTES)
 
 
-def _range(task: tuple[int, int]) -> tuple[int, list[tuple[Hashable, Any]]]:
-    """The items of one byte range: (how many, [(key, Arrow table of the key's rows)] in first-seen order)."""
+def _range(task: tuple[int, int]) -> tuple[int, list[tuple[Hashable, Any]], Counter[str]]:
+    """The items of one byte range: (how many, [(key, Arrow table of the key's rows)] in first-seen order,
+    the items skipped by label)."""
     import pyarrow as pa
 
     offset, length = task
@@ -58,7 +61,8 @@ def _range(task: tuple[int, int]) -> tuple[int, list[tuple[Hashable, Any]]]:
         fh.seek(offset)
         data = fh.read(length)
     row, split_of, schema = _JOB["row"], _JOB["split_of"], _JOB["schema"]
-    groups: dict[Hashable, list[dict[str, Any]]] = {}
+    groups: dict[Hashable, list[Any]] = {}
+    skipped: Counter[str] = Counter()
     n = 0
     with no_gc():
         # the same line splitting as the first pass (a text file opened with universal newlines)
@@ -68,15 +72,21 @@ def _range(task: tuple[int, int]) -> tuple[int, list[tuple[Hashable, Any]]]:
             item = json.loads(line)
             n += 1
             key, r = row(split_of(item), item)
-            groups.setdefault(key, []).append(r)
-        out = []
+            if key is None:
+                skipped[r] += 1
+            else:
+                groups.setdefault(key, []).append(r)
+        out: list[tuple[Hashable, Any]] = []
         for key, rows in groups.items():
+            if schema is None:  # rows the row function encoded itself (JSON text)
+                out.append((key, rows))
+                continue
             try:
                 table = pa.Table.from_pylist(rows, schema=schema)
             except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as err:
                 raise ExportError(f"Cannot write rows of {_JOB['name'](key)}: {err}.") from None
             out.append((key, _to_ipc(table) if _JOB["ipc"] else table))
-    return n, out
+    return n, out, skipped
 
 
 def _to_ipc(table: Any) -> bytes:
@@ -104,11 +114,14 @@ def row_tables(
     split_of: Callable[[dict[str, Any]], str] | None = None,
     name: Callable[[Hashable], str] = str,
     progress: Callable[[int], None] | None = None,
+    skipped: Counter[str] | None = None,
 ) -> Iterator[tuple[Hashable, Any]]:
     """``(key, table)`` for the items of ``path`` in file order: each range's rows, grouped by key.
 
-    ``row(split, item)`` runs in the workers (``fork``: it may close over anything); ``name(key)``
-    names a key in an error; ``progress(n)`` is called with the items of each range as it arrives.
+    ``row(split, item)`` runs in the workers (``fork``: it may close over anything); with ``schema``
+    None the rows come back as the row function made them (a list per key, e.g. JSON text), else as
+    one Arrow table per key. ``name(key)`` names a key in an error; ``progress(n)`` is called with the
+    items of each range as it arrives; ``skipped`` counts the items ``row`` left out.
     """
     from mapkit.export.core import split_of as item_split
 
@@ -116,9 +129,11 @@ def row_tables(
     split_of = split_of or item_split
     _JOB.update(path=str(path), row=row, schema=schema, split_of=split_of, name=name, ipc=workers > 1)
     try:
-        for n, tables in map_ordered(_range, ranges, workers=workers):
+        for n, tables, left_out in map_ordered(_range, ranges, workers=workers):
             for key, table in tables:
                 yield key, _from_ipc(table)
+            if skipped is not None:
+                skipped.update(left_out)
             if progress is not None:
                 progress(n)
     finally:

@@ -1,7 +1,8 @@
 """`mapkit export --workers N`: the same folder, byte for byte, for every N; Ctrl-C leaves nothing behind.
 
-The work that is shared out: drawing maps no image was found for (every format), and, for hf, the
-regeneration that checks the card's Reproduce section (its maps drawn on the workers too).
+The work that is shared out: turning items into rows (Arrow tables or JSON text, every format), drawing
+maps no image was found for (every format), and, for hf, the regeneration that checks the card's
+Reproduce section (its maps drawn on the workers too).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Items without maps beside them: every export has to draw both maps."""
     items = tmp_path_factory.mktemp("plain") / "items.jsonl"
-    write_items(items, CITIES, types=["TorF1", "Counting2", "planning"], n_per_type=5, seed=1)
+    write_items(items, CITIES, types=["TorF1", "Counting2", "planning", "lines_at"], n_per_type=5, seed=1)
     return items
 
 
@@ -68,8 +69,11 @@ def test_drawn_maps_are_identical_for_every_format(tmp_path: Path, plain: Path) 
             opts = {"image_root": "."} if fmt == "verl" else {"repo_id": "me/mapkit"} if fmt == "hf" else {}
             report = export_items(plain, to=fmt, out=out, workers=w, **opts)
             assert sorted(set(report.maps.values())) == ["rendered"], fmt
-            got[w] = _files(out)
+            summary = {k: v for k, v in report.to_dict().items() if k not in ("seconds", "out")}
+            got[w] = (_files(out), summary)
         assert got[1] == got[3], fmt
+        if fmt == "reasonmap-plus":  # items without an integer answer are left out, and counted
+            assert got[1][1]["skipped"] and got[1][1]["items_written"] < got[1][1]["items_in"]
 
 
 def test_a_mismatched_regeneration_is_reported_the_same_for_every_n(tmp_path: Path, rendered: Path) -> None:

@@ -79,6 +79,16 @@ class JsonArrays:
         return self
 
     def add(self, split: str, row: dict[str, Any]) -> None:
+        self.add_texts(split, [self.encode(row)])
+
+    def encode(self, row: dict[str, Any]) -> str:
+        """A row's text in the array (what :meth:`add` writes; :meth:`add_texts` takes it made elsewhere)."""
+        return json.dumps(row, ensure_ascii=False, indent=self.indent)
+
+    def add_texts(self, split: str, texts: list[str]) -> None:
+        """Rows already encoded by :meth:`encode` (in worker processes)."""
+        if not texts:
+            return
         fh = self._files.get(split)
         if fh is None:
             fh = self._files[split] = self._stack.enter_context(atomic_writer(self.out / f"{split}.json"))
@@ -86,8 +96,8 @@ class JsonArrays:
             self.counts[split] = 0
         if self.counts[split]:
             fh.write(",\n")
-        fh.write(json.dumps(row, ensure_ascii=False, indent=self.indent))
-        self.counts[split] += 1
+        fh.write(",\n".join(texts))
+        self.counts[split] += len(texts)
 
     def __exit__(self, *exc: Any) -> Any:
         if exc[0] is None:
