@@ -94,8 +94,8 @@ def export(
         int | None,
         typer.Option(
             "--workers", show_default=False,
-            help="Processes that draw missing maps and (hf) regenerate the items to check the Reproduce "
-            "section (default: every core). The folder is the same bytes for every value.",
+            help="Processes that turn items into rows, draw missing maps and (hf) regenerate the items to "
+            "check the Reproduce section (default: every core). The folder is the same bytes for every value.",
         ),
     ] = None,
     as_json: JsonOpt = False,

@@ -140,8 +140,9 @@ def export_items(
     * ``repo_id``: hf: the Hub repo named in the card's quick start (default: the ``out`` folder);
     * ``verify_reproduce``: hf: regenerate the items from the `mapkit generate` command derived from them
       and state in the card whether that gave the same bytes (:mod:`mapkit.export.reproduce`);
-    * ``workers``: processes that draw missing maps and, for hf, regenerate the items of that check
-      (:mod:`mapkit.parallel`); the folder is the same bytes for every value.
+    * ``workers``: processes that turn the items into rows (:mod:`mapkit.export.rows`), draw missing
+      maps and, for hf, regenerate the items of that check (:mod:`mapkit.parallel`); the folder is the
+      same bytes for every value.
 
     Raises :class:`~mapkit.errors.LeakageError`, :class:`~mapkit.errors.ExportError`,
     :class:`~mapkit.errors.ItemError` or :class:`~mapkit.errors.DataNotFoundError`; ``out`` is left

@@ -174,6 +174,8 @@ def verify(
                            style_seed=rep.style_seed)  # fmt: skip
         try:
             with Path(items_path).open("rb") as fh:
+                if progress is not None:
+                    progress(0, rep.items)  # the bar shows while the maps are drawn again
                 same = _SameBytes(fh)
                 plan = plan_items(spec)
                 cfgs = _configs(sorted({e.family for _, e in plan}), spec.configs)
