@@ -8,13 +8,8 @@ Reproduce section (its maps drawn on the workers too).
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -118,35 +113,24 @@ def test_workers_must_be_positive(tmp_path: Path, plain: Path, capsys: pytest.Ca
     assert not (tmp_path / "never").exists()
 
 
-def test_ctrl_c_leaves_no_partial_output(tmp_path: Path, reasonmap_dir: Path) -> None:
+def test_ctrl_c_leaves_no_partial_output(tmp_path: Path, reasonmap_dir: Path, interrupted) -> None:
     """SIGINT while the workers redraw the maps for the Reproduce check: exit 130, no folder, no temp files."""
     items = tmp_path / "in" / "items.jsonl"
     write_items(items, ["beijing", "shanghai", "singapore"], types=["TorF1"], n_per_type=20, render=True,
                 data_dir=reasonmap_dir, workers=2)  # fmt: skip
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    env = {**os.environ, "MAPKIT_DATA": str(reasonmap_dir), "TMPDIR": str(scratch)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mapkit.cli.app", "export", str(items), "--to", "hf", "--out", str(tmp_path / "hf"),
-         "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
+
+    def regenerating() -> bool:
         # the regeneration's folder: the Parquet files are staged, the workers are drawing the maps again
-        while not list(scratch.glob("mapkit-reproduce-*")) and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.05)
-        assert list(tmp_path.glob(".hf.*.tmp/data/TorF1/*.parquet"))
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, err.decode()[-2000:]
-    assert "Traceback" not in err.decode()
+        return bool(list(scratch.glob("mapkit-reproduce-*")))
+
+    code, err = interrupted(
+        ["export", str(items), "--to", "hf", "--out", str(tmp_path / "hf"), "--workers", "2"],
+        {"MAPKIT_DATA": str(reasonmap_dir), "TMPDIR": str(scratch)}, regenerating,
+    )  # fmt: skip
+    assert code == 130, err[-2000:]
+    assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "tmp"]
     assert list(scratch.iterdir()) == []
 
