@@ -13,12 +13,18 @@
    wall time, the process's peak RSS (``VmHWM``: interpreter + pyarrow/datasets included), and
    with ``--trace`` the peak of Python allocations (tracemalloc, a second run: it slows the export).
 
+3. ``--workers N`` (default: every core): the same hf export of items written by ``mapkit generate
+   --render`` (``--workers-cities`` cities; the Reproduce check draws every map again) with 1 and with N
+   workers, one after the other in this run: wall time and CPU time of all processes for each, and
+   whether the two folders are the same bytes (``--only-workers`` runs this step alone).
+
 Replicated rows compress unusually well (every 4,018th row repeats), so the 100,000-item *sizes*
 are not representative; the times and memory are.
 
 Usage:
     python bench/bench_export.py --data-dir ../shared/data/reasonmap
     python bench/bench_export.py --data-dir ../shared/data/reasonmap --formats hf verl --n-large 20000
+    python bench/bench_export.py --data-dir ../shared/data/reasonmap --only-workers --workers 2
 
 Example (the replication on its own):
     >>> rows = [{"id": "a:TorF1:0:0", "mapkit": {"index": 0}}]
@@ -163,6 +169,55 @@ def large(items: Path, fmt: str, work: Path, data_dir: str | None, trace: bool) 
     return out
 
 
+def _folder_digest(folder: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def workers_step(cities: int, n: int, workers: int, data_dir: str | None, work: Path) -> dict[str, Any]:
+    """Step 3: the hf export of rendered items with 1 and ``workers`` processes, side by side."""
+    from mapkit.export import export_items
+    from mapkit.generate import write_items
+    from mapkit.presets import REASONMAP_CITIES
+
+    items = work / "rendered" / "items.jsonl"
+    picked = list(REASONMAP_CITIES)[:cities]
+    write_items(items, picked, n_per_type=n, render=True, data_dir=data_dir, workers=workers)
+    runs: dict[int, dict[str, Any]] = {}
+    for w in sorted({1, workers}):
+        out = work / f"workers-{w}" / "hf"  # the same folder name: the card names it
+        t, c = time.perf_counter(), _cpu()
+        report = export_items(items, to="hf", out=out, data_dir=data_dir, repo_id="bench/mapkit", workers=w)
+        runs[w] = {"seconds": time.perf_counter() - t, "cpu": _cpu() - c, "digest": _folder_digest(out),
+                   "items": report.items_written, "files": report.files,
+                   "checked": "Checked at export" in (out / "README.md").read_text(encoding="utf-8")}  # fmt: skip
+    return {"cities": picked, "n": n, "workers": workers, "runs": runs,
+            "same_bytes": len({r["digest"] for r in runs.values()}) == 1}  # fmt: skip
+
+
+def _print_workers(res: dict[str, Any]) -> None:
+    runs = res["runs"]
+    one = runs[1]
+    print(f"hf export of `generate --render` items ({one['items']:,} items, {len(res['cities'])} cities, "
+          f"n {res['n']}; the Reproduce check draws every map again), 1 vs {res['workers']} workers:")  # fmt: skip
+    for w, r in runs.items():
+        print(f"  {w} worker(s): {r['seconds']:7.2f} s wall, {r['cpu']:7.2f} s CPU (all processes), "
+              f"{one['seconds'] / r['seconds']:.2f}x; Reproduce verified: {r['checked']}; "
+              f"folder sha256 {r['digest'][:16]}")  # fmt: skip
+    print(f"  same bytes for every number of workers: {res['same_bytes']}  (load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores: other processes share them)")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", default=os.environ.get("MAPKIT_DATA"), help="ReasonMap data (maps, stations).")
@@ -172,9 +227,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trace", action="store_true", help="Also measure the Python heap peak (tracemalloc run).")
     ap.add_argument("--work", type=Path, help="Working folder (default: a temporary one, removed).")
     ap.add_argument("--json", action="store_true", help="Print one JSON object instead of text.")
+    ap.add_argument("--workers", type=int, default=None, help="N of step 3 (default: every core).")
+    ap.add_argument("--workers-cities", type=int, default=6, help="Cities of step 3 (default 6).")
+    ap.add_argument("--workers-n", type=int, default=20, help="Items per type and city in step 3 (default 20).")
+    ap.add_argument("--only-workers", action="store_true", help="Run step 3 alone.")
     args = ap.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="mapkit-bench-export-"))
     work.mkdir(parents=True, exist_ok=True)
+    from mapkit.parallel import available_cores
+
+    n_workers = args.workers or max(2, available_cores())
+    if args.only_workers:
+        res = workers_step(args.workers_cities, args.workers_n, n_workers, args.data_dir, work)
+        print(json.dumps(res)) if args.json else _print_workers(res)
+        return 0 if res["same_bytes"] else 1
     items = args.items
     gen_s = None
     if items is None:
@@ -192,10 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         for r in replicate(rows, args.n_large):
             fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
     results = {fmt: large(big, fmt, work, args.data_dir, args.trace) for fmt in args.formats}
+    par = workers_step(args.workers_cities, args.workers_n, n_workers, args.data_dir, work)
 
     if args.json:
-        print(json.dumps({"generate_s": gen_s, "reasonmap_plus": rmp, "large": results, "n_large": args.n_large}))
-        return 0
+        print(json.dumps({"generate_s": gen_s, "reasonmap_plus": rmp, "large": results, "n_large": args.n_large,
+                          "workers": par}))  # fmt: skip
+        return 0 if par["same_bytes"] else 1
     print(f"ReasonMap-Plus-sized hf export ({rmp['items']:,} items, splits {rmp['splits']}, maps {rmp['maps']})")
     if gen_s is not None:
         print(f"  generation (preset reasonmap-plus): {gen_s:.2f} s")
@@ -220,8 +288,10 @@ def main(argv: list[str] | None = None) -> int:
         heap = _mib(r["traced"]) if r["traced"] else "-"
         print(f"  {fmt:<15}{r['seconds']:>9.2f}{_mib(r['rss']):>12}{heap:>12}"
               f"{_mib(r['bytes']):>12}   {'ok' if ok else 'OVER'}")  # fmt: skip
+    print()
+    _print_workers(par)
     print(f"\n(this process: ru_maxrss {_mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}; work {work})")
-    return 0
+    return 0 if par["same_bytes"] else 1
 
 
 if __name__ == "__main__":

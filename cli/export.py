@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import err, human_size, out
-from mapkit.cli.options import AllowEmptyOpt, DataDirOpt, JsonOpt, examples
+from mapkit.cli.options import AllowEmptyOpt, DataDirOpt, JsonOpt, as_flags, examples
 from rich.table import Table
 
 from mapkit.errors import ConfigError
@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
             "mapkit export items.jsonl --to hf --out out/hf --image toyville=toy.png --maps-dir renders/",
             "mapkit export items.jsonl --to verl --out out/verl --image-root /data/mapkit-verl",
             "mapkit export items.jsonl --to reasonmap-plus --out out/rmp --data-dir ../shared/data/reasonmap",
+            "mapkit export items.jsonl --to hf --out out/hf --workers 4",
         ),
     )(export)
 
@@ -89,12 +90,21 @@ def export(
             "Reproduce section (default: on).",
         ),
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", show_default=False,
+            help="Processes that turn items into rows, draw missing maps and (hf) regenerate the items to "
+            "check the Reproduce section (default: every core). The folder is the same bytes for every value.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from mapkit.export import export_items
     from mapkit.io import check_output_dir
+    from mapkit.parallel import available_cores
 
     check_output_dir(out_dir, flag="--out")  # before reading any item: a file or read-only place fails now
     if to not in FORMATS:
@@ -112,15 +122,18 @@ def export(
 
         def progress(stage: str, advance: int, total: int | None) -> None:
             if stage not in tasks:
-                label = {"scan": "reading items", "maps": "preparing maps"}.get(stage, f"writing {to}")
+                label = {"scan": "reading items", "maps": "preparing maps",
+                         "reproduce": "regenerating to check Reproduce"}.get(stage, f"writing {to}")  # fmt: skip
                 tasks[stage] = bar.add_task(label, total=total)
             bar.update(tasks[stage], advance=advance, total=total)
 
-        report = export_items(
-            items, to=to, out=out_dir, data_dir=data_dir, images=images or None, allow_leakage=allow_leakage,
-            image_root=image_root, pretty_name=name, progress=progress, overwrite=overwrite,
-            allow_empty=allow_empty, repo_id=repo_id, verify_reproduce=verify_reproduce,
-        )  # fmt: skip
+        with as_flags({"workers": "--workers"}):
+            report = export_items(
+                items, to=to, out=out_dir, data_dir=data_dir, images=images or None, allow_leakage=allow_leakage,
+                image_root=image_root, pretty_name=name, progress=progress, overwrite=overwrite,
+                allow_empty=allow_empty, repo_id=repo_id, verify_reproduce=verify_reproduce,
+                workers=available_cores() if workers is None else workers,
+            )  # fmt: skip
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return

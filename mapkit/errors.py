@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class MapkitError(Exception):
@@ -27,6 +28,18 @@ class MapkitError(Exception):
         self.message = message
         self.hint = hint
         super().__init__(message if hint is None else f"{message} {hint}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt without __init__ (subclasses take other arguments): an error raised in a worker
+        # process reaches the parent with its message, hint and fields intact
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[MapkitError], args: tuple[Any, ...], state: dict[str, Any]) -> MapkitError:
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 # --- user input --------------------------------------------------------------------------

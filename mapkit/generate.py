@@ -201,33 +201,53 @@ class GenerateSpec:
         return RenderOptions(rdir, idir, self.style_seed, self.render_force)
 
 
-def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> list[MapRender]:
-    """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it)."""
-    from mapkit.render import render_city, style_from_seed  # the renderer (pillow, shapely) loads only to draw
+def _render_maps(
+    loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions, workers: int = 1
+) -> list[MapRender]:
+    """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it).
+
+    The distinct maps are drawn on ``workers`` forked processes (a render is a pure function of graph and
+    style, so the files are the same bytes for every value); the parent then reads them in city order.
+    """
+    from mapkit.parallel import map_ordered
 
     opts.check()
-    style = style_from_seed(opts.style_seed)
     drawn: dict[Path, tuple[str, MetroGraph]] = {}
-    out = []
+    pngs = []
     for ref, g in loaded:
-        folder = opts.render_dir / g.country
-        png = folder / f"{g.city}.png"
-        seen = drawn.get(png)
-        if seen is not None:
-            if seen[1].content_hash != g.content_hash:
-                raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
-            out.append(load_render(png, opts.items_dir, check_schema=False))
-            continue
-        try:
-            render_city(g, folder, style=style, force=opts.force, name=g.city)
-        except LegibilityError as e:
-            raise LegibilityError(
-                e.message, hint="Set `render_force` to keep it anyway (the manifest records "
-                "the failures), or leave the city out."
-            ) from None
-        drawn[png] = (ref, g)
-        out.append(load_render(png, opts.items_dir, check_schema=False))  # drawn just now: no schema check
-    return out
+        png = opts.render_dir / g.country / f"{g.city}.png"
+        seen = drawn.setdefault(png, (ref, g))
+        if seen[1].content_hash != g.content_hash:
+            raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
+        pngs.append(png)
+    _RENDER_JOB.update(opts=opts, maps=list(drawn.items()))
+    try:
+        for failed in map_ordered(_draw_map, range(len(drawn)), workers=workers):
+            if failed is not None:
+                raise LegibilityError(
+                    failed, hint="Set `render_force` to keep it anyway (the manifest records "
+                    "the failures), or leave the city out."
+                )
+    finally:
+        _RENDER_JOB.clear()
+    return [load_render(png, opts.items_dir, check_schema=False) for png in pngs]  # drawn just now: no schema check
+
+
+_RENDER_JOB: dict[str, Any] = {}
+"""What a forked render worker inherits: the options and the (png, (ref, graph)) of each distinct map."""
+
+
+def _draw_map(k: int) -> str | None:
+    """Draw distinct map ``k`` of :data:`_RENDER_JOB`; the legibility failure's message, if it fails the gate."""
+    from mapkit.render import render_city, style_from_seed  # the renderer (pillow, shapely) loads only to draw
+
+    opts: RenderOptions = _RENDER_JOB["opts"]
+    png, (_, g) = _RENDER_JOB["maps"][k]
+    try:
+        render_city(g, png.parent, style=style_from_seed(opts.style_seed), force=opts.force, name=g.city)
+    except LegibilityError as e:  # a message, not the error: it crosses a process boundary
+        return e.message
+    return None
 
 
 @dataclass(frozen=True)
@@ -418,7 +438,7 @@ def plan_items(
     if cities is None:
         cities = list(preset_cities(preset)) if preset is not None else ["demo"]
     loaded = _load(cities, spec.data_dir, spec.skip_broken)
-    renders = _render_maps(loaded, opts) if opts is not None else [None] * len(loaded)
+    renders = _render_maps(loaded, opts, spec.workers) if opts is not None else [None] * len(loaded)
     scenes = {ref: context(g).with_render(r, city_ref=ref) for (ref, g), r in zip(loaded, renders)}
     if spec.repeats and preset is None:
         # nothing reads the capacities: leave each city's pools to be built when (and where) its items are

@@ -60,6 +60,35 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         terminalreporter.write_line(f"{NO_DATA} ({len(skipped)} tests; looked in MAPKIT_DATA, ../shared, the cache)")
 
 
+@pytest.fixture
+def interrupted():
+    """``run(args, env, ready)``: ``mapkit ARGS`` in a child process, SIGINT once ``ready()`` (and half a
+    second more: the workers are busy); returns (exit code, stderr). The child is killed if it hangs."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def run(args: list[str], env: dict[str, str], ready) -> tuple[int, str]:  # noqa: ANN001
+        proc = subprocess.Popen([sys.executable, "-m", "mapkit.cli.app", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={**os.environ, **env}, start_new_session=True)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while not ready() and time.monotonic() < deadline:
+                assert proc.poll() is None, proc.communicate()
+                time.sleep(0.05)
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        return proc.returncode, err.decode()
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def reasonmap_dir() -> Path:
     """The read-only ReasonMap data (stations/, maps/); skips the test when there is none (see above)."""

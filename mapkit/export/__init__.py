@@ -124,6 +124,7 @@ def export_items(
     allow_empty: bool = False,
     repo_id: str | None = None,
     verify_reproduce: bool = True,
+    workers: int = 1,
 ) -> ExportReport:
     """Export the items at ``items_path`` as format ``to`` into the folder ``out``.
 
@@ -138,7 +139,10 @@ def export_items(
     * ``allow_empty``: export an items file with no items (else :class:`~mapkit.errors.ItemError`);
     * ``repo_id``: hf: the Hub repo named in the card's quick start (default: the ``out`` folder);
     * ``verify_reproduce``: hf: regenerate the items from the `mapkit generate` command derived from them
-      and state in the card whether that gave the same bytes (:mod:`mapkit.export.reproduce`).
+      and state in the card whether that gave the same bytes (:mod:`mapkit.export.reproduce`);
+    * ``workers``: processes that turn the items into rows (:mod:`mapkit.export.rows`), draw missing
+      maps and, for hf, regenerate the items of that check (:mod:`mapkit.parallel`); the folder is the
+      same bytes for every value.
 
     Raises :class:`~mapkit.errors.LeakageError`, :class:`~mapkit.errors.ExportError`,
     :class:`~mapkit.errors.ItemError` or :class:`~mapkit.errors.DataNotFoundError`; ``out`` is left
@@ -146,6 +150,8 @@ def export_items(
     """
     if to not in FORMATS:
         raise ConfigError(f"Unknown export format {to!r}; choose one of: {', '.join(FORMATS)}.")
+    if workers < 1:
+        raise ConfigError(f"`workers` must be 1 or more (got {workers}).")
     start = time.perf_counter()
     plan = check_out(out, overwrite=overwrite)  # before any work: a refusal costs nothing
     if trace_memory:
@@ -160,9 +166,11 @@ def export_items(
         check_leakage(scan, allow=allow_leakage)
         render_dir = Path(tempfile.mkdtemp(prefix="mapkit-render-"))
         try:
-            maps = resolve_maps(scan, data_dir=data_dir, images=images, workdir=render_dir, progress=progress)
+            maps = resolve_maps(scan, data_dir=data_dir, images=images, workdir=render_dir, progress=progress,
+                               workers=workers)  # fmt: skip
             options = {"image_root": image_root, "pretty_name": pretty_name, "rows_per_shard": rows_per_shard,
-                       "final_out": Path(out), "repo_id": repo_id, "verify_reproduce": verify_reproduce}  # fmt: skip
+                       "final_out": Path(out), "repo_id": repo_id, "verify_reproduce": verify_reproduce,
+                       "workers": workers}  # fmt: skip
             with staged_folder(plan) as tmp:
                 ctx = ExportContext(
                     items_path=Path(items_path),

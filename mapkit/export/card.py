@@ -20,7 +20,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -591,7 +591,8 @@ def write_card(
                          maps_files=maps_files, pretty_name=name)  # fmt: skip
     rep = reproduce.derive(ctx.items_path, ctx.maps)
     if ctx.options.get("verify_reproduce", True):
-        rep = reproduce.verify(rep, ctx.items_path, ctx.data_dir)
+        rep = reproduce.verify(rep, ctx.items_path, ctx.data_dir, workers=int(ctx.options.get("workers") or 1),
+                               progress=_stage_progress(ctx, "reproduce"))  # fmt: skip
     elif rep.derived:
         rep.reason = "regeneration was skipped at export (--no-verify-reproduce)"
     card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{card_body(ctx, pretty_name=name, reproduction=rep)}")
@@ -601,6 +602,20 @@ def write_card(
     if problems:
         raise ExportError("The generated dataset card is invalid: " + "; ".join(problems) + ".")
     return path
+
+
+def _stage_progress(ctx: ExportContext, stage: str) -> Callable[[int, int], None] | None:
+    """A ``progress(done, total)`` that reports to the export's ``progress(stage, advance, total)``."""
+    report = ctx.progress
+    if report is None:
+        return None
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        report(stage, done - last[0], total)
+        last[0] = done
+
+    return progress
 
 
 def reproduce_command(card_text: str) -> str | None:

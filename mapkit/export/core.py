@@ -5,7 +5,8 @@ An export reads the canonical items (JSONL, one object per line) twice and never
 1. :func:`scan_items` checks each row, assigns its split, tallies counts for the card, collects the
    maps and station pairs for the leakage check, and sketches the type of each family's ``gold``;
 2. a format writer (``mapkit.export.formats``, ``mapkit.export.hf``) re-reads the file through
-   :meth:`ExportContext.iter_items` and streams its own rows out.
+   :meth:`ExportContext.row_tables` (its rows made on ``workers`` processes, :mod:`mapkit.export.rows`)
+   or :meth:`ExportContext.iter_items`, and streams its own rows out.
 
 Splits: ``mapkit.split`` of an item when present, else by city as in ReasonMap (the 11
 :data:`TEST_CITIES` are ``test``, every other city ``train``).
@@ -438,7 +439,7 @@ def _lookup_image(images: Mapping[str, Any] | None, ref: MapRef) -> Path | None:
     return None
 
 
-def _render(ref: MapRef, data_dir: Path | None, workdir: Path) -> Path | None:
+def _render(ref: MapRef, data_dir: str | os.PathLike[str] | None, workdir: Path) -> Path | None:
     """Render a map with mapkit.render; None when the city cannot be loaded."""
     from mapkit.errors import UserInputError
     from mapkit.render import render_city
@@ -458,6 +459,29 @@ def _render(ref: MapRef, data_dir: Path | None, workdir: Path) -> Path | None:
     return Path(render_city(graph, out_dir).png_path)
 
 
+_RENDER_JOB: dict[str, Any] = {}
+"""What a forked render worker inherits: the maps to draw, the data dir and the folder to draw into."""
+
+
+def _render_job(k: int) -> Path | None:
+    return _render(_RENDER_JOB["refs"][k], _RENDER_JOB["data_dir"], _RENDER_JOB["workdir"])
+
+
+def _render_missing(
+    refs: list[MapRef], data_dir: str | os.PathLike[str] | None, workdir: Path, workers: int
+) -> dict[str, Path | None]:
+    """map_id -> the render of each map in ``refs`` (None: the city cannot be loaded), drawn on ``workers``
+    processes (a render is a pure function of the graph: the same bytes for every value)."""
+    from mapkit.parallel import map_ordered
+
+    _RENDER_JOB.update(refs=refs, data_dir=data_dir, workdir=workdir)
+    try:
+        paths = list(map_ordered(_render_job, range(len(refs)), workers=workers))
+    finally:
+        _RENDER_JOB.clear()
+    return {ref.map_id: path for ref, path in zip(refs, paths)}
+
+
 def resolve_maps(
     scan: Scan,
     *,
@@ -465,11 +489,12 @@ def resolve_maps(
     images: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     workdir: Path | None = None,
     progress: ProgressFn | None = None,
+    workers: int = 1,
 ) -> dict[str, ResolvedMap]:
     """A PNG for every map the items use: ``images`` (city, ``country/city`` or city_ref -> PNG, or a
     folder: :func:`images_from_folder`), else the image the items' ``figure`` points at beside the
     items file (what `mapkit generate --render` wrote), else the real image in the data dir, else a
-    render.
+    render (drawn on ``workers`` processes).
 
     A given PNG with a render manifest beside it must have been drawn from the items' graph
     (same ``graph_hash``); items that ask about pixels pin their image's sha256, and any other image
@@ -480,8 +505,7 @@ def resolve_maps(
     if isinstance(images, (str, os.PathLike)):
         images = images_from_folder(images)
     ddir = resolve_data_dir(data_dir)
-    out: dict[str, ResolvedMap] = {}
-    missing: list[str] = []
+    found: dict[str, tuple[Path | None, str]] = {}
     for mid, ref in sorted(scan.maps.items()):
         path, source = _lookup_image(images, ref), "given"
         if path is not None and not path.is_file():
@@ -502,8 +526,15 @@ def resolve_maps(
                 path, source = beside, ("rendered" if _manifest(beside) is not None else "beside items")
         if path is None:
             path, source = map_image(ddir, ref.city, ref.country), "real"
-        if path is None and workdir is not None:
-            path, source = _render(ref, data_dir, workdir), "rendered"
+        found[mid] = (path, source)
+    to_draw = [scan.maps[mid] for mid, (path, _) in found.items() if path is None]
+    if to_draw and workdir is not None:
+        for mid, path in _render_missing(to_draw, data_dir, workdir, workers).items():
+            found[mid] = (path, "rendered")
+    out: dict[str, ResolvedMap] = {}
+    missing: list[str] = []
+    for mid, (path, source) in found.items():
+        ref = scan.maps[mid]
         if path is None:
             missing.append(mid)
             continue
@@ -748,6 +779,20 @@ class ExportContext:
                 self.progress("write", 2048, self.scan.n_items)
         if self.progress:
             self.progress("write", n % 2048, self.scan.n_items)
+
+    def row_tables(self, row: Any, schema: Any, *, name: Callable[[Any], str] = str) -> Iterator[tuple[Any, Any]]:
+        """``(key, Arrow table)`` of ``row(split, item) -> (key, row)`` over every item, in file order, made on
+        ``options["workers"]`` processes (:mod:`mapkit.export.rows`: the same tables for every number);
+        with ``schema`` None, ``(key, [row, ...])``. Items ``row`` leaves out are counted in ``skipped``."""
+        from mapkit.export.rows import row_tables
+
+        def progress(n: int) -> None:
+            if self.progress:
+                self.progress("write", n, self.scan.n_items)
+
+        workers = int(self.options.get("workers") or 1)
+        yield from row_tables(self.items_path, row, schema, workers=workers, name=name, progress=progress,
+                              skipped=self.skipped)  # fmt: skip
 
     def copy_maps(self, root: str) -> dict[str, str]:
         """Copy each map once to ``<out>/<root>/<country>/<city>.png``; map_id -> relative path."""

@@ -123,7 +123,7 @@ def conform(value: Any, sketch: Sketch) -> Any:
     if kind == "struct":
         out = {}
         for k, s in sketch[1].items():
-            if feature_of(s) is None:
+            if not _storable(s):
                 continue
             out[k] = conform(value.get(k), s)
         return out
@@ -150,6 +150,11 @@ class GoldShape:
         if self.needs_conform[typ]:
             gold = conform(gold, self.sketches[typ])
         return {typ: gold}
+
+
+def _storable(sketch: Sketch) -> bool:
+    """``feature_of(sketch) is not None``, without building features (conform asks once per value)."""
+    return sketch[0] != "struct" or any(_storable(v) for v in sketch[1].values())
 
 
 def _has_empty(sketch: Sketch) -> bool:
@@ -299,13 +304,19 @@ def item_from_row(row: Mapping[str, Any], features: Any = None) -> dict[str, Any
 
 
 class _ShardWriter:
-    """Streams rows of one (type, split) into numbered Parquet files, ``BATCH_ROWS`` at a time."""
+    """Streams rows of one (type, split) into numbered Parquet files, ``BATCH_ROWS`` at a time.
+
+    Rows come one by one (:meth:`add`) or as Arrow tables (:meth:`add_table`, from the workers of
+    :mod:`mapkit.export.rows`); both cut the same row groups, so the files are the same bytes.
+    """
 
     def __init__(self, out: Path, stem: str, total: int, schema: Any, rows_per_shard: int) -> None:
         self.out, self.stem, self.schema = out, stem, schema
         self.n_shards = max(1, math.ceil(total / rows_per_shard))
         self.rows_per_shard = rows_per_shard
         self.buffer: list[dict[str, Any]] = []
+        self.tables: list[Any] = []  # Arrow rows not yet written (add_table)
+        self.buffered = 0  # rows in ``tables`` that the row-by-row rule has buffered
         self.shard = -1
         self.in_shard = 0
         self.writer: Any = None
@@ -315,6 +326,34 @@ class _ShardWriter:
         self.buffer.append(row)
         if len(self.buffer) >= BATCH_ROWS or self.in_shard + len(self.buffer) >= self.rows_per_shard:
             self.flush()
+
+    def add_table(self, table: Any) -> None:
+        """Add rows already in Arrow: written in the very row groups :meth:`add` would have cut."""
+        self.tables.append(table)
+        left = table.num_rows
+        while left:
+            # add() flushes after the row that fills a batch or reaches the end of the shard
+            k = max(1, min(BATCH_ROWS - self.buffered, self.rows_per_shard - self.in_shard - self.buffered))
+            if left < k:
+                self.buffered += left
+                return
+            self.buffered += k
+            left -= k
+            self._flush_tables()
+
+    def _flush_tables(self) -> None:
+        import pyarrow as pa
+
+        while self.buffered:
+            if self.writer is None or self.in_shard >= self.rows_per_shard:
+                self._open()
+            take = min(self.buffered, self.rows_per_shard - self.in_shard)
+            pending = pa.concat_tables(self.tables) if len(self.tables) > 1 else self.tables[0]
+            self.tables = [pending.slice(take)] if pending.num_rows > take else []
+            # one contiguous chunk, as Table.from_pylist of these rows gives
+            self.writer.write_table(pending.slice(0, take).combine_chunks(), row_group_size=BATCH_ROWS)
+            self.in_shard += take
+            self.buffered -= take
 
     def _open(self) -> None:
         import pyarrow.parquet as pq
@@ -346,6 +385,7 @@ class _ShardWriter:
 
     def close(self) -> None:
         self.flush()
+        self._flush_tables()
         if self.writer is not None:
             self.writer.close()
             self.writer = None
@@ -372,15 +412,17 @@ def write_hf(ctx: ExportContext) -> dict[str, Any]:
     features = item_features(scan.types, gold)
     schema = features.arrow_schema
 
+    def row(split: str, item: dict[str, Any]) -> tuple[tuple[str, str], dict[str, Any]]:
+        return (item["type"], split), item_row(item, gold, type_ids)
+
     writers: dict[tuple[str, str], _ShardWriter] = {}
-    for split, item in ctx.iter_items():
-        key = (item["type"], split)
+    for key, table in ctx.row_tables(row, schema, name=lambda k: f"data/{type_dir(k[0])}/{k[1]}"):
         w = writers.get(key)
         if w is None:
-            stem = f"data/{type_dir(item['type'])}/{split}"
-            w = writers[key] = _ShardWriter(ctx.out, stem, scan.by_split_type[(split, item["type"])], schema,
-                                            rows_per_shard)  # fmt: skip
-        w.add(item_row(item, gold, type_ids))
+            typ, split = key
+            w = writers[key] = _ShardWriter(ctx.out, f"data/{type_dir(typ)}/{split}", scan.by_split_type[(split, typ)],
+                                            schema, rows_per_shard)  # fmt: skip
+        w.add_table(table)
     for w in writers.values():
         w.close()
     if not writers:  # an empty export (allow_empty): one empty shard, so the `all` config still loads

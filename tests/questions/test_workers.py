@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 from mapkit.cli.app import main
@@ -88,28 +83,15 @@ def test_workers_must_be_positive(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ctrl_c_leaves_no_partial_output(tmp_path, reasonmap_dir):
+def test_ctrl_c_leaves_no_partial_output(tmp_path, reasonmap_dir, interrupted):
     out = tmp_path / "items.jsonl"
-    env = {**os.environ, "MAPKIT_DATA": str(reasonmap_dir)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mapkit.cli.app", "generate", "--city", "beijing", "--city", "shanghai", "--city",
-         "rome", "--n", "20000", "--allow-repeats", "--workers", "2", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not list(tmp_path.glob(".items.jsonl.*.tmp")) and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.05)
-        time.sleep(0.5)  # the workers are busy now
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, err.decode()[-2000:]
-    assert "Traceback" not in err.decode()
+    code, err = interrupted(
+        ["generate", "--city", "beijing", "--city", "shanghai", "--city", "rome", "--n", "20000", "--allow-repeats",
+         "--workers", "2", "--out", str(out)],
+        {"MAPKIT_DATA": str(reasonmap_dir)}, lambda: bool(list(tmp_path.glob(".items.jsonl.*.tmp"))),
+    )  # fmt: skip
+    assert code == 130, err[-2000:]
+    assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -79,6 +79,16 @@ class JsonArrays:
         return self
 
     def add(self, split: str, row: dict[str, Any]) -> None:
+        self.add_texts(split, [self.encode(row)])
+
+    def encode(self, row: dict[str, Any]) -> str:
+        """A row's text in the array (what :meth:`add` writes; :meth:`add_texts` takes it made elsewhere)."""
+        return json.dumps(row, ensure_ascii=False, indent=self.indent)
+
+    def add_texts(self, split: str, texts: list[str]) -> None:
+        """Rows already encoded by :meth:`encode` (in worker processes)."""
+        if not texts:
+            return
         fh = self._files.get(split)
         if fh is None:
             fh = self._files[split] = self._stack.enter_context(atomic_writer(self.out / f"{split}.json"))
@@ -86,8 +96,8 @@ class JsonArrays:
             self.counts[split] = 0
         if self.counts[split]:
             fh.write(",\n")
-        fh.write(json.dumps(row, ensure_ascii=False, indent=self.indent))
-        self.counts[split] += 1
+        fh.write(",\n".join(texts))
+        self.counts[split] += len(texts)
 
     def __exit__(self, *exc: Any) -> Any:
         if exc[0] is None:
@@ -115,6 +125,7 @@ class ParquetSplits:
         self.out, self.schema, self.batch = out, schema, batch
         self._writers: dict[str, Any] = {}
         self._buffers: dict[str, list[dict[str, Any]]] = {}
+        self._tables: dict[str, Any] = {}  # Arrow rows short of a batch (add_table)
         self.counts: dict[str, int] = {}
 
     def __enter__(self) -> ParquetSplits:
@@ -127,18 +138,34 @@ class ParquetSplits:
         if len(buf) >= self.batch:
             self._flush(split)
 
-    def _flush(self, split: str) -> None:
+    def add_table(self, split: str, table: Any) -> None:
+        """Rows already in Arrow: written in the row groups of ``batch`` rows that :meth:`add` cuts."""
         import pyarrow as pa
+
+        pending = self._tables.get(split)
+        pending = pa.concat_tables([pending, table]) if pending is not None else table
+        self.counts[split] = self.counts.get(split, 0) + table.num_rows
+        while pending.num_rows >= self.batch:
+            self._write(split, pending.slice(0, self.batch).combine_chunks())
+            pending = pending.slice(self.batch)
+        self._tables[split] = pending
+
+    def _write(self, split: str, table: Any) -> None:
         import pyarrow.parquet as pq
 
-        buf = self._buffers.get(split)
-        if not buf:
-            return
         w = self._writers.get(split)
         if w is None:
             w = self._writers[split] = pq.ParquetWriter(self.out / f"{split}.parquet", self.schema,
                                                         compression="zstd")  # fmt: skip
-        w.write_table(pa.Table.from_pylist(buf, schema=self.schema), row_group_size=self.batch)
+        w.write_table(table, row_group_size=self.batch)
+
+    def _flush(self, split: str) -> None:
+        import pyarrow as pa
+
+        buf = self._buffers.get(split)
+        if not buf:
+            return
+        self._write(split, pa.Table.from_pylist(buf, schema=self.schema))
         self._buffers[split] = []
 
     def __exit__(self, *exc: Any) -> None:
@@ -146,6 +173,9 @@ class ParquetSplits:
             if exc[0] is None:
                 for split in list(self._buffers):
                     self._flush(split)
+                for split, table in self._tables.items():
+                    if table.num_rows:
+                        self._write(split, table.combine_chunks())
         finally:
             for w in self._writers.values():
                 w.close()

@@ -50,19 +50,20 @@ def write(ctx: ExportContext) -> dict[str, Any]:
 
     _require_hub()
     rel = ctx.copy_maps("maps")
+
+    def row(split: str, item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return split, {
+            "problem": "<image>" + item["question"],
+            "answer": dumps_canonical(item),
+            "images": [rel[map_id_of(item)]],
+            "id": item["id"],
+            "type": item["type"],
+            "answer_text": item["answer_text"],
+        }
+
     with ParquetSplits(ctx.out, schema()) as out:
-        for split, item in ctx.iter_items():
-            out.add(
-                split,
-                {
-                    "problem": "<image>" + item["question"],
-                    "answer": dumps_canonical(item),
-                    "images": [rel[map_id_of(item)]],
-                    "id": item["id"],
-                    "type": item["type"],
-                    "answer_text": item["answer_text"],
-                },
-            )
+        for split, table in ctx.row_tables(row, schema()):
+            out.add_table(split, table)
     write_marker(ctx, "easyr1")
     return {"files": out.files}
 

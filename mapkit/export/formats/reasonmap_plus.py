@@ -112,13 +112,16 @@ def write(ctx: ExportContext) -> dict[str, Any]:
         stations += 1
 
     with JsonArrays(ctx.out, indent=None) as out:
-        for split, item in ctx.iter_items():
+
+        def row(split: str, item: dict[str, Any]) -> tuple[str | None, str]:
             if item["answer"] is None and item["type"] != "planning":
-                ctx.skipped[item["type"]] += 1
-                continue
-            row = {k: item[k] for k in PUBLISHED_COLUMNS}
-            row.update({k: item[k] for k in MAPKIT_COLUMNS})
-            out.add(split, row)
+                return None, item["type"]  # counted in ctx.skipped
+            r = {k: item[k] for k in PUBLISHED_COLUMNS}
+            r.update({k: item[k] for k in MAPKIT_COLUMNS})
+            return split, out.encode(r)
+
+        for split, texts in ctx.row_tables(row, None):
+            out.add_texts(split, texts)
     if ctx.skipped:
         ctx.notes.append(
             "skipped (no integer answer, not planning): "

@@ -56,9 +56,14 @@ def write(ctx: ExportContext) -> dict[str, Any]:
     """Write the LLaMA-Factory folder into ``ctx.out``."""
     rel = ctx.copy_maps("maps")
     with JsonArrays(ctx.out) as out:
-        for split, item in ctx.iter_items():
-            row = {"messages": messages_of(item), "images": [rel[map_id_of(item)]], "item": dumps_canonical(item)}
-            out.add(split, row)
+
+        def row(split: str, item: dict[str, Any]) -> tuple[str, str]:
+            return split, out.encode(
+                {"messages": messages_of(item), "images": [rel[map_id_of(item)]], "item": dumps_canonical(item)}
+            )
+
+        for split, texts in ctx.row_tables(row, None):
+            out.add_texts(split, texts)
     write_json(ctx.out / "dataset_info.json", dataset_info(ctx.scan.split_names))
     write_marker(ctx, "sharegpt")
     return {"files": [*out.files, "dataset_info.json"]}

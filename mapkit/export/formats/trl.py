@@ -69,24 +69,25 @@ def write(ctx: ExportContext) -> dict[str, Any]:
     write_maps_parquet(ctx)
     schema = features().arrow_schema
     rows_per_shard = int(ctx.options.get("rows_per_shard") or ROWS_PER_SHARD)
+    def row(split: str, item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return split, {
+            "prompt": prompt_of(item),
+            "map_id": map_id_of(item),
+            "item": dumps_canonical(item),
+            "id": item["id"],
+            "type": item["type"],
+            "answer_text": item["answer_text"],
+            "difficulty_city": item["difficulty_city"],
+            "difficulty_question": item["difficulty_question"],
+            "weight": item["weight"],
+        }
+
     writers: dict[str, _ShardWriter] = {}
-    for split, item in ctx.iter_items():
+    for split, table in ctx.row_tables(row, schema, name=lambda s: f"data/{s}"):
         w = writers.get(split)
         if w is None:
             w = writers[split] = _ShardWriter(ctx.out, f"data/{split}", ctx.scan.splits[split], schema, rows_per_shard)
-        w.add(
-            {
-                "prompt": prompt_of(item),
-                "map_id": map_id_of(item),
-                "item": dumps_canonical(item),
-                "id": item["id"],
-                "type": item["type"],
-                "answer_text": item["answer_text"],
-                "difficulty_city": item["difficulty_city"],
-                "difficulty_question": item["difficulty_question"],
-                "weight": item["weight"],
-            }
-        )
+        w.add_table(table)
     for w in writers.values():
         w.close()
     if not writers:  # an empty export (allow_empty): one empty shard so the config still loads

@@ -81,6 +81,19 @@ def row_of(split: str, index: int, item: dict[str, Any], image: str) -> dict[str
     }
 
 
+def numbered(table: Any, start: int) -> Any:
+    """``table`` with ``extra_info.index`` set to ``start, start + 1, ...`` (rows are made in ranges, in
+    worker processes, that do not know how many rows of their split came before)."""
+    import pyarrow as pa
+
+    k = table.schema.get_field_index("extra_info")
+    info = table.column(k).combine_chunks()
+    fields = list(info.type)
+    children = info.flatten()
+    children[info.type.get_field_index("index")] = pa.array(range(start, start + table.num_rows), pa.int64())
+    return table.set_column(k, table.schema.field(k), pa.StructArray.from_arrays(children, fields=fields))
+
+
 def image_paths(ctx: ExportContext, rel: dict[str, str], final_out: Path) -> dict[str, str]:
     """map_id -> the path written into rows: under ``image_root`` if given, else absolute."""
     root = ctx.options.get("image_root")
@@ -99,10 +112,14 @@ def write(ctx: ExportContext) -> dict[str, Any]:
     rel = ctx.copy_maps("maps")
     paths = image_paths(ctx, rel, Path(ctx.options.get("final_out", ctx.out)))
     index: dict[str, int] = {}
+
+    def row(split: str, item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return split, row_of(split, -1, item, paths[map_id_of(item)])  # the index is the parent's to number
+
     with ParquetSplits(ctx.out, schema()) as out:
-        for split, item in ctx.iter_items():
-            i = index.get(split, 0)
-            index[split] = i + 1
-            out.add(split, row_of(split, i, item, paths[map_id_of(item)]))
+        for split, table in ctx.row_tables(row, schema()):
+            start = index.get(split, 0)
+            index[split] = start + table.num_rows
+            out.add_table(split, numbered(table, start))
     write_marker(ctx, "verl")
     return {"files": out.files}
