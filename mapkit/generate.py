@@ -553,6 +553,7 @@ def write_items(
     allow_empty: bool = True,
     max_bytes: int | None = None,
     confirm: Callable[[int, int], bool] | None = None,
+    parts: str | None = None,
     **fields: Any,
 ) -> GenerationSummary:
     """Generate like :func:`generate_items` and write JSONL atomically; returns the summary.
@@ -566,6 +567,10 @@ def write_items(
     ``confirm(projected_bytes, items)`` and, unless that returns True, raises :class:`OutputTooLargeError`
     before anything is generated.
 
+    ``parts`` (``jsonl`` or ``parquet``): ``path`` is a folder of part files in plan order and a manifest
+    written last (:mod:`mapkit.shardset`); with ``engine="ray"`` each Ray task writes its own part there
+    (on a cluster: a path every node sees). The parts concatenated are the bytes of the one file.
+
     >>> import tempfile, pathlib
     >>> from mapkit.graph import toy_city
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "items.jsonl"
@@ -577,7 +582,9 @@ def write_items(
     spec = GenerateSpec.of(spec, **fields)
     spec.check()
     if spec.render is True:
-        opts = RenderOptions.for_items(path, spec.render_dir, style_seed=spec.style_seed, force=spec.render_force)
+        # a sharded folder is the items' folder: its maps/ are inside it
+        items_file = Path(path) / "manifest.json" if parts is not None else path
+        opts = RenderOptions.for_items(items_file, spec.render_dir, style_seed=spec.style_seed, force=spec.render_force)
         spec = replace(spec, render=opts, render_dir=None, style_seed=None, render_force=False)
     plan = plan_items(spec)
     cfgs = _configs(sorted({e.family for _, e in plan}), spec.configs)
@@ -610,7 +617,9 @@ def write_items(
                 hint="Try other `types` or `cities`, or allow an empty file (`allow_empty`).",
             )
 
-    if spec.engine == "ray":
+    if parts is not None:
+        _write_parts(path, parts, plan, spec, cfgs, summary, progress, check_not_empty)
+    elif spec.engine == "ray":
         from mapkit.ray_engine import run_sharded_ray
 
         with atomic_writer(path, "wb") as fh:
@@ -639,3 +648,40 @@ def write_items(
         progress(summary.total, total)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _write_parts(
+    folder: str | os.PathLike[str],
+    fmt: str,
+    plan: list[tuple[Scene, PlanEntry]],
+    spec: GenerateSpec,
+    cfgs: Mapping[str, Any],
+    summary: GenerationSummary,
+    progress: Callable[[int, int], None] | None,
+    before_commit: Callable[[], None],
+) -> None:
+    """:func:`write_items` into a sharded folder: one part per shard (and per top-up), the manifest last."""
+    from mapkit.shardset import ShardWriter
+
+    with ShardWriter(folder, fmt) as w:
+        if spec.engine == "ray":
+            from mapkit.ray_engine import run_sharded_ray
+
+            run_sharded_ray(plan, spec.seed, cfgs, summary, w.add, address=spec.ray_address, progress=progress,
+                            parts=w)  # fmt: skip
+        else:
+            from mapkit.parallel import run_sharded
+
+            run_sharded(plan, spec.seed, cfgs, summary, w.add, workers=spec.workers, progress=progress)
+        before_commit()
+        opts = spec.render if isinstance(spec.render, RenderOptions) else None
+        w.commit({
+            "seed": spec.seed,
+            "cities": list(dict.fromkeys(scene.city_ref for scene, _ in plan)),
+            "types": list(dict.fromkeys(e.family for _, e in plan)),
+            "n_per_type": spec.n_per_type,
+            "preset": spec.preset,
+            "repeats": spec.repeats,
+            "render": opts is not None,
+            "style_seed": opts.style_seed if opts is not None else None,
+        })  # fmt: skip

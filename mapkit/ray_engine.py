@@ -26,11 +26,13 @@ from typing import TYPE_CHECKING, Any
 from mapkit.errors import ConfigError
 from mapkit.parallel import _STATE, SHARD_ITEMS, _merge, _run_shard, shards
 from mapkit.questions.base import release
+from mapkit.shardset import Part, write_part
 
 if TYPE_CHECKING:
     from mapkit.generate import GenerationSummary, PlanEntry
     from mapkit.parallel import Shard
     from mapkit.questions.base import Scene
+    from mapkit.shardset import ShardWriter
 
 __all__ = ["run_sharded_ray"]
 
@@ -38,7 +40,9 @@ _PLANS: dict[str, Any] = {}
 """Plans already read by this Ray worker process, by object id (one read per process, not per task)."""
 
 
-def _ray_shard(boxed: list[Any], shard: Shard) -> tuple[Shard, bytes, GenerationSummary]:
+def _ray_shard(
+    boxed: list[Any], shard: Shard, out: tuple[str, str, str] | None = None
+) -> tuple[Shard, bytes | Part, GenerationSummary]:
     import ray
 
     ref = boxed[0]  # boxed in a list, so Ray hands over the reference, not the value, on every task
@@ -49,7 +53,11 @@ def _ray_shard(boxed: list[Any], shard: Shard) -> tuple[Shard, bytes, Generation
         _PLANS[key] = (plan, seed, cfgs)
         _STATE.clear()
         _STATE.update(key=key, plan=plan, seed=seed, cfgs=cfgs)
-    return _run_shard(shard)
+    shard, data, part = _run_shard(shard)
+    if out is None:
+        return shard, data, part
+    folder, fmt, token = out  # sharded output: the task writes its part, the driver gets its name and hash
+    return shard, write_part(folder, f"{shard.entry}-{shard.start}", data, fmt, token), part
 
 
 def run_sharded_ray(
@@ -62,8 +70,13 @@ def run_sharded_ray(
     address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     size: int | None = None,
+    parts: ShardWriter | None = None,
 ) -> None:
-    """:func:`mapkit.parallel.run_sharded` with Ray tasks; starts (and stops) a local Ray without ``address``."""
+    """:func:`mapkit.parallel.run_sharded` with Ray tasks; starts (and stops) a local Ray without ``address``.
+
+    With ``parts`` (a sharded folder being written), each task writes its shard as a part under a temp name
+    and ``write`` (the writer's ``add``) gets a :class:`~mapkit.shardset.Part`, not the bytes.
+    """
     try:
         import ray
     except ImportError:
@@ -80,7 +93,8 @@ def run_sharded_ray(
         ref = ray.put((list(plan), seed, dict(cfgs)))
         work = shards([e for _, e in plan], size=size or SHARD_ITEMS)
         task = ray.remote(_ray_shard)
-        futures = [task.remote([ref], s) for s in work]
+        out = (str(parts.folder.resolve()), parts.fmt, parts.token) if parts is not None else None
+        futures = [task.remote([ref], s, out) for s in work]
         total = sum(e.n for _, e in plan)
         _merge(plan, seed, cfgs, work, (ray.get(f) for f in futures), summary, write, progress, total)
     except BaseException:
