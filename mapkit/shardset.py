@@ -61,6 +61,7 @@ __all__ = [
     "ShardWriter",
     "is_sharded",
     "item_lines",
+    "items_folder",
     "items_bytes",
     "items_sha256",
     "read_items",
@@ -331,7 +332,8 @@ class ShardSet:
             try:
                 col = pq.read_table(pa.BufferReader(data), columns=["json"]).column("json")
             except (pa.ArrowException, KeyError) as err:
-                raise DataFileError(f"not a parquet part with a `json` column: {err}.", path=self.folder / p.name) from None
+                where = self.folder / p.name
+                raise DataFileError(f"not a parquet part with a `json` column: {err}.", path=where) from None
             for chunk in col.chunks:
                 for s in chunk.to_pylist():
                     yield s + "\n"
@@ -368,6 +370,13 @@ class ShardSet:
                 if not isinstance(obj, dict):
                     raise DataFileError("each line must be a JSON object.", path=where, location=f"line {lineno}")
                 yield obj
+
+
+def items_folder(path: str | os.PathLike[str]) -> Path:
+    """The folder an item's ``figure`` (``./maps/...``) is relative to: a sharded folder itself, else the
+    items file's folder."""
+    p = Path(path)
+    return p if p.is_dir() else p.parent
 
 
 def read_items(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapkit.io import file_sha256
+from mapkit.shardset import item_lines, items_folder, items_sha256
 
 
 @dataclass
@@ -91,24 +91,24 @@ def derive(items_path: str | os.PathLike[str], maps: Mapping[str, Any] | None = 
     from mapkit.questions import PLUS_TYPES
 
     path = Path(items_path)
-    rep = Reproduction(items_sha256=file_sha256(path), items=0)
+    rep = Reproduction(items_sha256=items_sha256(path), items=0)
     seeds: set[int] = set()
     blocks: list[tuple[str, str]] = []
     counts: Counter[tuple[str, str]] = Counter()
     with_split = True
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            item = json.loads(line)
-            rep.items += 1
-            mk = item.get("mapkit") or {}
-            seeds.add(mk.get("seed"))
-            key = (str(mk.get("city_ref") or item.get("city")), str(item.get("type")))
-            if not blocks or blocks[-1] != key:
-                blocks.append(key)
-            counts[key] += 1
-            with_split = with_split and "split" in mk
+    # one stream of lines: an items file, or a sharded folder's parts
+    for line in item_lines(path):
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        rep.items += 1
+        mk = item.get("mapkit") or {}
+        seeds.add(mk.get("seed"))
+        key = (str(mk.get("city_ref") or item.get("city")), str(item.get("type")))
+        if not blocks or blocks[-1] != key:
+            blocks.append(key)
+        counts[key] += 1
+        with_split = with_split and "split" in mk
     if rep.items == 0:
         rep.reason = "the items file is empty"
         return rep
@@ -129,7 +129,7 @@ def derive(items_path: str | os.PathLike[str], maps: Mapping[str, Any] | None = 
         rep.preset = "reasonmap-plus"
     else:
         rep.cities, rep.types, rep.n = cities, types, max(counts.values())
-    renders = [m for m in (maps or {}).values() if m.source == "rendered" and _beside(m.path, path.parent)]
+    renders = [m for m in (maps or {}).values() if m.source == "rendered" and _beside(m.path, items_folder(path))]
     if renders:
         rep.render = True
         rep.style_seed = renders[0].style_seed
@@ -167,16 +167,16 @@ def verify(rep: Reproduction, items_path: str | os.PathLike[str], data_dir: str 
         if rep.render:
             kwargs.update(render=True, render_dir=Path(tmp) / "maps", items_dir=Path(tmp), style_seed=rep.style_seed)
         try:
-            with Path(items_path).open(encoding="utf-8") as fh:
-                n = 0
-                for n, item in enumerate(generate_items(cities, **kwargs), 1):
-                    line = fh.readline()
-                    if line.rstrip("\n") != dumps_canonical(item):
-                        rep.reason = f"regenerating gave a different item at line {n} ({item.get('id')})"
-                        return rep
-                if fh.readline():
-                    rep.reason = f"regenerating gave {n} items; the file has more"
+            lines = item_lines(items_path)
+            n = 0
+            for n, item in enumerate(generate_items(cities, **kwargs), 1):
+                line = next(lines, "")
+                if line.rstrip("\n") != dumps_canonical(item):
+                    rep.reason = f"regenerating gave a different item at line {n} ({item.get('id')})"
                     return rep
+            if next(lines, ""):
+                rep.reason = f"regenerating gave {n} items; the file has more"
+                return rep
         except MapkitError as err:
             rep.reason = f"regenerating failed: {err.message.rstrip('.')}"
             return rep

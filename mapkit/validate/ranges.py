@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from mapkit.schemas import checker
 from mapkit.validate.loaders import Graphs, Maps, parse_lines
 from mapkit.validate.report import MAX_LISTED, Collector, ValidationReport
 
-__all__ = ["RANGE_BYTES", "byte_ranges", "merge_report", "validate_range"]
+__all__ = ["RANGE_BYTES", "byte_ranges", "merge_report", "validate_part", "validate_range"]
 
 RANGE_BYTES = 8 << 20
 """Bytes of JSONL per parallel validation task (about 8,000 items)."""
@@ -59,19 +60,33 @@ def validate_range(task: tuple[int, int]) -> tuple[ValidationReport | None, int]
     with path.open("rb") as fh:
         fh.seek(offset)
         data = fh.read(length)
-    rep = ValidationReport(path=str(path), format="mapkit")
-    gs = Graphs(STATE["data_dir"], STATE["graphs"])
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")  # the same line splitting as open()
     try:
-        with no_gc():
-            STATE["loop"](parse_lines(enumerate(text, 1)), "mapkit", gs, Collector(rep), checker("item"), rep,
-                          Maps(path.parent))
+        rep = _check(text, path, path.parent)
     except UnicodeDecodeError:
         return None, 0
-    finally:
-        gs.close()
     # a universal-newline reader ends a line at \n, \r\n and a lone \r
     return rep, data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def validate_part(k: int) -> tuple[ValidationReport, int]:
+    """Check part ``k`` of the sharded folder in ``STATE["shards"]``: (report with part-relative line
+    numbers, lines in the part)."""
+    lines = list(STATE["shards"].part_lines(k))
+    return _check(lines, STATE["path"], STATE["shards"].folder), len(lines)
+
+
+def _check(lines: Iterable[str], path: Path, items_dir: Path) -> ValidationReport:
+    rep = ValidationReport(path=str(path), format="mapkit")
+    gs = Graphs(STATE["data_dir"], STATE["graphs"])
+    try:
+        with no_gc():
+            STATE["loop"](
+                parse_lines(enumerate(lines, 1)), "mapkit", gs, Collector(rep), checker("item"), rep, Maps(items_dir)
+            )
+    finally:
+        gs.close()
+    return rep
 
 
 def merge_report(rep: ValidationReport, part: ValidationReport, line_offset: int) -> None:
