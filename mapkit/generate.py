@@ -201,33 +201,56 @@ class GenerateSpec:
         return RenderOptions(rdir, idir, self.style_seed, self.render_force)
 
 
-def _render_maps(loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions) -> list[MapRender]:
-    """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it)."""
-    from mapkit.render import render_city, style_from_seed  # the renderer (pillow, shapely) loads only to draw
+def _render_maps(
+    loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions, spec: GenerateSpec | None = None
+) -> list[MapRender]:
+    """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it).
 
+    The maps are drawn on ``spec.workers`` forked processes, or as Ray tasks with ``spec.engine`` ray (each
+    writes its files: on a cluster the folder must be one every node sees); a render is a pure function
+    of the graph and style, so the files are the same either way.
+    """
     opts.check()
-    style = style_from_seed(opts.style_seed)
     drawn: dict[Path, tuple[str, MetroGraph]] = {}
-    out = []
+    pngs, todo = [], []
     for ref, g in loaded:
         folder = opts.render_dir / g.country
         png = folder / f"{g.city}.png"
+        pngs.append(png)
         seen = drawn.get(png)
         if seen is not None:
             if seen[1].content_hash != g.content_hash:
                 raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
-            out.append(load_render(png, opts.items_dir))
             continue
-        try:
-            render_city(g, folder, style=style, force=opts.force, name=g.city)
-        except LegibilityError as e:
-            raise LegibilityError(
-                e.message, hint="Set `render_force` to keep it anyway (the manifest records "
-                "the failures), or leave the city out."
-            ) from None
         drawn[png] = (ref, g)
-        out.append(load_render(png, opts.items_dir))
-    return out
+        todo.append((g, os.path.abspath(folder), opts.style_seed, opts.force))
+    if spec is not None and spec.engine == "ray":
+        from mapkit.ray_engine import map_ray
+
+        failures = map_ray(_draw_map, todo, address=spec.ray_address)
+    else:
+        from mapkit.parallel import map_ordered
+
+        failures = map_ordered(_draw_map, todo, workers=spec.workers if spec is not None else 1)
+    for why in failures:
+        if why is not None:
+            raise LegibilityError(
+                why, hint="Set `render_force` to keep it anyway (the manifest records the failures), or leave the "
+                "city out.",
+            )  # fmt: skip
+    return [load_render(png, opts.items_dir) for png in pngs]
+
+
+def _draw_map(task: tuple[MetroGraph, str, int | None, bool]) -> str | None:
+    """Draw one city's map (in a worker or a Ray task): ``None``, or why it fails the legibility gate."""
+    from mapkit.render import render_city, style_from_seed  # the renderer (pillow, shapely) loads only to draw
+
+    g, folder, style_seed, force = task
+    try:
+        render_city(g, Path(folder), style=style_from_seed(style_seed), force=force, name=g.city)
+    except LegibilityError as e:
+        return e.message
+    return None
 
 
 @dataclass(frozen=True)
@@ -402,7 +425,7 @@ def plan_items(
     if cities is None:
         cities = list(preset_cities(preset)) if preset is not None else ["demo"]
     loaded = _load(cities, spec.data_dir, spec.skip_broken)
-    renders = _render_maps(loaded, opts) if opts is not None else [None] * len(loaded)
+    renders = _render_maps(loaded, opts, spec) if opts is not None else [None] * len(loaded)
     scenes = {ref: context(g).with_render(r, city_ref=ref) for (ref, g), r in zip(loaded, renders)}
     if spec.repeats and preset is None:
         # nothing reads the capacities: leave each city's pools to be built when (and where) its items are
@@ -581,6 +604,13 @@ def write_items(
     t0 = time.perf_counter()
     spec = GenerateSpec.of(spec, **fields)
     spec.check()
+    if spec.engine == "ray":
+        from mapkit.ray_engine import session, started
+
+        if not started():  # one Ray for the whole run: the maps, then the shards
+            with session(spec.ray_address):
+                return write_items(path, spec, progress=progress, allow_empty=allow_empty, max_bytes=max_bytes,
+                                   confirm=confirm, parts=parts)  # fmt: skip
     if spec.render is True:
         # a sharded folder is the items' folder: its maps/ are inside it
         items_file = Path(path) / "manifest.json" if parts is not None else path

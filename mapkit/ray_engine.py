@@ -20,7 +20,8 @@ Example (a cluster run, docs/questions.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mapkit.errors import ConfigError
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from mapkit.questions.base import Scene
     from mapkit.shardset import ShardWriter
 
-__all__ = ["run_sharded_ray"]
+__all__ = ["map_ray", "run_sharded_ray", "session", "started"]
 
 _PLANS: dict[str, Any] = {}
 """Plans already read by this Ray worker process, by object id (one read per process, not per task)."""
@@ -77,30 +78,64 @@ def run_sharded_ray(
     With ``parts`` (a sharded folder being written), each task writes its shard as a part under a temp name
     and ``write`` (the writer's ``add``) gets a :class:`~mapkit.shardset.Part`, not the bytes.
     """
+    with session(address) as ray:
+        futures: list[Any] = []
+        try:
+            for scene, _ in plan:
+                release(scene)  # ship graphs and maps, not the pools (each worker builds what its shards need)
+            ref = ray.put((list(plan), seed, dict(cfgs)))
+            work = shards([e for _, e in plan], size=size or SHARD_ITEMS)
+            task = ray.remote(_ray_shard)
+            out = (str(parts.folder.resolve()), parts.fmt, parts.token) if parts is not None else None
+            futures = [task.remote([ref], s, out) for s in work]
+            total = sum(e.n for _, e in plan)
+            _merge(plan, seed, cfgs, work, (ray.get(f) for f in futures), summary, write, progress, total)
+        except BaseException:
+            for f in futures:
+                ray.cancel(f, force=True)
+            raise
+
+
+def _ray() -> Any:
     try:
         import ray
     except ImportError:
         raise ConfigError(
             "`engine` ray needs Ray, which is not installed.", hint="pip install 'mapkit[scale]' (or pip install ray)."
         ) from None
-    started = not ray.is_initialized()
-    if started:
+    return ray
+
+
+def started() -> bool:
+    """Whether this process is connected to a Ray instance already (a :func:`session` is open)."""
+    return _ray().is_initialized()
+
+
+@contextlib.contextmanager
+def session(address: str | None = None) -> Iterator[Any]:
+    """The ``ray`` module, connected: to ``address`` (``auto``, ``ray://host:10001``) or a local Ray started
+    for the block and shut down after; inside an open session, that session (nothing started or stopped)."""
+    ray = _ray()
+    start = not ray.is_initialized()
+    if start:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    futures: list[Any] = []
     try:
-        for scene, _ in plan:
-            release(scene)  # ship graphs and maps, not the pools (each worker builds what its shards need)
-        ref = ray.put((list(plan), seed, dict(cfgs)))
-        work = shards([e for _, e in plan], size=size or SHARD_ITEMS)
-        task = ray.remote(_ray_shard)
-        out = (str(parts.folder.resolve()), parts.fmt, parts.token) if parts is not None else None
-        futures = [task.remote([ref], s, out) for s in work]
-        total = sum(e.n for _, e in plan)
-        _merge(plan, seed, cfgs, work, (ray.get(f) for f in futures), summary, write, progress, total)
-    except BaseException:
-        for f in futures:
-            ray.cancel(f, force=True)
-        raise
+        yield ray
     finally:
-        if started:
+        if start:
             ray.shutdown()
+
+
+def map_ray(fn: Callable[..., Any], tasks: Sequence[Any], *, address: str | None = None) -> Iterator[Any]:
+    """``fn(task)`` for each task as a Ray task, results in task order (:func:`mapkit.parallel.map_ordered`
+    on a Ray cluster); an error or Ctrl-C cancels the tasks still running."""
+    with session(address) as ray:
+        remote = ray.remote(fn)
+        futures = [remote.remote(t) for t in tasks]
+        try:
+            for f in futures:
+                yield ray.get(f)
+        except BaseException:
+            for f in futures:
+                ray.cancel(f, force=True)
+            raise
