@@ -1,21 +1,23 @@
-"""The same generation shards as Ray tasks: ``mapkit generate --engine ray [--ray-address ADDR]``.
+"""The same generation shards as Ray tasks: ``mapkit generate --engine ray [--ray-address ADDR] [--parts jsonl]``.
 
 :mod:`mapkit.parallel` cuts a plan into shards (a city x family entry and a range of item indices)
 and merges their JSONL bytes in plan order; here each shard is a Ray task instead of a forked worker,
 so a run can use every core of a Ray cluster. The plan (graphs and rendered maps, without their
-per-city pools) is put in Ray's object store once and read once per Ray worker process; the driver
-writes the shards' bytes in plan order, so the file is byte-identical to a one-process run.
+per-city pools) is put in Ray's object store once and read once per Ray worker process. Into one
+file, the driver writes the shards' bytes in plan order (byte-identical to a one-process run); into a
+sharded folder (``parts``, :mod:`mapkit.shardset`), each task writes its part itself and the driver
+only renames the parts into order and writes the manifest. :func:`map_ray` runs any function over a
+list as Ray tasks (the maps of ``generate --render``, ``render --synthetic N --engine ray``).
 
 Ray is optional (``pip install 'mapkit[scale]'``) and imported only here. Without an address a
-local Ray instance is started for the run and shut down after; ``address`` (``ray://host:10001`` or
-``auto``) joins a running cluster, whose nodes need mapkit (same version) installed. With
-``render``, the maps are drawn by the driver (the items point at them; the tasks read the drawn
-manifests from the plan, not from disk).
+local Ray instance is started for the run (:func:`session`) and shut down after; ``address``
+(``ray://host:10001`` or ``auto``) joins a running cluster, whose nodes need mapkit (same version)
+installed and the output folder at a path they all see.
 
 Example (a cluster run, docs/questions.md):
     ray start --head --port 6379                       # on the head node
     ray start --address HEAD:6379                      # on every other node
-    mapkit generate --all-cities --n 20000 --engine ray --ray-address auto --out out/all.jsonl
+    mapkit generate --all-cities --n 20000 --engine ray --ray-address auto --parts jsonl --out /shared/all
 """
 
 from __future__ import annotations
