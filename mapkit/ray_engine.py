@@ -26,8 +26,9 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mapkit import parallel
 from mapkit.errors import ConfigError
-from mapkit.parallel import _STATE, SHARD_ITEMS, _merge, _run_shard, shards
+from mapkit.parallel import _STATE, _merge, _run_shard, shards
 from mapkit.questions.base import release
 from mapkit.shardset import Part, write_part
 
@@ -86,7 +87,7 @@ def run_sharded_ray(
             for scene, _ in plan:
                 release(scene)  # ship graphs and maps, not the pools (each worker builds what its shards need)
             ref = ray.put((list(plan), seed, dict(cfgs)))
-            work = shards([e for _, e in plan], size=size or SHARD_ITEMS)
+            work = shards([e for _, e in plan], size=size or parallel.SHARD_ITEMS)  # read now: tests set it
             task = ray.remote(_ray_shard)
             out = (str(parts.folder.resolve()), parts.fmt, parts.token) if parts is not None else None
             futures = [task.remote([ref], s, out) for s in work]
