@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import err, out
-from mapkit.cli.options import AllowEmptyOpt, DataDirOpt, JsonOpt, SeedOpt, StyleSeedOpt, as_flags, examples
+from mapkit.cli.options import (
+    AllowEmptyOpt,
+    DataDirOpt,
+    EngineOpt,
+    JsonOpt,
+    RayAddressOpt,
+    SeedOpt,
+    StyleSeedOpt,
+    as_flags,
+    examples,
+)
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -130,18 +140,8 @@ def generate(
             help="Processes that generate (default: every core). The file is byte-identical for every value.",
         ),
     ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine", help="`local` (--workers processes) or `ray` (Ray tasks; pip install 'mapkit[scale]'). "
-            "Same bytes either way.",
-        ),
-    ] = "local",
-    ray_address: Annotated[
-        str | None,
-        typer.Option("--ray-address", help="With --engine ray: the cluster to join (auto, ray://host:10001); "
-                     "default: a local Ray started for the run."),
-    ] = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
     parts: Annotated[
         str | None,
         typer.Option(

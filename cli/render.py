@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import DataDirOpt, JsonOpt, MaybeCityOpt, SeedOpt, StyleSeedOpt, examples
+from mapkit.cli.options import (
+    DataDirOpt,
+    EngineOpt,
+    JsonOpt,
+    MaybeCityOpt,
+    RayAddressOpt,
+    SeedOpt,
+    StyleSeedOpt,
+    examples,
+)
 from rich.table import Table
 
 
@@ -60,16 +69,8 @@ def render(
         typer.Option("--synthetic", metavar="N", help="Draw N synthetic cities (synthetic:1 ... synthetic:N) into "
                      "<out>/synthetic/ (with --all-cities: as well).", show_default=False),
     ] = None,
-    engine: Annotated[
-        str,
-        typer.Option("--engine", help="With --all-cities/--synthetic: `local` (--workers processes) or `ray` (one Ray "
-                     "task per city; pip install 'mapkit[scale]'). Same files either way."),
-    ] = "local",
-    ray_address: Annotated[
-        str | None,
-        typer.Option("--ray-address", help="With --engine ray: the cluster to join (auto, ray://host:10001); "
-                     "default: a local Ray started for the run. --out must be a path every node sees."),
-    ] = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
     positions: Annotated[
         Path | None,
         typer.Option("--positions", help="A station-positions overlay (`mapkit annotate pull`): the layout "

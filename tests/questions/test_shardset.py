@@ -79,17 +79,10 @@ def test_rendered_maps_live_in_the_folder(tmp_path, small_shards):
     assert rep.ok and rep.total == s.total and rep.by_type["line_colour"] == s.by_type["line_colour"] > 0
 
 
-def test_validate_reads_a_folder_with_the_files_report(tmp_path, reasonmap_dir, monkeypatch):
+def test_validate_reads_a_folder_with_the_files_report(items_with_defects, tmp_path, reasonmap_dir):
     """Wrong rows spread over the parts: the same counts, disagreements and line numbers as the one file."""
-    one = tmp_path / "items.jsonl"
-    write_items(one, ["rome", "synthetic:3"], n_per_type=30, seed=1, data_dir=reasonmap_dir, render=True)
+    one = items_with_defects
     lines = one.read_bytes().split(b"\n")[:-1]
-    row = json.loads(lines[40])
-    row["answer_text"] = "certainly not"
-    lines[40] = json.dumps(row, ensure_ascii=False).encode()
-    lines[100] = b"{not json"
-    lines[300] = lines[300] + b"\r"  # a CRLF line
-    one.write_bytes(b"\n".join(lines) + b"\n")
     d = tmp_path / "sharded"
     with ShardWriter(d, "jsonl") as w:
         for k in range(0, len(lines), 37):
