@@ -12,7 +12,7 @@ from mapkit import parallel
 from mapkit.errors import ConfigError
 from mapkit.generate import write_items
 from mapkit.render.batch import render_cities
-from mapkit.shardset import MANIFEST, ShardSet, ShardWriter, item_lines, write_part
+from mapkit.shardset import MANIFEST, Part, ShardSet, ShardWriter, item_lines, write_part
 
 ray = pytest.importorskip("ray")
 
@@ -42,8 +42,13 @@ def test_ray_tasks_write_the_parts_of_a_local_run(tmp_path, reasonmap_dir, monke
     s1 = write_items(one, cities, n_per_type=30, seed=3, data_dir=reasonmap_dir, workers=1)
     local = tmp_path / "local"
     write_items(local, cities, n_per_type=30, seed=3, data_dir=reasonmap_dir, workers=2, parts=fmt)
+    got = []  # what reaches the driver: a Ray task's part (name, count, hash), or the bytes of a top-up
+    add = ShardWriter.add
+    monkeypatch.setattr(ShardWriter, "add", lambda self, data: (got.append(data), add(self, data))[1])
     remote = tmp_path / "ray"
     s2 = write_items(remote, cities, n_per_type=30, seed=3, data_dir=reasonmap_dir, engine="ray", parts=fmt)
+    from_tasks = [d for d in got if isinstance(d, Part)]
+    assert len(from_tasks) > 40 and all(isinstance(d, Part) or len(d) < 20_000 for d in got)
     assert s2.total == s1.total > 500 and s2.shortfalls == s1.shortfalls
     assert _files(remote) == _files(local)  # every part and the manifest
     assert "".join(item_lines(remote)).encode() == one.read_bytes()
