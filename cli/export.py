@@ -49,7 +49,11 @@ def _images(pairs: list[str], maps_dir: Path | None) -> dict[str, Path]:
 
 
 def export(
-    items: Annotated[Path, typer.Argument(help="Items JSONL (canonical rows from `mapkit generate`).")],
+    items: Annotated[
+        Path,
+        typer.Argument(help="Items JSONL (canonical rows from `mapkit generate`), or a sharded output folder "
+                       "(`mapkit generate --parts`)."),
+    ],
     out_dir: Annotated[
         Path,
         typer.Option("--out", help="Folder to write; an earlier export there is updated (files you added are kept)."),

@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import err, out
-from mapkit.cli.options import AllowEmptyOpt, DataDirOpt, JsonOpt, SeedOpt, StyleSeedOpt, as_flags, examples
+from mapkit.cli.options import (
+    AllowEmptyOpt,
+    DataDirOpt,
+    EngineOpt,
+    JsonOpt,
+    RayAddressOpt,
+    SeedOpt,
+    StyleSeedOpt,
+    as_flags,
+    examples,
+)
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,7 +37,7 @@ FLAGS = {
     "repeats": "--allow-repeats", "skip_broken": "--skip-broken", "render": "--render", "render_dir": "--render-dir",
     "style_seed": "--style-seed", "render_force": "--force-render", "data_dir": "--data-dir",
     "allow_empty": "--allow-empty", "max_bytes": "--yes", "workers": "--workers",
-    "engine": "--engine", "ray_address": "--ray-address",
+    "engine": "--engine", "ray_address": "--ray-address", "parts": "--parts",
 }
 """Which flag sets which :class:`~mapkit.generate.GenerateSpec` field (library errors name the fields)."""
 
@@ -46,6 +56,7 @@ def register(app: typer.Typer) -> None:
             "mapkit generate --city beijing --render --style-seed 3 --render-dir out/maps/style-3 --out out/b.jsonl",
             "mapkit generate --all-cities --n 2000 --workers 4 --out out/all.jsonl",
             "mapkit generate --all-cities --n 20000 --engine ray --ray-address auto --out out/all.jsonl",
+            "mapkit generate --all-cities --n 20000 --engine ray --ray-address auto --parts jsonl --out /shared/all",
         ),
     )(generate)
 
@@ -84,7 +95,9 @@ def generate(
         int | None, typer.Option("--n", help="Items per type and city (capped at the distinct questions; default 100).")
     ] = None,
     seed: SeedOpt = 0,
-    out_path: Annotated[Path, typer.Option("--out", help="Output JSONL file (written atomically).")] = DEFAULT_OUT,
+    out_path: Annotated[
+        Path, typer.Option("--out", help="Output JSONL file (written atomically); with --parts, a folder.")
+    ] = DEFAULT_OUT,
     preset: Annotated[
         str | None, typer.Option("--preset", help="`reasonmap-plus`: the published ReasonMap-Plus quotas and split.")
     ] = None,
@@ -127,22 +140,25 @@ def generate(
             help="Processes that generate (default: every core). The file is byte-identical for every value.",
         ),
     ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine", help="`local` (--workers processes) or `ray` (Ray tasks; pip install 'mapkit[scale]'). "
-            "Same bytes either way.",
-        ),
-    ] = "local",
-    ray_address: Annotated[
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    parts: Annotated[
         str | None,
-        typer.Option("--ray-address", help="With --engine ray: the cluster to join (auto, ray://host:10001); "
-                     "default: a local Ray started for the run."),
+        typer.Option(
+            "--parts", metavar="FORMAT",
+            help="`jsonl` or `parquet`: --out is a folder of part files (one per shard, written by the workers or "
+            "Ray tasks) and a manifest.json written last; validate and export read the folder. On a cluster, "
+            "a path every node sees.",
+        ),
     ] = None,
 ) -> None:
-    check_output_file(out_path, flag="--out")
+    if parts is None:
+        check_output_file(out_path, flag="--out")
+    else:
+        check_output_dir(out_path, flag="--out")
     if render:
-        check_output_dir(render_dir if render_dir is not None else out_path.parent / "maps", flag="--render-dir")
+        beside = out_path if parts is not None else out_path.parent  # maps/ belongs to the items' folder
+        check_output_dir(render_dir if render_dir is not None else beside / "maps", flag="--render-dir")
     if city and all_cities:
         raise ConfigError("Give --city or --all-cities, not both.")
     cities: list[str] | None
@@ -169,7 +185,7 @@ def generate(
         )
         summary = write_items(
             out_path, spec, progress=progress, allow_empty=allow_empty,
-            max_bytes=None if yes else SIZE_GUARD_BYTES, confirm=_confirm_size(bar),
+            max_bytes=None if yes else SIZE_GUARD_BYTES, confirm=_confirm_size(bar), parts=parts,
         )
     if as_json:
         out.print_json(data=summary.to_dict())
@@ -188,9 +204,10 @@ def generate(
     splits = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.by_split.items()))
     out.print(f"{len(summary.by_city)} cities; split: {splits}; {summary.seconds:.1f} s")
     if summary.maps:
+        beside = out_path if parts is not None else out_path.parent
         # figures are relative to the JSONL file's folder: that folder (items + maps/) is the dataset
         shown = ", ".join(summary.maps) if len(summary.maps) <= 3 else f"{summary.maps[0]}, ..."
-        out.print(f"{len(summary.maps)} map(s) rendered (figures relative to {out_path.parent}): {shown}",
+        out.print(f"{len(summary.maps)} map(s) rendered (figures relative to {beside}): {shown}",
                   soft_wrap=True)
     for note in summary.shortfalls:
         err.print(f"[yellow]note:[/] {note} (fewer distinct questions; --allow-repeats asks them again)")

@@ -34,6 +34,20 @@ StyleSeedOpt = Annotated[
         "--style-seed", help="Vary palette, font size, line width and markers from this seed (generate: with --render)."
     ),
 ]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine", help="`local` (--workers processes) or `ray` (Ray tasks, here or on a cluster; pip install "
+        "'mapkit[scale]'). Same output either way.",
+    ),
+]
+RayAddressOpt = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs Optional at runtime on 3.10
+    typer.Option(
+        "--ray-address", help="With --engine ray: the cluster to join (auto, ray://host:10001); default: a local "
+        "Ray started for the run. Output paths must be ones every node sees.",
+    ),
+]
 AllowEmptyOpt = Annotated[
     bool, typer.Option("--allow-empty", help="Accept no items instead of failing (an empty file or dataset).")
 ]

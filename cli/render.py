@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 from mapkit.cli.console import out
-from mapkit.cli.options import DataDirOpt, JsonOpt, MaybeCityOpt, SeedOpt, StyleSeedOpt, examples
+from mapkit.cli.options import (
+    DataDirOpt,
+    EngineOpt,
+    JsonOpt,
+    MaybeCityOpt,
+    RayAddressOpt,
+    SeedOpt,
+    StyleSeedOpt,
+    examples,
+)
 from rich.table import Table
 
 
@@ -21,6 +30,7 @@ def register(app: typer.Typer) -> None:
             "mapkit render --city synthetic:7 --out maps/ --style-seed 3 --width 2048 --height 2048 --svg",
             "mapkit render --city demo --out maps/ --styles default,seed-1,seed-2",
             "mapkit render --all-cities --out maps/ --workers 4",
+            "mapkit render --synthetic 500 --out /shared/maps/ --engine ray --ray-address auto",
             "mapkit render --city geneva --positions geneva.positions.json --out maps/ --data-dir DATA",
         ),
     )(render)
@@ -54,6 +64,13 @@ def render(
             "--workers", show_default=False, help="With --all-cities: processes that draw (default: every core)."
         ),
     ] = None,
+    synthetic: Annotated[
+        int | None,
+        typer.Option("--synthetic", metavar="N", help="Draw N synthetic cities (synthetic:1 ... synthetic:N) into "
+                     "<out>/synthetic/ (with --all-cities: as well).", show_default=False),
+    ] = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
     positions: Annotated[
         Path | None,
         typer.Option("--positions", help="A station-positions overlay (`mapkit annotate pull`): the layout "
@@ -67,13 +84,19 @@ def render(
     from mapkit.render.robustness import parse_styles, render_styles
     from mapkit.sources import load_city
 
-    if all_cities:
+    if synthetic is not None and synthetic < 1:
+        raise ConfigError(f"--synthetic must be 1 or more (got {synthetic}).")
+    if all_cities or synthetic:
         if city or svg or styles or positions:
             raise ConfigError(
-                "--all-cities draws every city (PNG + manifest): drop --city, --svg, --styles and --positions."
+                "--all-cities and --synthetic draw many cities (PNG + manifest): drop --city, --svg, --styles and "
+                "--positions."
             )
-        _render_all(out_dir, seed, style_seed, width, height, force, data_dir, workers)
+        _render_all(out_dir, seed, style_seed, width, height, force, data_dir, workers,
+                    all_cities=all_cities, synthetic=synthetic or 0, engine=engine, ray_address=ray_address)
         return
+    if engine != "local" or ray_address is not None:
+        raise ConfigError("--engine and --ray-address go with --all-cities or --synthetic (one city draws here).")
     if city is None:
         raise ConfigError("Give --city CITY or --all-cities.")
     if styles is not None and style_seed is not None:
@@ -127,7 +150,8 @@ def _print_summary(city: str, res, limits) -> None:  # noqa: ANN001
     out.print("legibility gate: FAILED (written anyway: --force)")
 
 
-def _render_all(out_dir, seed, style_seed, width, height, force, data_dir, workers) -> None:  # noqa: ANN001
+def _render_all(out_dir, seed, style_seed, width, height, force, data_dir, workers, *,  # noqa: ANN001
+                all_cities, synthetic, engine, ray_address) -> None:  # noqa: ANN001
     from mapkit.cli.console import err
     from mapkit.cli.options import as_flags
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -137,8 +161,10 @@ def _render_all(out_dir, seed, style_seed, width, height, force, data_dir, worke
     from mapkit.render.batch import render_cities
     from mapkit.sources import known_cities
 
-    cities = list(known_cities(data_dir))
-    with as_flags({"workers": "--workers"}), Progress(
+    cities = list(known_cities(data_dir)) if all_cities else []
+    cities += [f"synthetic:{k}" for k in range(1, synthetic + 1)]
+    flags = {"workers": "--workers", "engine": "--engine", "ray_address": "--ray-address"}
+    with as_flags(flags), Progress(
         TextColumn("[bold]render[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
         transient=True,
     ) as bar:
@@ -146,7 +172,7 @@ def _render_all(out_dir, seed, style_seed, width, height, force, data_dir, worke
         results = render_cities(
             cities, out_dir, data_dir=data_dir, seed=seed, style_seed=style_seed, width=width, height=height,
             force=force, workers=available_cores() if workers is None else workers,
-            progress=lambda done, total: bar.update(task, completed=done),
+            progress=lambda done, total: bar.update(task, completed=done), engine=engine, ray_address=ray_address,
         )
     table = Table(title=f"render: {len(results)} cities -> {out_dir}")
     for col in ("city", "map", "gate"):

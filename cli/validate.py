@@ -26,12 +26,17 @@ def register(app: typer.Typer) -> None:
             "mapkit validate out/plus.jsonl --report out/validation.json --data-dir ../shared/data/reasonmap",
             "mapkit validate ReasonMap-Plus/test.jsonl --format reasonmap-plus",
             "mapkit validate out/all.jsonl --workers 4",
+            "mapkit validate /shared/all --workers 4",
         ),
     )(validate)
 
 
 def validate(
-    path: Annotated[Path, typer.Argument(help="Items file (JSONL; reasonmap-plus also reads .json/.csv/.parquet).")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="Items file (JSONL; reasonmap-plus also reads .json/.csv/.parquet), or a sharded output "
+                       "folder (`mapkit generate --parts`)."),
+    ],
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the full report (every disagreement) as JSON here.")
     ] = None,

@@ -202,50 +202,53 @@ class GenerateSpec:
 
 
 def _render_maps(
-    loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions, workers: int = 1
+    loaded: Sequence[tuple[str, MetroGraph]], opts: RenderOptions, spec: GenerateSpec | None = None
 ) -> list[MapRender]:
     """Draw each city once; the render of each loaded city, in order (the families and ``figure`` read it).
 
-    The distinct maps are drawn on ``workers`` forked processes (a render is a pure function of graph and
-    style, so the files are the same bytes for every value); the parent then reads them in city order.
+    The maps are drawn on ``spec.workers`` forked processes, or as Ray tasks with ``spec.engine`` ray (each
+    writes its files: on a cluster the folder must be one every node sees); a render is a pure function
+    of the graph and style, so the files are the same either way.
     """
-    from mapkit.parallel import map_ordered
-
     opts.check()
     drawn: dict[Path, tuple[str, MetroGraph]] = {}
-    pngs = []
+    pngs, todo = [], []
     for ref, g in loaded:
-        png = opts.render_dir / g.country / f"{g.city}.png"
-        seen = drawn.setdefault(png, (ref, g))
-        if seen[1].content_hash != g.content_hash:
-            raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
+        folder = opts.render_dir / g.country
+        png = folder / f"{g.city}.png"
         pngs.append(png)
-    _RENDER_JOB.update(opts=opts, maps=list(drawn.items()))
-    try:
-        for failed in map_ordered(_draw_map, range(len(drawn)), workers=workers):
-            if failed is not None:
-                raise LegibilityError(
-                    failed, hint="Set `render_force` to keep it anyway (the manifest records "
-                    "the failures), or leave the city out."
-                )
-    finally:
-        _RENDER_JOB.clear()
+        seen = drawn.get(png)
+        if seen is not None:
+            if seen[1].content_hash != g.content_hash:
+                raise ConfigError(f"{seen[0]!r} and {ref!r} are different graphs of the same map {png}.")
+            continue
+        drawn[png] = (ref, g)
+        todo.append((g, os.path.abspath(folder), opts.style_seed, opts.force))
+    if spec is not None and spec.engine == "ray":
+        from mapkit.ray_engine import map_ray
+
+        failures = map_ray(_draw_map, todo, address=spec.ray_address)
+    else:
+        from mapkit.parallel import map_ordered
+
+        failures = map_ordered(_draw_map, todo, workers=spec.workers if spec is not None else 1)
+    for why in failures:
+        if why is not None:
+            raise LegibilityError(
+                why, hint="Set `render_force` to keep it anyway (the manifest records the failures), or leave the "
+                "city out.",
+            )  # fmt: skip
     return [load_render(png, opts.items_dir, check_schema=False) for png in pngs]  # drawn just now: no schema check
 
 
-_RENDER_JOB: dict[str, Any] = {}
-"""What a forked render worker inherits: the options and the (png, (ref, graph)) of each distinct map."""
-
-
-def _draw_map(k: int) -> str | None:
-    """Draw distinct map ``k`` of :data:`_RENDER_JOB`; the legibility failure's message, if it fails the gate."""
+def _draw_map(task: tuple[MetroGraph, str, int | None, bool]) -> str | None:
+    """Draw one city's map (in a worker or a Ray task): ``None``, or why it fails the legibility gate."""
     from mapkit.render import render_city, style_from_seed  # the renderer (pillow, shapely) loads only to draw
 
-    opts: RenderOptions = _RENDER_JOB["opts"]
-    png, (_, g) = _RENDER_JOB["maps"][k]
+    g, folder, style_seed, force = task
     try:
-        render_city(g, png.parent, style=style_from_seed(opts.style_seed), force=opts.force, name=g.city)
-    except LegibilityError as e:  # a message, not the error: it crosses a process boundary
+        render_city(g, Path(folder), style=style_from_seed(style_seed), force=force, name=g.city)
+    except LegibilityError as e:
         return e.message
     return None
 
@@ -438,7 +441,7 @@ def plan_items(
     if cities is None:
         cities = list(preset_cities(preset)) if preset is not None else ["demo"]
     loaded = _load(cities, spec.data_dir, spec.skip_broken)
-    renders = _render_maps(loaded, opts, spec.workers) if opts is not None else [None] * len(loaded)
+    renders = _render_maps(loaded, opts, spec) if opts is not None else [None] * len(loaded)
     scenes = {ref: context(g).with_render(r, city_ref=ref) for (ref, g), r in zip(loaded, renders)}
     if spec.repeats and preset is None:
         # nothing reads the capacities: leave each city's pools to be built when (and where) its items are
@@ -590,6 +593,7 @@ def write_items(
     allow_empty: bool = True,
     max_bytes: int | None = None,
     confirm: Callable[[int, int], bool] | None = None,
+    parts: str | None = None,
     **fields: Any,
 ) -> GenerationSummary:
     """Generate like :func:`generate_items` and write JSONL atomically; returns the summary.
@@ -603,6 +607,10 @@ def write_items(
     ``confirm(projected_bytes, items)`` and, unless that returns True, raises :class:`OutputTooLargeError`
     before anything is generated.
 
+    ``parts`` (``jsonl`` or ``parquet``): ``path`` is a folder of part files in plan order and a manifest
+    written last (:mod:`mapkit.shardset`); with ``engine="ray"`` each Ray task writes its own part there
+    (on a cluster: a path every node sees). The parts concatenated are the bytes of the one file.
+
     >>> import tempfile, pathlib
     >>> from mapkit.graph import toy_city
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "items.jsonl"
@@ -613,8 +621,17 @@ def write_items(
     t0 = time.perf_counter()
     spec = GenerateSpec.of(spec, **fields)
     spec.check()
+    if spec.engine == "ray":
+        from mapkit.ray_engine import session, started
+
+        if not started():  # one Ray for the whole run: the maps, then the shards
+            with session(spec.ray_address):
+                return write_items(path, spec, progress=progress, allow_empty=allow_empty, max_bytes=max_bytes,
+                                   confirm=confirm, parts=parts)  # fmt: skip
     if spec.render is True:
-        opts = RenderOptions.for_items(path, spec.render_dir, style_seed=spec.style_seed, force=spec.render_force)
+        # a sharded folder is the items' folder: its maps/ are inside it
+        items_file = Path(path) / "manifest.json" if parts is not None else path
+        opts = RenderOptions.for_items(items_file, spec.render_dir, style_seed=spec.style_seed, force=spec.render_force)
         spec = replace(spec, render=opts, render_dir=None, style_seed=None, render_force=False)
     plan = plan_items(spec)
     cfgs = _configs(sorted({e.family for _, e in plan}), spec.configs)
@@ -647,7 +664,9 @@ def write_items(
                 hint="Try other `types` or `cities`, or allow an empty file (`allow_empty`).",
             )
 
-    if spec.engine == "ray":
+    if parts is not None:
+        _write_parts(path, parts, plan, spec, cfgs, summary, progress, check_not_empty)
+    elif spec.engine == "ray":
         from mapkit.ray_engine import run_sharded_ray
 
         with atomic_writer(path, "wb") as fh:
@@ -682,3 +701,40 @@ def write_items(
         progress(summary.total, total)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _write_parts(
+    folder: str | os.PathLike[str],
+    fmt: str,
+    plan: list[tuple[Scene, PlanEntry]],
+    spec: GenerateSpec,
+    cfgs: Mapping[str, Any],
+    summary: GenerationSummary,
+    progress: Callable[[int, int], None] | None,
+    before_commit: Callable[[], None],
+) -> None:
+    """:func:`write_items` into a sharded folder: one part per shard (and per top-up), the manifest last."""
+    from mapkit.shardset import ShardWriter
+
+    with ShardWriter(folder, fmt) as w:
+        if spec.engine == "ray":
+            from mapkit.ray_engine import run_sharded_ray
+
+            run_sharded_ray(plan, spec.seed, cfgs, summary, w.add, address=spec.ray_address, progress=progress,
+                            parts=w)  # fmt: skip
+        else:
+            from mapkit.parallel import run_sharded
+
+            run_sharded(plan, spec.seed, cfgs, summary, w.add, workers=spec.workers, progress=progress)
+        before_commit()
+        opts = spec.render if isinstance(spec.render, RenderOptions) else None
+        w.commit({
+            "seed": spec.seed,
+            "cities": list(dict.fromkeys(scene.city_ref for scene, _ in plan)),
+            "types": list(dict.fromkeys(e.family for _, e in plan)),
+            "n_per_type": spec.n_per_type,
+            "preset": spec.preset,
+            "repeats": spec.repeats,
+            "render": opts is not None,
+            "style_seed": opts.style_seed if opts is not None else None,
+        })  # fmt: skip

@@ -515,9 +515,9 @@ def reproduce_section(ctx: ExportContext, rep: Any) -> list[str]:
     out = ["## Reproduce", ""]
     items_name = ctx.items_path.name
     if rep is None:
-        from mapkit.io import file_sha256
+        from mapkit.shardset import items_sha256
 
-        sha, n = file_sha256(ctx.items_path), ctx.scan.n_items
+        sha, n = items_sha256(ctx.items_path), ctx.scan.n_items
     else:
         sha, n = rep.items_sha256, rep.items
     out.append(f"Made with **mapkit {__version__}** from `{items_name}` ({n:,} items, `{sha}`).")

@@ -37,11 +37,12 @@ from typing import Any
 
 from mapkit.difficulty import CITY_LEVELS  # noqa: F401 - re-exported (card)
 from mapkit.errors import DataNotFoundError, ExportError, ItemError, LeakageError
-from mapkit.io import file_sha256, read_jsonl
+from mapkit.io import file_sha256
 from mapkit.questions import PLUS_TYPES
 from mapkit.questions.base import ITEM_KEYS, LEVELS, TEST_CITIES  # noqa: F401 - re-exported (card, export)
 from mapkit.questions.base import split_of as city_split
 from mapkit.schemas import checker
+from mapkit.shardset import items_bytes, items_folder, read_items
 
 REASONMAP_TYPES = (*PLUS_TYPES, "planning")
 """Every type the published ReasonMap family of datasets has (Plus + route planning)."""
@@ -272,14 +273,14 @@ def _image_pin(gold: Any) -> str | None:
 def scan_items(items_path: str | os.PathLike[str], progress: ProgressFn | None = None) -> Scan:
     """One pass over the items: checks, counts, maps, leakage, gold shapes (see module docstring)."""
     path = Path(items_path)
-    if not path.is_file():
+    if not path.exists():
         raise DataNotFoundError(f"No items file at {path}.", hint="Run `mapkit generate` to make one.")
-    scan = Scan(path=path, row_bytes=path.stat().st_size)
+    scan = Scan(path=path, row_bytes=items_bytes(path))  # a sharded folder: its parts as one JSONL file
     pairs: dict[tuple[str, str, str], str] = {}
     shared_pairs: dict[tuple[str, str, str], None] = {}
     seen_ids: set[str] = set()
     types: dict[str, None] = {}
-    for n, item in enumerate(read_jsonl(path), 1):
+    for n, item in enumerate(read_items(path), 1):
         where = f"{path} (item {n})"
         check_item(item, where)
         if item["id"] in seen_ids:
@@ -521,7 +522,7 @@ def resolve_maps(
                     hint="Render the map again (`mapkit render`) or regenerate the items.",
                 )
         if path is None and ref.figure:
-            beside = (scan.path.parent / ref.figure).resolve()
+            beside = (items_folder(scan.path) / ref.figure).resolve()
             if beside.is_file():
                 path, source = beside, ("rendered" if _manifest(beside) is not None else "beside items")
         if path is None:
@@ -773,7 +774,7 @@ class ExportContext:
     def iter_items(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(split, item) for every item, in file order (a second streamed read of the file)."""
         n = 0
-        for n, item in enumerate(read_jsonl(self.items_path), 1):
+        for n, item in enumerate(read_items(self.items_path), 1):
             yield split_of(item), item
             if self.progress and n % 2048 == 0:
                 self.progress("write", 2048, self.scan.n_items)

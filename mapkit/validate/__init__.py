@@ -48,9 +48,10 @@ from mapkit.io import utf8_error, write_json
 from mapkit.parallel import map_ordered
 from mapkit.questions.base import no_gc as _no_gc
 from mapkit.schemas import Checker, checker, compile_checker
+from mapkit.shardset import ShardSet
 from mapkit.validate import ranges
 from mapkit.validate.checks import check_row
-from mapkit.validate.loaders import Graphs, Maps, jsonl_rows
+from mapkit.validate.loaders import Graphs, Maps, jsonl_rows, parse_lines
 from mapkit.validate.plus import check_plus_row, plus_rows
 from mapkit.validate.report import Collector, Disagreement, ValidationReport
 
@@ -75,25 +76,37 @@ def validate_items(
     instead of loading it (tests, cities built in memory). Never raises for a wrong row: the
     report lists it. Raises :class:`~mapkit.errors.DataFileError` for an unreadable file.
     ``workers`` > 1 checks a ``mapkit`` JSONL file in line-aligned byte ranges on forked processes
-    (:mod:`mapkit.validate.ranges`); the report is the same as one process's.
+    (:mod:`mapkit.validate.ranges`); the report is the same as one process's. ``path`` may be a sharded
+    output folder (:mod:`mapkit.shardset`): its parts are checked as the one file they concatenate to
+    (line numbers count through the parts), one part per task with ``workers`` > 1.
     """
     if workers < 1:
         raise ConfigError(f"`workers` must be 1 or more (got {workers}).")
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown format {fmt!r}; formats: {', '.join(FORMATS)}.")
     p = Path(path)
-    if not p.is_file():
+    shards = None
+    if p.is_dir():  # a sharded output (mapkit generate --parts): its parts read as one file
+        if fmt != "mapkit":
+            raise ConfigError(f"{p} is a folder: only `mapkit` items are read from a sharded output.")
+        shards = ShardSet.open(p)
+    elif not p.is_file():
         raise DataFileError("file not found.", path=p)
     t0 = time.perf_counter()
     rep = ValidationReport(path=str(p), format=fmt)
     gs = Graphs(data_dir, graphs)
     out = Collector(rep)
-    tasks = ranges.byte_ranges(p, workers) if fmt == "mapkit" and workers > 1 else []
+    if shards is not None:
+        tasks: list[Any] = list(range(len(shards.parts))) if workers > 1 else []
+        check = ranges.validate_part
+    else:
+        tasks = ranges.byte_ranges(p, workers) if fmt == "mapkit" and workers > 1 else []
+        check = ranges.validate_range
     if len(tasks) > 1:
-        ranges.STATE.update(path=p, data_dir=data_dir, graphs=graphs, loop=_loop)
+        ranges.STATE.update(path=p, shards=shards, data_dir=data_dir, graphs=graphs, loop=_loop)
         try:
             lines = 0
-            for part, n_lines in map_ordered(ranges.validate_range, tasks, workers=workers):
+            for part, n_lines in map_ordered(check, tasks, workers=workers):
                 if part is None:
                     raise utf8_error(p)
                 ranges.merge_report(rep, part, lines)
@@ -102,9 +115,12 @@ def validate_items(
             ranges.close_worker_graphs()
             ranges.STATE.clear()
     else:
-        rows = jsonl_rows(p) if fmt == "mapkit" else plus_rows(p)
+        if shards is not None:
+            rows = parse_lines(enumerate(shards.lines(), 1))
+        else:
+            rows = jsonl_rows(p) if fmt == "mapkit" else plus_rows(p)
         schema = checker("item")
-        maps = Maps(p.parent)
+        maps = Maps(p if shards is not None else p.parent)
         with _no_gc():
             _loop(rows, fmt, gs, out, schema, rep, maps)
     gs.close()

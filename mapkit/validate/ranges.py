@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from mapkit.schemas import checker
 from mapkit.validate.loaders import Graphs, Maps, parse_lines
 from mapkit.validate.report import MAX_LISTED, Collector, ValidationReport
 
-__all__ = ["RANGE_BYTES", "byte_ranges", "close_worker_graphs", "merge_report", "validate_range"]
+__all__ = ["RANGE_BYTES", "byte_ranges", "close_worker_graphs", "merge_report", "validate_part", "validate_range"]
 
 RANGE_BYTES = 8 << 20
 """Bytes of JSONL per parallel validation task (about 8,000 items)."""
@@ -59,15 +60,10 @@ def validate_range(task: tuple[int, int]) -> tuple[ValidationReport | None, int]
     with path.open("rb") as fh:
         fh.seek(offset)
         data = fh.read(length)
-    rep = ValidationReport(path=str(path), format="mapkit")
-    gs = STATE.get("gs")
-    if gs is None:  # one per worker, kept across its ranges: a city is loaded once, not once per range
-        gs = STATE["gs"] = Graphs(STATE["data_dir"], STATE["graphs"])
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")  # the same line splitting as open()
     lines = _Numbered(text)
     try:
-        with no_gc():
-            STATE["loop"](parse_lines(lines), "mapkit", gs, Collector(rep), checker("item"), rep, Maps(path.parent))
+        rep = _check(lines, path, path.parent)
     except UnicodeDecodeError:
         return None, 0
     # the lines the reader saw (a universal-newline reader ends a line at \n, \r\n and a lone \r)
@@ -87,10 +83,28 @@ class _Numbered:
 
 
 def close_worker_graphs() -> None:
-    """Free the caches of the graphs :func:`validate_range` kept (when the ranges ran in this process)."""
+    """Free the caches of the graphs :func:`validate_range` and :func:`validate_part` kept (when they ran
+    in this process)."""
     gs = STATE.pop("gs", None)
     if gs is not None:
         gs.close()
+
+
+def validate_part(k: int) -> tuple[ValidationReport, int]:
+    """Check part ``k`` of the sharded folder in ``STATE["shards"]``: (report with part-relative line
+    numbers, lines in the part)."""
+    lines = list(STATE["shards"].part_lines(k))
+    return _check(enumerate(lines, 1), STATE["path"], STATE["shards"].folder), len(lines)
+
+
+def _check(numbered: Iterable[tuple[int, str]], path: Path, items_dir: Path) -> ValidationReport:
+    rep = ValidationReport(path=str(path), format="mapkit")
+    gs = STATE.get("gs")
+    if gs is None:  # one per worker, kept across its ranges: a city is loaded once, not once per range
+        gs = STATE["gs"] = Graphs(STATE["data_dir"], STATE["graphs"])
+    with no_gc():
+        STATE["loop"](parse_lines(numbered), "mapkit", gs, Collector(rep), checker("item"), rep, Maps(items_dir))
+    return rep
 
 
 def merge_report(rep: ValidationReport, part: ValidationReport, line_offset: int) -> None:

@@ -28,7 +28,7 @@ def test_same_files_for_1_and_3_workers(tmp_path, reasonmap_dir):
 
 def test_cli_all_cities_flags(tmp_path, capsys):
     assert main(["render", "--all-cities", "--city", "demo", "--out", str(tmp_path)]) == 2
-    assert "--all-cities draws every city" in capsys.readouterr().err
+    assert "--all-cities and --synthetic draw many cities" in capsys.readouterr().err
     assert main(["render", "--out", str(tmp_path)]) == 2
     assert "Give --city CITY or --all-cities" in capsys.readouterr().err
     assert main(["render", "--all-cities", "--workers", "0", "--out", str(tmp_path), "--data-dir", str(tmp_path)]) == 2
