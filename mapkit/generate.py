@@ -725,7 +725,8 @@ def _write_parts(
         else:
             from mapkit.parallel import run_sharded
 
-            run_sharded(plan, spec.seed, cfgs, summary, w.add, workers=spec.workers, progress=progress)
+            run_sharded(plan, spec.seed, cfgs, summary, w.add, workers=spec.workers, progress=progress,
+                        per_shard=True)  # fmt: skip
         before_commit()
         opts = spec.render if isinstance(spec.render, RenderOptions) else None
         w.commit({

@@ -250,6 +250,7 @@ def run_sharded(
     progress: Callable[[int, int], None] | None = None,
     size: int | None = None,
     out: BinaryIO | None = None,
+    per_shard: bool = False,
 ) -> None:
     """Generate ``plan`` on ``workers`` processes, passing the JSONL bytes to ``write`` in plan order.
 
@@ -261,6 +262,10 @@ def run_sharded(
     temporary folder (beside ``out``, the file ``write`` writes to, when given); the parent copies them
     into the output in plan order (``os.copy_file_range``: in the kernel, when ``out`` is given), so no
     item's bytes pass through a pipe or the parent's memory, and workers never wait for the parent.
+
+    ``per_shard``: ``write`` is called once per shard and once per top-up, whatever ``workers`` is (a
+    sharded folder's parts, :mod:`mapkit.shardset`, are the same files for every N and for the Ray
+    engine); the shards' bytes then come back to the parent through pipes.
     """
     entries = [e for _, e in plan]
     total = sum(e.n for e in entries)
@@ -272,6 +277,10 @@ def run_sharded(
     try:
         if ctx is None or workers <= 1 or len(work) <= 1 or total < size:  # too little to share out
             results: Iterator[tuple[Shard, bytes, GenerationSummary]] = map(_run_shard, work)
+            _merge(plan, seed, cfgs, work, results, summary, write, progress, total)
+            return
+        if per_shard:
+            results = map_ordered(_run_shard, work, workers=workers)
             _merge(plan, seed, cfgs, work, results, summary, write, progress, total)
             return
         todo = tasks(entries, work, workers=workers)

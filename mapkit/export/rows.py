@@ -29,6 +29,7 @@ from typing import Any
 from mapkit.errors import ExportError
 from mapkit.parallel import map_ordered
 from mapkit.questions.base import no_gc
+from mapkit.shardset import ShardSet, is_sharded
 
 __all__ = ["RANGE_BYTES", "item_ranges", "row_tables"]
 
@@ -51,22 +52,30 @@ def item_ranges(path: str | os.PathLike[str], *, step: int | None = None) -> lis
     return byte_ranges(Path(path), 1, step=step or RANGE_BYTES)
 
 
-def _range(task: tuple[int, int]) -> tuple[int, list[tuple[Hashable, Any]], Counter[str]]:
-    """The items of one byte range: (how many, [(key, Arrow table of the key's rows)] in first-seen order,
-    the items skipped by label)."""
-    import pyarrow as pa
-
+def _lines(task: tuple[int, int]) -> Iterator[str]:
+    """The lines of one task: a byte range of the items file, or (with a sharded folder) part ``task[0]``."""
+    shards = _JOB.get("shards")
+    if shards is not None:
+        return shards.part_lines(task[0])
     offset, length = task
     with open(_JOB["path"], "rb") as fh:
         fh.seek(offset)
         data = fh.read(length)
+    # the same line splitting as the first pass (a text file opened with universal newlines)
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+
+
+def _range(task: tuple[int, int]) -> tuple[int, list[tuple[Hashable, Any]], Counter[str]]:
+    """The items of one byte range (or part): (how many, [(key, Arrow table of the key's rows)] in
+    first-seen order, the items skipped by label)."""
+    import pyarrow as pa
+
     row, split_of, schema = _JOB["row"], _JOB["split_of"], _JOB["schema"]
     groups: dict[Hashable, list[Any]] = {}
     skipped: Counter[str] = Counter()
     n = 0
     with no_gc():
-        # the same line splitting as the first pass (a text file opened with universal newlines)
-        for line in io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"):
+        for line in _lines(task):
             if not line.strip():
                 continue
             item = json.loads(line)
@@ -125,9 +134,13 @@ def row_tables(
     """
     from mapkit.export.core import split_of as item_split
 
-    ranges = item_ranges(path)
     split_of = split_of or item_split
     _JOB.update(path=str(path), row=row, schema=schema, split_of=split_of, name=name, ipc=workers > 1)
+    if is_sharded(path):  # a sharded folder: one task per part (its bytes checked against the manifest)
+        shards = _JOB["shards"] = ShardSet.open(path)
+        ranges = [(k, 0) for k in range(len(shards.parts))]
+    else:
+        ranges = item_ranges(path)
     try:
         for n, tables, left_out in map_ordered(_range, ranges, workers=workers):
             for key, table in tables:
