@@ -286,13 +286,7 @@ class GenerationSummary:
 
     def add(self, item: Mapping[str, Any]) -> None:
         """Count one item (cheap: a few counter increments)."""
-        t = item["type"]
-        self.total += 1
-        self.by_type[t] += 1
-        self.by_city[item["city"]] += 1
-        self.by_split[item["mapkit"]["split"]] += 1
-        self.difficulty[t][item["difficulty_question"]] += 1
-        self.balance[t][balance_key(item)] += 1
+        self.add_counts({count_key(item): 1})
 
     def add_counts(self, counts: Mapping[tuple[str, str, str, str, str], int]) -> None:
         """Count items tallied by ``(type, city, split, difficulty, balance key)`` (what :meth:`add` reads).
@@ -344,6 +338,16 @@ class GenerationSummary:
             "path": self.path,
             "seconds": round(self.seconds, 3),
         }
+
+
+def count_key(item: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
+    """What a :class:`GenerationSummary` counts an item under: (type, city, split, difficulty, balance key).
+
+    >>> count_key({"type": "TorF1", "city": "x", "mapkit": {"split": "train"}, "difficulty_question": "easy",
+    ...            "answer": 1, "answer_text": "yes"})
+    ('TorF1', 'x', 'train', 'easy', 'yes')
+    """
+    return (item["type"], item["city"], item["mapkit"]["split"], item["difficulty_question"], balance_key(item))
 
 
 def balance_key(item: Mapping[str, Any]) -> str:
@@ -686,8 +690,7 @@ def write_items(
             tally: dict[tuple[str, str, str, str, str], int] = {}
             get = tally.get
             for done, item in enumerate(_run(plan, spec.seed, cfgs, summary.shortfalls), 1):
-                t, mk = item["type"], item["mapkit"]
-                key = (t, item["city"], mk["split"], item["difficulty_question"], balance_key(item))
+                key = count_key(item)
                 tally[key] = get(key, 0) + 1
                 if progress is not None and done % 2000 == 0:
                     progress(done, total)
